@@ -1,0 +1,202 @@
+//! The scenario: loading, overriding and validating `scenario.toml`.
+//!
+//! Two layers: [`raw`] mirrors the file with serde; [`Scenario`] holds checked domain values.
+//! [`load`] reads the file, applies `--set` overrides, deserialises (type errors name the key
+//! path) and validates every value (errors name the file, key path, value and what is allowed),
+//! collecting all problems before reporting, so one run of `slsim validate` lists them all.
+
+pub mod duration;
+mod overrides;
+pub mod raw;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use overrides::{apply_override, Override};
+pub use validate::validate;
+
+use crate::dist::Dist;
+use crate::engine::SimDuration;
+use crate::pricing::LambdaPrices;
+
+/// One problem with the scenario or the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Key path in the scenario (`lambda.function[2].memory_size`), or the flag.
+    pub key: String,
+    pub message: String,
+}
+
+/// Everything wrong with a scenario file, each problem on its own line.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.display();
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            if p.key.is_empty() {
+                write!(f, "{file}: {}", p.message)?;
+            } else {
+                write!(f, "{file}: {}: {}", p.key, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ConfigError {
+    fn one(file: &Path, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: file.to_path_buf(),
+            problems: vec![Problem { key: key.into(), message: message.into() }],
+        }
+    }
+}
+
+/// A validated scenario: everything a run needs, with defaults filled in.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub file: PathBuf,
+    pub name: String,
+    pub duration: SimDuration,
+    pub warmup: SimDuration,
+    pub seed: u64,
+    pub replications: u32,
+    pub free_tier: bool,
+    pub prices: &'static LambdaPrices,
+    pub lambda: LambdaConfig,
+    pub workloads: Vec<WorkloadConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LambdaConfig {
+    pub concurrency_limit: u32,
+    pub unreserved_minimum: u32,
+    pub scaling: Scaling,
+    pub idle_selection: IdleSelection,
+    pub functions: Vec<FunctionConfig>,
+}
+
+/// How fast Lambda may add execution environments (aws-facts 1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scaling {
+    /// Since 2023-11-27: each function may add 1,000 environments per 10 s, refilled
+    /// continuously, never more than 1,000 banked.
+    PerFunction,
+    /// Before 2023-11-27: one account-wide bucket of `burst` environments, refilled at 500 per
+    /// minute.
+    AccountBurst { burst: u32 },
+    Unlimited,
+}
+
+/// Which idle environment serves the next request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleSelection {
+    /// The most recently created idle environment (the default). SimFaaS routes this way and
+    /// its authors validated cold-start probability and instance counts against AWS Lambda
+    /// measurements; it lets older environments drain and expire, so the pool shrinks after a
+    /// peak instead of every environment being kept barely warm.
+    NewestCreated,
+    /// The environment that became idle last (a stack).
+    MostRecentlyUsed,
+    /// The environment idle longest (a queue): keeps the most environments alive.
+    LeastRecentlyUsed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    X86_64,
+    Arm64,
+}
+
+impl Architecture {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub runtime: Option<String>,
+    pub architecture: Architecture,
+    pub memory_mb: u32,
+    pub timeout: SimDuration,
+    pub ephemeral_mb: u32,
+    pub reserved: Option<u32>,
+    pub provisioned: u32,
+    pub keep_alive: Dist,
+    pub init: Dist,
+    pub error_rate: f64,
+    pub maximum_retry_attempts: u32,
+    pub maximum_event_age: SimDuration,
+    pub on_failure: Option<String>,
+}
+
+impl FunctionConfig {
+    /// vCPU share of the function: 1,769 MB = 1 vCPU, capped at 6 (aws-facts 1.1).
+    pub fn vcpu(&self) -> f64 {
+        (self.memory_mb as f64 / 1769.0).min(6.0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkloadConfig {
+    pub name: String,
+    /// Indices into `lambda.functions`; each receives an identical copy of the stream.
+    pub functions: Vec<usize>,
+    pub arrivals: Arrivals,
+    /// Handler run time on one full vCPU.
+    pub work: Dist,
+    pub cpu_bound: f64,
+    pub threads: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arrivals {
+    Poisson { rate: f64 },
+    Constant { rate: f64 },
+}
+
+/// Reads, overrides, deserialises and validates a scenario file.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::one(path, "", format!("cannot read the scenario: {e}")))?;
+    let raw = parse(path, &text, overrides)?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    validate(path, base_dir, raw)
+}
+
+/// Parses scenario text into raw structs, applying overrides first.
+pub fn parse(path: &Path, text: &str, overrides: &[Override]) -> Result<raw::RawScenario, ConfigError> {
+    let deser_err = |e: serde_path_to_error::Error<toml::de::Error>| {
+        let key = e.path().to_string();
+        let key = if key == "." { String::new() } else { key };
+        // toml's message for a spanned error starts with "TOML parse error at line..": keep it,
+        // it shows the line; collapse it onto as few lines as the terminal allows.
+        ConfigError::one(path, key, e.inner().to_string().trim_end().to_string())
+    };
+    if overrides.is_empty() {
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| ConfigError::one(path, "", e.to_string().trim_end().to_string()))?;
+        return serde_path_to_error::deserialize(de).map_err(deser_err);
+    }
+    let mut table: toml::Table = toml::from_str(text)
+        .map_err(|e: toml::de::Error| ConfigError::one(path, "", e.to_string().trim_end().to_string()))?;
+    for o in overrides {
+        apply_override(&mut table, o)
+            .map_err(|msg| ConfigError::one(path, format!("--set {}", o.key), msg))?;
+    }
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(deser_err)
+}

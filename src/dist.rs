@@ -1,0 +1,264 @@
+//! Random durations: the distribution tables of the scenario format, ready to sample.
+//!
+//! Every random quantity in a scenario (run times, init times, keep-alive) is a [`Dist`]. They
+//! are built once at validation (parameters checked, empirical files loaded) and sampled on the
+//! hot path without allocation.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp, LogNormal, Normal};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::config::duration::{parse_duration, DurationVisitor, RawDuration};
+use crate::engine::SimDuration;
+
+/// A distribution as written in the file: a duration string (shorthand for `constant`) or a
+/// table tagged by `dist`.
+#[derive(Clone, Debug)]
+pub enum RawDist {
+    Constant(SimDuration),
+    Table(TaggedDist),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum TaggedDist {
+    Constant { value: RawDuration },
+    Exponential { mean: RawDuration },
+    Uniform { low: RawDuration, high: RawDuration },
+    Normal { mean: RawDuration, std: RawDuration },
+    Lognormal { median: RawDuration, sigma: f64 },
+    Empirical { path: String },
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration string (e.g. \"300ms\") or a table with `dist` = constant, \
+                     exponential, uniform, normal, lognormal or empirical",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
+                parse_duration(v).map(RawDist::Constant).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDist, E> {
+                DurationVisitor.visit_i64(v).map(RawDist::Constant)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDist, E> {
+                DurationVisitor.visit_u64(v).map(RawDist::Constant)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDist, E> {
+                DurationVisitor.visit_f64(v).map(RawDist::Constant)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+                TaggedDist::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawDist::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A validated distribution of durations.
+#[derive(Clone, Debug)]
+pub enum Dist {
+    Constant(SimDuration),
+    /// In nanoseconds.
+    Exponential(Exp<f64>),
+    /// `[low, low + span]` in nanoseconds.
+    Uniform { low: f64, span: f64 },
+    /// In nanoseconds; redrawn until non-negative.
+    Normal(Normal<f64>),
+    /// In nanoseconds.
+    LogNormal(LogNormal<f64>),
+    Empirical(Arc<[SimDuration]>),
+}
+
+impl Dist {
+    /// Checks parameters and loads empirical files (relative to `base_dir`). The error is the
+    /// reason only; the caller adds the file and key path.
+    pub fn from_raw(raw: &RawDist, base_dir: &Path) -> Result<Dist, String> {
+        let ns = |d: &RawDuration| d.0 .0 as f64;
+        Ok(match raw {
+            RawDist::Constant(d) => Dist::Constant(*d),
+            RawDist::Table(t) => match t {
+                TaggedDist::Constant { value } => Dist::Constant(value.0),
+                TaggedDist::Exponential { mean } => {
+                    if mean.0 == SimDuration::ZERO {
+                        Dist::Constant(SimDuration::ZERO)
+                    } else {
+                        Dist::Exponential(
+                            Exp::new(1.0 / ns(mean)).map_err(|e| format!("bad mean: {e}"))?,
+                        )
+                    }
+                }
+                TaggedDist::Uniform { low, high } => {
+                    if high.0 < low.0 {
+                        return Err(format!("high ({}) is below low ({})", high.0, low.0));
+                    }
+                    Dist::Uniform { low: ns(low), span: ns(high) - ns(low) }
+                }
+                TaggedDist::Normal { mean, std } => Dist::Normal(
+                    Normal::new(ns(mean), ns(std)).map_err(|e| format!("bad std: {e}"))?,
+                ),
+                TaggedDist::Lognormal { median, sigma } => {
+                    if median.0 == SimDuration::ZERO {
+                        return Err("median must be above zero".into());
+                    }
+                    if !sigma.is_finite() || *sigma < 0.0 || *sigma > 10.0 {
+                        return Err(format!("sigma = {sigma} is outside 0..=10"));
+                    }
+                    Dist::LogNormal(
+                        LogNormal::new(ns(median).ln(), *sigma)
+                            .map_err(|e| format!("bad sigma: {e}"))?,
+                    )
+                }
+                TaggedDist::Empirical { path } => {
+                    Dist::Empirical(load_empirical(&base_dir.join(path))?.into())
+                }
+            },
+        })
+    }
+
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
+        match self {
+            Dist::Constant(d) => *d,
+            Dist::Exponential(e) => SimDuration::from_secs_f64(e.sample(rng) * 1e-9),
+            Dist::Uniform { low, span } => {
+                let u: f64 = rand::RngExt::random(rng);
+                SimDuration::from_secs_f64((low + span * u) * 1e-9)
+            }
+            Dist::Normal(n) => loop {
+                let x = n.sample(rng);
+                if x >= 0.0 {
+                    break SimDuration::from_secs_f64(x * 1e-9);
+                }
+            },
+            Dist::LogNormal(l) => SimDuration::from_secs_f64(l.sample(rng) * 1e-9),
+            Dist::Empirical(values) => {
+                let i = rand::RngExt::random_range(rng, 0..values.len());
+                values[i]
+            }
+        }
+    }
+
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Dist::Constant(_))
+    }
+}
+
+/// Reads an empirical file: either one duration with a unit per line (`#` starts a comment),
+/// or a CSV whose header has a `duration_ms` column (numbers in milliseconds).
+pub fn load_empirical(path: &Path) -> Result<Vec<SimDuration>, String> {
+    let shown = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read empirical file {shown}: {e}"))?;
+    let mut lines = text.lines().enumerate().filter(|(_, l)| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    });
+    let mut values = Vec::new();
+    let Some((first_no, first)) = lines.next() else {
+        return Err(format!("empirical file {shown} has no values"));
+    };
+    let header: Vec<&str> = first.split(',').map(str::trim).collect();
+    if let Some(col) = header.iter().position(|h| *h == "duration_ms") {
+        for (no, line) in lines {
+            let cell = line.split(',').nth(col).map(str::trim).unwrap_or("");
+            let ms: f64 = cell.parse().map_err(|_| {
+                format!("{shown}:{}: duration_ms = \"{cell}\" is not a number of milliseconds", no + 1)
+            })?;
+            if !ms.is_finite() || ms < 0.0 {
+                return Err(format!("{shown}:{}: duration_ms = {ms} must be non-negative", no + 1));
+            }
+            values.push(SimDuration::from_secs_f64(ms / 1e3));
+        }
+    } else if header.len() > 1 {
+        return Err(format!(
+            "{shown}:{}: a CSV empirical file needs a `duration_ms` column; found {:?}",
+            first_no + 1,
+            header
+        ));
+    } else {
+        for (no, line) in std::iter::once((first_no, first)).chain(lines) {
+            values.push(parse_duration(line).map_err(|e| format!("{shown}:{}: {e}", no + 1))?);
+        }
+    }
+    if values.is_empty() {
+        return Err(format!("empirical file {shown} has no values"));
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn mean_of(d: &Dist, n: usize) -> f64 {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        (0..n).map(|_| d.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64
+    }
+
+    fn table(t: TaggedDist) -> Dist {
+        Dist::from_raw(&RawDist::Table(t), Path::new(".")).unwrap()
+    }
+    fn dur(ms: u64) -> RawDuration {
+        RawDuration(SimDuration::from_millis(ms))
+    }
+
+    #[test]
+    fn sample_means_match_the_parameters() {
+        let exp = table(TaggedDist::Exponential { mean: dur(2000) });
+        assert!((mean_of(&exp, 200_000) - 2.0).abs() < 0.03);
+        let uni = table(TaggedDist::Uniform { low: dur(100), high: dur(300) });
+        assert!((mean_of(&uni, 200_000) - 0.2).abs() < 0.002);
+        // lognormal mean = median * exp(sigma^2 / 2)
+        let ln = table(TaggedDist::Lognormal { median: dur(100), sigma: 0.5 });
+        assert!((mean_of(&ln, 400_000) - 0.1 * (0.125f64).exp()).abs() < 0.002);
+    }
+
+    #[test]
+    fn normal_is_never_negative() {
+        let n = table(TaggedDist::Normal { mean: dur(10), std: dur(50) });
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
+        for _ in 0..10_000 {
+            let _ = n.sample(&mut rng); // SimDuration is unsigned; the loop must terminate
+        }
+        // the truncated normal's mean is above the untruncated one
+        assert!(mean_of(&n, 100_000) > 0.03);
+    }
+
+    #[test]
+    fn refuses_inverted_uniform_and_bad_sigma() {
+        let bad = RawDist::Table(TaggedDist::Uniform { low: dur(5), high: dur(1) });
+        assert!(Dist::from_raw(&bad, Path::new(".")).unwrap_err().contains("below low"));
+        let bad = RawDist::Table(TaggedDist::Lognormal { median: dur(5), sigma: -1.0 });
+        assert!(Dist::from_raw(&bad, Path::new(".")).unwrap_err().contains("sigma"));
+    }
+
+    #[test]
+    fn empirical_reads_both_formats_and_names_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("d.txt");
+        std::fs::write(&plain, "# run times\n100ms\n\n300ms\n").unwrap();
+        let v = load_empirical(&plain).unwrap();
+        assert_eq!(v, vec![SimDuration::from_millis(100), SimDuration::from_millis(300)]);
+        let csv = dir.path().join("d.csv");
+        std::fs::write(&csv, "id,duration_ms\n1,2.5\n2,7\n").unwrap();
+        let v = load_empirical(&csv).unwrap();
+        assert_eq!(v, vec![SimDuration(2_500_000), SimDuration::from_millis(7)]);
+        std::fs::write(&csv, "id,duration_ms\n1,abc\n").unwrap();
+        let err = load_empirical(&csv).unwrap_err();
+        assert!(err.contains("d.csv:2") && err.contains("abc"), "{err}");
+    }
+}

@@ -1,0 +1,18 @@
+//! slsim: a fast, deterministic discrete-event simulator of serverless capacity and cost.
+//!
+//! Layers, data flowing one way: [`config`] (scenario file -> validated [`config::Scenario`]),
+//! [`workload`] (request streams), platform models ([`lambda`]) on the [`engine`], [`metrics`]
+//! in bounded memory, then [`summary`] and [`report`] (JSON, CSV, charts, terminal table).
+
+pub mod config;
+pub mod dist;
+pub mod engine;
+pub mod lambda;
+pub mod metrics;
+pub mod pricing;
+pub mod sim;
+pub mod token_bucket;
+pub mod workload;
+pub mod app;
+pub mod report;
+pub mod summary;

@@ -1,0 +1,130 @@
+//! Price tables as data, each figure with its date and source.
+//!
+//! Only list prices live here; the arithmetic that turns simulated usage into dollars is in
+//! `lambda::billing`. Sources are the keys of `aws-facts.md` section 7 (L-PRICE: the AWS
+//! Lambda pricing page, full text as of 2026; BLOG-TIER: "Introducing tiered pricing for AWS
+//! Lambda", 2022; PRICELIST: AWS Price List API values).
+
+/// One volume tier: the price applies to monthly usage up to `up_to_gb_s` (cumulative).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tier {
+    pub up_to_gb_s: f64,
+    pub usd_per_gb_s: f64,
+}
+
+/// Lambda prices of one region and architecture.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ArchPrices {
+    /// On-demand duration, tiered by monthly GB-s (BLOG-TIER, PRICELIST).
+    pub duration_tiers: [Tier; 3],
+    /// Provisioned concurrency, per configured GB-s (L-PRICE, PRICELIST).
+    pub provisioned_gb_s: f64,
+    /// Duration of invocations served by provisioned environments, per GB-s (L-PRICE).
+    pub provisioned_duration_gb_s: f64,
+}
+
+/// The Lambda price table of one region.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LambdaPrices {
+    pub region: &'static str,
+    /// When the figures were read and from where.
+    pub as_of: &'static str,
+    pub source: &'static str,
+    /// Per request, both architectures (L-PRICE: $0.20 per 1M).
+    pub usd_per_request: f64,
+    pub x86_64: ArchPrices,
+    pub arm64: ArchPrices,
+    /// Ephemeral storage above 512 MB, per GB-s of billed duration (L-PRICE).
+    pub ephemeral_gb_s: f64,
+    /// Monthly free tier, shared by both architectures (L-PRICE).
+    pub free_requests: u64,
+    pub free_gb_s: f64,
+}
+
+pub const US_EAST_1: LambdaPrices = LambdaPrices {
+    region: "us-east-1",
+    as_of: "2026 (tiers since 2022; INIT billed since 2025-08-01)",
+    source: "AWS Lambda pricing page (L-PRICE), AWS Compute Blog tiered pricing (BLOG-TIER), \
+             AWS Price List API (PRICELIST); see aws-facts.md 1.6",
+    usd_per_request: 0.20 / 1_000_000.0,
+    x86_64: ArchPrices {
+        duration_tiers: [
+            Tier { up_to_gb_s: 6e9, usd_per_gb_s: 0.0000166667 },
+            Tier { up_to_gb_s: 15e9, usd_per_gb_s: 0.000015 },
+            Tier { up_to_gb_s: f64::INFINITY, usd_per_gb_s: 0.0000133334 },
+        ],
+        provisioned_gb_s: 0.0000041667,
+        provisioned_duration_gb_s: 0.0000097222,
+    },
+    arm64: ArchPrices {
+        duration_tiers: [
+            Tier { up_to_gb_s: 7.5e9, usd_per_gb_s: 0.0000133334 },
+            Tier { up_to_gb_s: 18.75e9, usd_per_gb_s: 0.0000120001 },
+            Tier { up_to_gb_s: f64::INFINITY, usd_per_gb_s: 0.0000106667 },
+        ],
+        provisioned_gb_s: 0.0000033334,
+        provisioned_duration_gb_s: 0.0000077778,
+    },
+    ephemeral_gb_s: 0.0000000309,
+    free_requests: 1_000_000,
+    free_gb_s: 400_000.0,
+};
+
+const REGIONS: &[LambdaPrices] = &[US_EAST_1];
+
+/// The price table of `region`, or `None` if slsim has none for it.
+pub fn lambda_prices(region: &str) -> Option<&'static LambdaPrices> {
+    REGIONS.iter().find(|p| p.region == region)
+}
+
+pub fn known_regions() -> Vec<&'static str> {
+    REGIONS.iter().map(|p| p.region).collect()
+}
+
+impl ArchPrices {
+    /// Cost of `gb_s` of on-demand duration in one month, walking the volume tiers from zero.
+    pub fn tiered_duration_cost(&self, gb_s: f64) -> f64 {
+        let mut cost = 0.0;
+        let mut below = 0.0;
+        for tier in &self.duration_tiers {
+            if gb_s <= below {
+                break;
+            }
+            let in_tier = gb_s.min(tier.up_to_gb_s) - below;
+            cost += in_tier * tier.usd_per_gb_s;
+            below = tier.up_to_gb_s;
+        }
+        cost
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_apply_to_cumulative_volume() {
+        let x86 = US_EAST_1.x86_64;
+        assert_eq!(x86.tiered_duration_cost(0.0), 0.0);
+        assert!((x86.tiered_duration_cost(1e6) - 16.6667).abs() < 1e-9);
+        // 10B GB-s: 6B at tier 1, 4B at tier 2
+        let expected = 6e9 * 0.0000166667 + 4e9 * 0.000015;
+        assert!((x86.tiered_duration_cost(10e9) - expected).abs() < 1e-3);
+        // 20B: 6B + 9B + 5B
+        let expected = 6e9 * 0.0000166667 + 9e9 * 0.000015 + 5e9 * 0.0000133334;
+        assert!((x86.tiered_duration_cost(20e9) - expected).abs() < 1e-3);
+    }
+
+    #[test]
+    fn arm_is_twenty_percent_cheaper_per_gb_second() {
+        let ratio = US_EAST_1.arm64.duration_tiers[0].usd_per_gb_s
+            / US_EAST_1.x86_64.duration_tiers[0].usd_per_gb_s;
+        assert!((ratio - 0.8).abs() < 1e-4);
+    }
+
+    #[test]
+    fn unknown_region_has_no_table() {
+        assert!(lambda_prices("us-east-1").is_some());
+        assert!(lambda_prices("mars-north-1").is_none());
+    }
+}

@@ -1,0 +1,95 @@
+//! The compact table printed on the terminal after a run, read from the summary tree.
+
+use serde_json::Value;
+
+fn num(v: &Value, path: &[&str]) -> f64 {
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_f64).unwrap_or(0.0)
+}
+
+/// Formats counts with thousands separators (`12,345`), rounding means of replications.
+fn count(x: f64) -> String {
+    let s = format!("{:.0}", x.round());
+    let (sign, digits) = s.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", &s));
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{sign}{out}")
+}
+
+/// One line per function, then the total cost.
+pub fn render(summary: &Value) -> String {
+    let header = [
+        "function", "invocations", "cold %", "throttles", "errors", "timeouts", "p50 ms", "p95 ms",
+        "p99 ms", "max conc", "mean envs", "cost USD",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    if let Some(functions) = summary.get("functions").and_then(Value::as_object) {
+        for (name, f) in functions {
+            rows.push(vec![
+                name.clone(),
+                count(num(f, &["invocations"])),
+                format!("{:.2}", 100.0 * num(f, &["cold_start_ratio"])),
+                count(num(f, &["throttles"])),
+                count(num(f, &["errors"])),
+                count(num(f, &["timeouts"])),
+                format!("{:.1}", num(f, &["latency_ms", "p50"])),
+                format!("{:.1}", num(f, &["latency_ms", "p95"])),
+                format!("{:.1}", num(f, &["latency_ms", "p99"])),
+                count(num(f, &["concurrency", "max"])),
+                format!("{:.1}", num(f, &["instances", "mean"])),
+                format!("{:.2}", num(f, &["cost_usd", "total"])),
+            ]);
+        }
+    }
+    let widths: Vec<usize> =
+        (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            out.push('\n');
+        }
+    }
+    let reps = num(summary, &["replications"]);
+    let total = num(summary, &["cost_usd", "total"]);
+    match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
+        Some(h) if reps > 1.0 => {
+            out.push_str(&format!("total cost: ${total:.2} ± {h:.2} (95% CI over {reps} replications)\n"))
+        }
+        _ => out.push_str(&format!("total cost: ${total:.2}\n")),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_one_line_per_function_with_separators() {
+        let s = json!({
+            "replications": 1,
+            "functions": { "api": { "invocations": 1234567, "cold_start_ratio": 0.0123,
+                "latency_ms": { "p50": 10.0, "p95": 20.0, "p99": 30.04 }, "cost_usd": { "total": 1.234 } } },
+            "cost_usd": { "total": 1.234 }
+        });
+        let t = render(&s);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4, "{t}");
+        assert!(lines[2].starts_with("api") && lines[2].contains("1,234,567") && lines[2].contains("1.23"));
+        assert!(lines[2].contains("30.0"));
+        assert_eq!(lines[3], "total cost: $1.23");
+    }
+}

@@ -1,0 +1,119 @@
+//! One simulation run: workloads feeding platform models through the event queue.
+//!
+//! Data flows one way: scenario -> workload streams -> Lambda model -> metrics. Each run owns
+//! its random streams, derived from the run's seed, so a run is `Send` and independent of
+//! whatever else runs in parallel: the same seed gives the same bytes on any thread count.
+
+use crate::config::{FunctionConfig, Scenario};
+use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::lambda::{FunctionStats, LambdaEvent, LambdaModel};
+use crate::metrics::{MinuteRow, MinuteSeries};
+use crate::workload::Stream;
+
+/// Every event of a run: a closed set, matched exhaustively.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The next request of a workload arrives.
+    RequestArrived { workload: u32 },
+    Lambda(LambdaEvent),
+}
+
+/// SplitMix64's finaliser over (seed, stream): independent-looking seeds for each run,
+/// replication, workload and function from one master seed.
+pub fn derive_seed(seed: u64, stream: u64) -> u64 {
+    let mut z = seed
+        .wrapping_add(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Random stream families within a run.
+const STREAM_WORKLOADS: u64 = 1;
+const STREAM_FUNCTIONS: u64 = 2;
+
+/// What one run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    pub seed: u64,
+    pub functions: Vec<(FunctionConfig, FunctionStats)>,
+    pub minutes: Vec<MinuteRow>,
+    /// Events processed (a measure of work done, for throughput figures).
+    pub events: u64,
+}
+
+/// Runs the scenario once with `seed`.
+pub fn run(scenario: &Scenario, seed: u64) -> RunOutput {
+    let end = SimTime(scenario.duration.0);
+    let warmup = SimTime(scenario.warmup.0);
+    let mut queue: EventQueue<Event> = EventQueue::new();
+    let mut series = MinuteSeries::new(warmup, end);
+    let mut lambda = LambdaModel::new(scenario, derive_seed(seed, STREAM_FUNCTIONS), &mut series);
+
+    let workload_seed = derive_seed(seed, STREAM_WORKLOADS);
+    let mut streams: Vec<Stream> = scenario
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| Stream::new(w, derive_seed(workload_seed, i as u64), end))
+        .collect();
+    // (function, run-time multiplier) for each target of each workload
+    let targets: Vec<Vec<(u32, f64)>> = scenario
+        .workloads
+        .iter()
+        .map(|w| {
+            w.functions
+                .iter()
+                .map(|&f| (f as u32, lambda.cpu_factor(f as u32, w.cpu_bound, w.threads)))
+                .collect()
+        })
+        .collect();
+    for (i, s) in streams.iter().enumerate() {
+        if let Some(t) = s.peek() {
+            queue.push(t, Event::RequestArrived { workload: i as u32 });
+        }
+    }
+
+    let mut events = 0u64;
+    while let Some((now, event)) = queue.pop() {
+        events += 1;
+        series.advance(now);
+        match event {
+            Event::RequestArrived { workload } => {
+                let stream = &mut streams[workload as usize];
+                let work = stream.take();
+                if let Some(next) = stream.peek() {
+                    queue.push(next, event);
+                }
+                for &(function, factor) in &targets[workload as usize] {
+                    let run = if factor == 1.0 {
+                        work
+                    } else {
+                        SimDuration((work.0 as f64 * factor).round() as u64)
+                    };
+                    lambda.invoke(function, now, run, &mut queue, &mut series);
+                }
+            }
+            Event::Lambda(e) => lambda.handle(now, e, &mut queue, &mut series),
+        }
+    }
+
+    RunOutput { seed, functions: lambda.finish(), minutes: series.finish(), events }
+}
+
+/// The seed of replication `r`: replication 0 runs with the scenario's seed itself, so a
+/// single-replication run is reproducible from the seed printed in its summary.
+pub fn replication_seed(seed: u64, r: u32) -> u64 {
+    if r == 0 { seed } else { derive_seed(seed, 0x5EED_0000 + r as u64) }
+}
+
+/// Runs every replication of the scenario in parallel (on the current rayon pool), returning
+/// them in replication order: the result does not depend on the number of threads.
+pub fn run_replications(scenario: &Scenario) -> Vec<RunOutput> {
+    use rayon::prelude::*;
+    (0..scenario.replications)
+        .into_par_iter()
+        .map(|r| run(scenario, replication_seed(scenario.seed, r)))
+        .collect()
+}

@@ -1,0 +1,195 @@
+//! `summary.json`: the figures of a run per the contract, and their mean and 95% confidence
+//! half-width over replications.
+//!
+//! Each replication is summarised on its own as a JSON tree; [`combine`] then walks the trees
+//! in step and replaces every number by its mean, collecting the half-widths in a mirror tree
+//! under `ci95`. Because this works on the tree, every figure added later (APIs, services,
+//! queues) gets its mean and confidence interval without code here.
+
+use serde_json::{json, Map, Value};
+
+use crate::config::Scenario;
+use crate::engine::SimTime;
+use crate::lambda::billing::{self, Cost};
+use crate::sim::RunOutput;
+
+/// The summary of one run (one replication).
+pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
+    let end = SimTime(scenario.duration.0);
+    let usages: Vec<_> = run.functions.iter().map(|(_, s)| s.usage.clone()).collect();
+    let costs = billing::bill(scenario.prices, scenario.free_tier, &usages);
+    let mut functions = Map::new();
+    let mut lambda_total = 0.0;
+    for ((cfg, stats), cost) in run.functions.iter_mut().zip(&costs) {
+        lambda_total += cost.total;
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let ms = |ns: f64| ns / 1e6;
+        let lat = &stats.latency;
+        let completed = stats.invocations - stats.errors - stats.timeouts;
+        functions.insert(
+            cfg.name.clone(),
+            json!({
+                "invocations": stats.invocations,
+                "cold_starts": stats.cold_starts,
+                "throttles": stats.throttles,
+                "errors": stats.errors,
+                "timeouts": stats.timeouts,
+                "cold_start_ratio": ratio(stats.cold_starts, stats.invocations),
+                "throttle_ratio": ratio(stats.throttles, stats.invocations + stats.throttles),
+                "latency_ms": {
+                    "mean": ms(lat.mean()),
+                    "p50": ms(lat.quantile(0.50)),
+                    "p90": ms(lat.quantile(0.90)),
+                    "p95": ms(lat.quantile(0.95)),
+                    "p99": ms(lat.quantile(0.99)),
+                    "max": ms(lat.max() as f64),
+                },
+                "instances": { "mean": stats.instances.mean_until(end), "max": stats.instances.max() },
+                "concurrency": { "mean": stats.concurrency.mean_until(end), "max": stats.concurrency.max() },
+                "billed_gb_seconds": stats.usage.billed_gb_s(),
+                "cost_usd": cost_json(cost),
+                "arrivals": stats.arrivals,
+                "completed": completed,
+                "in_flight": stats.invocations - stats.finished,
+                "provisioned_invocations": stats.provisioned_invocations,
+                "memory_size": cfg.memory_mb,
+                "architecture": cfg.architecture.as_str(),
+            }),
+        );
+    }
+    json!({
+        "scenario": scenario.name,
+        "seed": run.seed,
+        "simulated_seconds": scenario.duration.as_secs_f64(),
+        "measured_seconds": (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9,
+        "functions": functions,
+        "apis": {},
+        "services": {},
+        "cost_usd": { "total": lambda_total, "lambda": lambda_total },
+    })
+}
+
+fn cost_json(c: &Cost) -> Value {
+    json!({
+        "requests": c.requests,
+        "duration": c.duration,
+        "provisioned": c.provisioned,
+        "ephemeral_storage": c.ephemeral_storage,
+        "total": c.total,
+    })
+}
+
+/// The summary of all replications: means in the contract's places, `ci95` beside them.
+pub fn summarize(scenario: &Scenario, runs: &[Value]) -> Value {
+    let (mut mean, ci) = combine(runs);
+    if let Value::Object(map) = &mut mean {
+        map.insert("seed".into(), json!(scenario.seed));
+        map.insert("replications".into(), json!(runs.len()));
+        if runs.len() > 1 {
+            map.insert("replication_seeds".into(), runs.iter().map(|r| r["seed"].clone()).collect());
+            if let Some(mut ci) = ci {
+                if let Value::Object(c) = &mut ci {
+                    c.remove("seed");
+                }
+                map.insert("ci95".into(), ci);
+            }
+        }
+        let p = scenario.prices;
+        map.insert(
+            "price_table".into(),
+            json!({ "region": p.region, "as_of": p.as_of, "source": p.source, "free_tier": scenario.free_tier }),
+        );
+    }
+    mean
+}
+
+/// Mean and 95% confidence half-width of each number across `values` (trees of equal shape).
+/// With one value the tree is returned unchanged (integers stay integers) and there is no CI.
+pub fn combine(values: &[Value]) -> (Value, Option<Value>) {
+    let Some(first) = values.first() else { return (Value::Null, None) };
+    if values.len() == 1 {
+        return (first.clone(), None);
+    }
+    match first {
+        Value::Object(map) => {
+            let mut mean = Map::new();
+            let mut ci = Map::new();
+            for key in map.keys() {
+                let column: Vec<Value> = values.iter().map(|v| v.get(key).cloned().unwrap_or(Value::Null)).collect();
+                let (m, c) = combine(&column);
+                mean.insert(key.clone(), m);
+                if let Some(c) = c {
+                    ci.insert(key.clone(), c);
+                }
+            }
+            (Value::Object(mean), (!ci.is_empty()).then_some(Value::Object(ci)))
+        }
+        // A figure equal in every replication (a setting, a zero count) keeps its exact form.
+        Value::Number(_) if values.iter().all(|v| v == first) => (first.clone(), Some(json!(0.0))),
+        Value::Number(_) => {
+            let xs: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+            let (m, h) = mean_ci95(&xs);
+            (json!(m), Some(json!(h)))
+        }
+        other => (other.clone(), None),
+    }
+}
+
+/// Sample mean and half-width of the two-sided 95% Student-t confidence interval.
+pub fn mean_ci95(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n == 1 {
+        return (mean, 0.0);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (mean, t_975(n - 1) * (var / n as f64).sqrt())
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom.
+fn t_975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => T[df - 1],
+        // Cornish-Fisher: z + (z^3 + z) / (4 df), within 0.001 of the exact value past 30
+        _ => 1.959964 + (1.959964f64.powi(3) + 1.959964) / (4.0 * df as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_of_known_sample() {
+        // mean 5, sd sqrt(2.5), n 5: half-width = 2.776 * sqrt(2.5 / 5)
+        let (m, h) = mean_ci95(&[3.0, 4.0, 5.0, 6.0, 7.0]);
+        assert_eq!(m, 5.0);
+        assert!((h - 2.776 * 0.5f64.sqrt()).abs() < 1e-12);
+        assert!((t_975(60) - 2.000).abs() < 0.001);
+        assert!((t_975(120) - 1.980).abs() < 0.001);
+    }
+
+    #[test]
+    fn combine_averages_numbers_and_mirrors_the_tree() {
+        let a = json!({ "f": { "n": 1, "name": "x" }, "t": 2.0 });
+        let b = json!({ "f": { "n": 3, "name": "x" }, "t": 4.0 });
+        let (m, ci) = combine(&[a.clone(), b]);
+        assert_eq!(m["f"]["n"], json!(2.0));
+        assert_eq!(m["f"]["name"], json!("x"));
+        assert_eq!(m["t"], json!(3.0));
+        let ci = ci.unwrap();
+        assert!((ci["t"].as_f64().unwrap() - 12.706 * (2.0f64 / 2.0).sqrt()).abs() < 1e-9);
+        assert!(ci["f"].get("name").is_none());
+        // one replication: unchanged, integers stay integers
+        assert_eq!(combine(&[a.clone()]), (a, None));
+    }
+}
