@@ -43,63 +43,107 @@ pub struct RunOutput {
     pub events: u64,
 }
 
-/// Runs the scenario once with `seed`.
-pub fn run(scenario: &Scenario, seed: u64) -> RunOutput {
-    let end = SimTime(scenario.duration.0);
-    let warmup = SimTime(scenario.warmup.0);
-    let mut queue: EventQueue<Event> = EventQueue::new();
-    let mut series = MinuteSeries::new(warmup, end);
-    let mut lambda = LambdaModel::new(scenario, derive_seed(seed, STREAM_FUNCTIONS), &mut series);
+/// One run in progress: build it, [`step`](Simulation::step) it (tests assert between
+/// steps), or [`run`](Simulation::run) it to the end.
+pub struct Simulation {
+    seed: u64,
+    queue: EventQueue<Event>,
+    series: MinuteSeries,
+    lambda: LambdaModel,
+    streams: Vec<Stream>,
+    /// (function, run-time multiplier) for each target of each workload.
+    targets: Vec<Vec<(u32, f64)>>,
+    events: u64,
+}
 
-    let workload_seed = derive_seed(seed, STREAM_WORKLOADS);
-    let mut streams: Vec<Stream> = scenario
-        .workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| Stream::new(w, derive_seed(workload_seed, i as u64), end))
-        .collect();
-    // (function, run-time multiplier) for each target of each workload
-    let targets: Vec<Vec<(u32, f64)>> = scenario
-        .workloads
-        .iter()
-        .map(|w| {
-            w.functions
-                .iter()
-                .map(|&f| (f as u32, lambda.cpu_factor(f as u32, w.cpu_bound, w.threads)))
-                .collect()
-        })
-        .collect();
-    for (i, s) in streams.iter().enumerate() {
-        if let Some(t) = s.peek() {
-            queue.push(t, Event::RequestArrived { workload: i as u32 });
+impl Simulation {
+    pub fn new(scenario: &Scenario, seed: u64) -> Simulation {
+        let end = SimTime(scenario.duration.0);
+        let warmup = SimTime(scenario.warmup.0);
+        let mut queue: EventQueue<Event> = EventQueue::new();
+        let mut series = MinuteSeries::new(warmup, end);
+        let lambda = LambdaModel::new(scenario, derive_seed(seed, STREAM_FUNCTIONS), &mut series);
+        let workload_seed = derive_seed(seed, STREAM_WORKLOADS);
+        let streams: Vec<Stream> = scenario
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| Stream::new(w, derive_seed(workload_seed, i as u64), end))
+            .collect();
+        let targets = scenario
+            .workloads
+            .iter()
+            .map(|w| {
+                w.functions
+                    .iter()
+                    .map(|&f| (f as u32, lambda.cpu_factor(f as u32, w.cpu_bound, w.threads)))
+                    .collect()
+            })
+            .collect();
+        for (i, s) in streams.iter().enumerate() {
+            if let Some(t) = s.peek() {
+                queue.push(t, Event::RequestArrived { workload: i as u32 });
+            }
         }
+        Simulation { seed, queue, series, lambda, streams, targets, events: 0 }
     }
 
-    let mut events = 0u64;
-    while let Some((now, event)) = queue.pop() {
-        events += 1;
-        series.advance(now);
+    /// Processes the next event; `None` once nothing is left (arrivals over, work drained).
+    #[inline]
+    pub fn step(&mut self) -> Option<(SimTime, Event)> {
+        let (now, event) = self.queue.pop()?;
+        self.events += 1;
+        self.series.advance(now);
         match event {
             Event::RequestArrived { workload } => {
-                let stream = &mut streams[workload as usize];
+                let stream = &mut self.streams[workload as usize];
                 let work = stream.take();
                 if let Some(next) = stream.peek() {
-                    queue.push(next, event);
+                    self.queue.push(next, event);
                 }
-                for &(function, factor) in &targets[workload as usize] {
+                for &(function, factor) in &self.targets[workload as usize] {
                     let run = if factor == 1.0 {
                         work
                     } else {
                         SimDuration((work.0 as f64 * factor).round() as u64)
                     };
-                    lambda.invoke(function, now, run, &mut queue, &mut series);
+                    self.lambda.invoke(function, now, run, &mut self.queue, &mut self.series);
                 }
             }
-            Event::Lambda(e) => lambda.handle(now, e, &mut queue, &mut series),
+            Event::Lambda(e) => self.lambda.handle(now, e, &mut self.queue, &mut self.series),
         }
+        Some((now, event))
     }
 
-    RunOutput { seed, functions: lambda.finish(), minutes: series.finish(), events }
+    /// The simulated clock: the time of the last event processed.
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    pub fn lambda(&self) -> &LambdaModel {
+        &self.lambda
+    }
+
+    /// Runs to the end and returns the results.
+    pub fn run(mut self) -> RunOutput {
+        while self.step().is_some() {}
+        self.finish()
+    }
+
+    /// Closes the metrics (whatever is still in flight stays counted as in flight).
+    pub fn finish(self) -> RunOutput {
+        RunOutput {
+            seed: self.seed,
+            functions: self.lambda.finish(),
+            minutes: self.series.finish(),
+            events: self.events,
+        }
+    }
+}
+
+/// Runs the scenario once with `seed`.
+pub fn run(scenario: &Scenario, seed: u64) -> RunOutput {
+    Simulation::new(scenario, seed).run()
 }
 
 /// The seed of replication `r`: replication 0 runs with the scenario's seed itself, so a

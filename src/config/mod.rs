@@ -173,9 +173,13 @@ pub enum Arrivals {
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::one(path, "", format!("cannot read the scenario: {e}")))?;
-    let raw = parse(path, &text, overrides)?;
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    validate(path, base_dir, raw)
+    load_str(path, &text, overrides)
+}
+
+/// Validates scenario text as if read from `path` (relative paths resolve beside it).
+pub fn load_str(path: &Path, text: &str, overrides: &[Override]) -> Result<Scenario, ConfigError> {
+    let raw = parse(path, text, overrides)?;
+    validate(path, path.parent().unwrap_or(Path::new(".")), raw)
 }
 
 /// Parses scenario text into raw structs, applying overrides first.

@@ -340,3 +340,29 @@ impl LambdaModel {
         (1.0 - cpu_bound) + cpu_bound / vcpu.min(threads as f64)
     }
 }
+
+/// A read-only view of one function's state, for tests and progress reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FunctionView {
+    /// Environments alive (initialising, busy or idle; provisioned included).
+    pub environments: u32,
+    /// Idle on-demand environments.
+    pub idle_on_demand: u32,
+    /// Executions in flight (initialising or busy).
+    pub in_flight: u32,
+}
+
+impl LambdaModel {
+    pub fn view(&self, function: u32) -> FunctionView {
+        let f = &self.functions[function as usize];
+        FunctionView {
+            environments: f.pool.alive(),
+            idle_on_demand: f.pool.idle_on_demand(),
+            in_flight: f.stats.concurrency.value(),
+        }
+    }
+
+    pub fn stats(&self, function: u32) -> &FunctionStats {
+        &self.functions[function as usize].stats
+    }
+}
