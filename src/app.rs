@@ -39,7 +39,10 @@ pub fn default_out_dir(scenario: &Scenario) -> PathBuf {
 
 /// Runs `scenario` and writes `summary.json`, `timeseries.csv` and the charts.
 pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunReport> {
-    let out_dir = opts.out_dir.clone().unwrap_or_else(|| default_out_dir(scenario));
+    let out_dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| default_out_dir(scenario));
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create the output folder {}", out_dir.display()))?;
 
@@ -53,26 +56,50 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         None => sim::run_replications(scenario),
     };
     let elapsed = started.elapsed();
-    let requests = runs.iter().flat_map(|r| r.minutes.iter()).map(|m| m.arrivals).sum();
+    let requests = runs
+        .iter()
+        .flat_map(|r| r.minutes.iter())
+        .map(|m| m.arrivals)
+        .sum();
     let events = runs.iter().map(|r| r.events).sum();
 
-    let per_run: Vec<serde_json::Value> = runs.iter_mut().map(|r| summary::summarize_run(scenario, r)).collect();
+    let per_run: Vec<serde_json::Value> = runs
+        .iter_mut()
+        .map(|r| summary::summarize_run(scenario, r))
+        .collect();
     let summary = summary::summarize(scenario, &per_run);
 
     let mut files = Vec::new();
     let path = out_dir.join("summary.json");
-    report::write_json(&path, &summary).with_context(|| format!("cannot write {}", path.display()))?;
+    report::write_json(&path, &summary)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
 
     // The time series and charts show the first replication (the one run with the seed itself).
     let first = &runs[0];
     let path = out_dir.join("timeseries.csv");
-    report::write_timeseries(&path, &first.minutes).with_context(|| format!("cannot write {}", path.display()))?;
+    report::write_timeseries(&path, &first.minutes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
     if opts.charts {
-        let latencies: Vec<(String, &crate::metrics::Histogram)> =
-            first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
-        files.extend(report::write_charts(&out_dir, &scenario.name, &first.minutes, &latencies)?);
+        let latencies: Vec<(String, &crate::metrics::Histogram)> = first
+            .functions
+            .iter()
+            .map(|(cfg, stats)| (cfg.name.clone(), &stats.latency))
+            .collect();
+        files.extend(report::write_charts(
+            &out_dir,
+            &scenario.name,
+            &first.minutes,
+            &latencies,
+        )?);
     }
-    Ok(RunReport { out_dir, summary, files, requests, events, elapsed })
+    Ok(RunReport {
+        out_dir,
+        summary,
+        files,
+        requests,
+        events,
+        elapsed,
+    })
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use crate::config::duration::{parse_duration, DurationVisitor, RawDuration};
+use crate::config::duration::{DurationVisitor, RawDuration, parse_duration};
 use crate::engine::SimDuration;
 
 /// A distribution as written in the file: a duration string (shorthand for `constant`) or a
@@ -21,18 +21,34 @@ use crate::engine::SimDuration;
 #[derive(Clone, Debug)]
 pub enum RawDist {
     Constant(SimDuration),
-    Table(TaggedDist),
+    Table(DistTable),
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
-pub enum TaggedDist {
-    Constant { value: RawDuration },
-    Exponential { mean: RawDuration },
-    Uniform { low: RawDuration, high: RawDuration },
-    Normal { mean: RawDuration, std: RawDuration },
-    Lognormal { median: RawDuration, sigma: f64 },
-    Empirical { path: String },
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DistKind {
+    Constant,
+    Exponential,
+    Uniform,
+    Normal,
+    Lognormal,
+    Empirical,
+}
+
+/// The keys of a distribution table. A flat struct rather than a tagged enum, so that a bad
+/// value is reported at its own key path (`workload[0].duration.mean`), not at the table's.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistTable {
+    pub dist: Option<DistKind>,
+    pub value: Option<RawDuration>,
+    pub mean: Option<RawDuration>,
+    pub low: Option<RawDuration>,
+    pub high: Option<RawDuration>,
+    pub std: Option<RawDuration>,
+    pub median: Option<RawDuration>,
+    pub sigma: Option<f64>,
+    pub path: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawDist {
@@ -59,7 +75,7 @@ impl<'de> Deserialize<'de> for RawDist {
                 DurationVisitor.visit_f64(v).map(RawDist::Constant)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
-                TaggedDist::deserialize(de::value::MapAccessDeserializer::new(map))
+                DistTable::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RawDist::Table)
             }
         }
@@ -74,7 +90,10 @@ pub enum Dist {
     /// In nanoseconds.
     Exponential(Exp<f64>),
     /// `[low, low + span]` in nanoseconds.
-    Uniform { low: f64, span: f64 },
+    Uniform {
+        low: f64,
+        span: f64,
+    },
     /// In nanoseconds; redrawn until non-negative.
     Normal(Normal<f64>),
     /// In nanoseconds.
@@ -86,45 +105,81 @@ impl Dist {
     /// Checks parameters and loads empirical files (relative to `base_dir`). The error is the
     /// reason only; the caller adds the file and key path.
     pub fn from_raw(raw: &RawDist, base_dir: &Path) -> Result<Dist, String> {
-        let ns = |d: &RawDuration| d.0 .0 as f64;
-        Ok(match raw {
-            RawDist::Constant(d) => Dist::Constant(*d),
-            RawDist::Table(t) => match t {
-                TaggedDist::Constant { value } => Dist::Constant(value.0),
-                TaggedDist::Exponential { mean } => {
-                    if mean.0 == SimDuration::ZERO {
-                        Dist::Constant(SimDuration::ZERO)
-                    } else {
-                        Dist::Exponential(
-                            Exp::new(1.0 / ns(mean)).map_err(|e| format!("bad mean: {e}"))?,
-                        )
-                    }
+        let t = match raw {
+            RawDist::Constant(d) => return Ok(Dist::Constant(*d)),
+            RawDist::Table(t) => t,
+        };
+        let kind = t.dist.ok_or(
+            "the table needs `dist` = \"constant\", \"exponential\", \"uniform\", \"normal\", \"lognormal\" or \"empirical\"",
+        )?;
+        let (name, keys): (&str, &[&str]) = match kind {
+            DistKind::Constant => ("constant", &["value"]),
+            DistKind::Exponential => ("exponential", &["mean"]),
+            DistKind::Uniform => ("uniform", &["low", "high"]),
+            DistKind::Normal => ("normal", &["mean", "std"]),
+            DistKind::Lognormal => ("lognormal", &["median", "sigma"]),
+            DistKind::Empirical => ("empirical", &["path"]),
+        };
+        let present = [
+            ("value", t.value.is_some()),
+            ("mean", t.mean.is_some()),
+            ("low", t.low.is_some()),
+            ("high", t.high.is_some()),
+            ("std", t.std.is_some()),
+            ("median", t.median.is_some()),
+            ("sigma", t.sigma.is_some()),
+            ("path", t.path.is_some()),
+        ];
+        for (key, is_there) in present {
+            if is_there != keys.contains(&key) {
+                let verb = if is_there { "does not take" } else { "needs" };
+                return Err(format!(
+                    "dist = \"{name}\" {verb} `{key}` (it takes {})",
+                    keys.join(", ")
+                ));
+            }
+        }
+        let ns = |d: Option<RawDuration>| d.map(|d| d.0.0 as f64).unwrap_or(0.0);
+        Ok(match kind {
+            DistKind::Constant => Dist::Constant(t.value.map(|v| v.0).unwrap_or_default()),
+            DistKind::Exponential if ns(t.mean) == 0.0 => Dist::Constant(SimDuration::ZERO),
+            DistKind::Exponential => {
+                Dist::Exponential(Exp::new(1.0 / ns(t.mean)).map_err(|e| format!("bad mean: {e}"))?)
+            }
+            DistKind::Uniform => {
+                let (low, high) = (ns(t.low), ns(t.high));
+                if high < low {
+                    return Err(format!(
+                        "high ({}) is below low ({})",
+                        SimDuration(high as u64),
+                        SimDuration(low as u64)
+                    ));
                 }
-                TaggedDist::Uniform { low, high } => {
-                    if high.0 < low.0 {
-                        return Err(format!("high ({}) is below low ({})", high.0, low.0));
-                    }
-                    Dist::Uniform { low: ns(low), span: ns(high) - ns(low) }
+                Dist::Uniform {
+                    low,
+                    span: high - low,
                 }
-                TaggedDist::Normal { mean, std } => Dist::Normal(
-                    Normal::new(ns(mean), ns(std)).map_err(|e| format!("bad std: {e}"))?,
-                ),
-                TaggedDist::Lognormal { median, sigma } => {
-                    if median.0 == SimDuration::ZERO {
-                        return Err("median must be above zero".into());
-                    }
-                    if !sigma.is_finite() || *sigma < 0.0 || *sigma > 10.0 {
-                        return Err(format!("sigma = {sigma} is outside 0..=10"));
-                    }
-                    Dist::LogNormal(
-                        LogNormal::new(ns(median).ln(), *sigma)
-                            .map_err(|e| format!("bad sigma: {e}"))?,
-                    )
+            }
+            DistKind::Normal => Dist::Normal(
+                Normal::new(ns(t.mean), ns(t.std)).map_err(|e| format!("bad std: {e}"))?,
+            ),
+            DistKind::Lognormal => {
+                let sigma = t.sigma.unwrap_or(0.0);
+                if ns(t.median) <= 0.0 {
+                    return Err("median must be above zero".into());
                 }
-                TaggedDist::Empirical { path } => {
-                    Dist::Empirical(load_empirical(&base_dir.join(path))?.into())
+                if !sigma.is_finite() || !(0.0..=10.0).contains(&sigma) {
+                    return Err(format!("sigma = {sigma} is outside 0..=10"));
                 }
-            },
+                Dist::LogNormal(
+                    LogNormal::new(ns(t.median).ln(), sigma)
+                        .map_err(|e| format!("bad sigma: {e}"))?,
+                )
+            }
+            DistKind::Empirical => {
+                let path = t.path.as_deref().unwrap_or_default();
+                Dist::Empirical(load_empirical(&base_dir.join(path))?.into())
+            }
         })
     }
 
@@ -160,8 +215,8 @@ impl Dist {
 /// or a CSV whose header has a `duration_ms` column (numbers in milliseconds).
 pub fn load_empirical(path: &Path) -> Result<Vec<SimDuration>, String> {
     let shown = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read empirical file {shown}: {e}"))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read empirical file {shown}: {e}"))?;
     let mut lines = text.lines().enumerate().filter(|(_, l)| {
         let t = l.trim();
         !t.is_empty() && !t.starts_with('#')
@@ -175,10 +230,16 @@ pub fn load_empirical(path: &Path) -> Result<Vec<SimDuration>, String> {
         for (no, line) in lines {
             let cell = line.split(',').nth(col).map(str::trim).unwrap_or("");
             let ms: f64 = cell.parse().map_err(|_| {
-                format!("{shown}:{}: duration_ms = \"{cell}\" is not a number of milliseconds", no + 1)
+                format!(
+                    "{shown}:{}: duration_ms = \"{cell}\" is not a number of milliseconds",
+                    no + 1
+                )
             })?;
             if !ms.is_finite() || ms < 0.0 {
-                return Err(format!("{shown}:{}: duration_ms = {ms} must be non-negative", no + 1));
+                return Err(format!(
+                    "{shown}:{}: duration_ms = {ms} must be non-negative",
+                    no + 1
+                ));
             }
             values.push(SimDuration::from_secs_f64(ms / 1e3));
         }
@@ -206,30 +267,54 @@ mod tests {
 
     fn mean_of(d: &Dist, n: usize) -> f64 {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
-        (0..n).map(|_| d.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64
+        (0..n)
+            .map(|_| d.sample(&mut rng).as_secs_f64())
+            .sum::<f64>()
+            / n as f64
     }
 
-    fn table(t: TaggedDist) -> Dist {
+    fn table(t: DistTable) -> Dist {
         Dist::from_raw(&RawDist::Table(t), Path::new(".")).unwrap()
     }
-    fn dur(ms: u64) -> RawDuration {
-        RawDuration(SimDuration::from_millis(ms))
+    fn dur(ms: u64) -> Option<RawDuration> {
+        Some(RawDuration(SimDuration::from_millis(ms)))
+    }
+    fn of(kind: DistKind) -> DistTable {
+        DistTable {
+            dist: Some(kind),
+            ..DistTable::default()
+        }
     }
 
     #[test]
     fn sample_means_match_the_parameters() {
-        let exp = table(TaggedDist::Exponential { mean: dur(2000) });
+        let exp = table(DistTable {
+            mean: dur(2000),
+            ..of(DistKind::Exponential)
+        });
         assert!((mean_of(&exp, 200_000) - 2.0).abs() < 0.03);
-        let uni = table(TaggedDist::Uniform { low: dur(100), high: dur(300) });
+        let uni = table(DistTable {
+            low: dur(100),
+            high: dur(300),
+            ..of(DistKind::Uniform)
+        });
         assert!((mean_of(&uni, 200_000) - 0.2).abs() < 0.002);
         // lognormal mean = median * exp(sigma^2 / 2)
-        let ln = table(TaggedDist::Lognormal { median: dur(100), sigma: 0.5 });
+        let ln = table(DistTable {
+            median: dur(100),
+            sigma: Some(0.5),
+            ..of(DistKind::Lognormal)
+        });
         assert!((mean_of(&ln, 400_000) - 0.1 * (0.125f64).exp()).abs() < 0.002);
     }
 
     #[test]
     fn normal_is_never_negative() {
-        let n = table(TaggedDist::Normal { mean: dur(10), std: dur(50) });
+        let n = table(DistTable {
+            mean: dur(10),
+            std: dur(50),
+            ..of(DistKind::Normal)
+        });
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
         for _ in 0..10_000 {
             let _ = n.sample(&mut rng); // SimDuration is unsigned; the loop must terminate
@@ -240,10 +325,36 @@ mod tests {
 
     #[test]
     fn refuses_inverted_uniform_and_bad_sigma() {
-        let bad = RawDist::Table(TaggedDist::Uniform { low: dur(5), high: dur(1) });
-        assert!(Dist::from_raw(&bad, Path::new(".")).unwrap_err().contains("below low"));
-        let bad = RawDist::Table(TaggedDist::Lognormal { median: dur(5), sigma: -1.0 });
-        assert!(Dist::from_raw(&bad, Path::new(".")).unwrap_err().contains("sigma"));
+        let err = |t| Dist::from_raw(&RawDist::Table(t), Path::new(".")).unwrap_err();
+        assert!(
+            err(DistTable {
+                low: dur(5),
+                high: dur(1),
+                ..of(DistKind::Uniform)
+            })
+            .contains("below low")
+        );
+        assert!(
+            err(DistTable {
+                median: dur(5),
+                sigma: Some(-1.0),
+                ..of(DistKind::Lognormal)
+            })
+            .contains("sigma")
+        );
+        // keys that do not belong to the kind, or missing ones, are named
+        let e = err(DistTable {
+            mean: dur(5),
+            sigma: Some(1.0),
+            ..of(DistKind::Exponential)
+        });
+        assert!(e.contains("does not take `sigma`"), "{e}");
+        let e = err(DistTable {
+            low: dur(5),
+            ..of(DistKind::Uniform)
+        });
+        assert!(e.contains("needs `high`"), "{e}");
+        assert!(err(DistTable::default()).contains("needs `dist`"));
     }
 
     #[test]
@@ -252,7 +363,10 @@ mod tests {
         let plain = dir.path().join("d.txt");
         std::fs::write(&plain, "# run times\n100ms\n\n300ms\n").unwrap();
         let v = load_empirical(&plain).unwrap();
-        assert_eq!(v, vec![SimDuration::from_millis(100), SimDuration::from_millis(300)]);
+        assert_eq!(
+            v,
+            vec![SimDuration::from_millis(100), SimDuration::from_millis(300)]
+        );
         let csv = dir.path().join("d.csv");
         std::fs::write(&csv, "id,duration_ms\n1,2.5\n2,7\n").unwrap();
         let v = load_empirical(&csv).unwrap();

@@ -4,15 +4,15 @@
 //! [`workload`] (request streams), platform models ([`lambda`]) on the [`engine`], [`metrics`]
 //! in bounded memory, then [`summary`] and [`report`] (JSON, CSV, charts, terminal table).
 
+pub mod app;
 pub mod config;
 pub mod dist;
 pub mod engine;
 pub mod lambda;
 pub mod metrics;
 pub mod pricing;
+pub mod report;
 pub mod sim;
+pub mod summary;
 pub mod token_bucket;
 pub mod workload;
-pub mod app;
-pub mod report;
-pub mod summary;

@@ -59,7 +59,13 @@ fn bucket_range(i: usize) -> (u64, u64) {
 
 impl Histogram {
     pub fn new() -> Self {
-        Histogram { counts: vec![0; BUCKETS].into_boxed_slice(), count: 0, sum: 0, min: u64::MAX, max: 0 }
+        Histogram {
+            counts: vec![0; BUCKETS].into_boxed_slice(),
+            count: 0,
+            sum: 0,
+            min: u64::MAX,
+            max: 0,
+        }
     }
 
     #[inline]
@@ -78,7 +84,11 @@ impl Histogram {
 
     /// Exact mean in nanoseconds (0 when empty).
     pub fn mean(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.sum as f64 / self.count as f64 }
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum as f64 / self.count as f64
+        }
     }
 
     /// Exact maximum in nanoseconds (0 when empty).
@@ -93,6 +103,13 @@ impl Histogram {
             return 0.0;
         }
         let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        // the extreme ranks are known exactly
+        if rank == self.count {
+            return self.max as f64;
+        }
+        if rank == 1 {
+            return self.min as f64;
+        }
         let mut seen = 0;
         for (i, &c) in self.counts.iter().enumerate() {
             seen += c;
@@ -135,7 +152,14 @@ pub struct Level {
 
 impl Level {
     pub fn new(start: SimTime, end: SimTime) -> Self {
-        Level { value: 0, last: SimTime::ZERO, start, end, integral: 0, max: 0 }
+        Level {
+            value: 0,
+            last: SimTime::ZERO,
+            start,
+            end,
+            integral: 0,
+            max: 0,
+        }
     }
 
     fn integrate_to(&mut self, t: SimTime) {
@@ -172,7 +196,11 @@ impl Level {
     pub fn mean_until(&mut self, t: SimTime) -> f64 {
         self.integrate_to(t);
         let len = self.end.0.saturating_sub(self.start.0);
-        if len == 0 { 0.0 } else { self.integral as f64 / len as f64 }
+        if len == 0 {
+            0.0
+        } else {
+            self.integral as f64 / len as f64
+        }
     }
 
     pub fn max(&self) -> u32 {
@@ -284,8 +312,12 @@ impl MinuteSeries {
     fn close_current(&mut self) {
         let minute_end = (self.minute_start + MINUTE).min(self.end);
         let len = minute_end - self.minute_start;
-        (self.current.concurrency_mean, self.current.concurrency_max) = self.concurrency.close(minute_end, len);
-        (self.current.environments_mean, self.current.environments_max) = self.environments.close(minute_end, len);
+        (self.current.concurrency_mean, self.current.concurrency_max) =
+            self.concurrency.close(minute_end, len);
+        (
+            self.current.environments_mean,
+            self.current.environments_max,
+        ) = self.environments.close(minute_end, len);
         let next = self.current.minute + 1;
         self.rows.push(std::mem::take(&mut self.current));
         self.open(next);
@@ -354,7 +386,10 @@ mod tests {
         for q in [0.5, 0.9, 0.95, 0.99] {
             let exact = q * 100_000.0 * 1000.0;
             let got = h.quantile(q);
-            assert!((got - exact).abs() / exact < 0.01, "q={q}: {got} vs {exact}");
+            assert!(
+                (got - exact).abs() / exact < 0.01,
+                "q={q}: {got} vs {exact}"
+            );
         }
         assert_eq!(h.max(), 100_000_000);
         assert!((h.mean() - 50_000_500.0).abs() < 1e-6);

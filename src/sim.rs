@@ -14,7 +14,9 @@ use crate::workload::Stream;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The next request of a workload arrives.
-    RequestArrived { workload: u32 },
+    RequestArrived {
+        workload: u32,
+    },
     Lambda(LambdaEvent),
 }
 
@@ -76,7 +78,12 @@ impl Simulation {
             .map(|w| {
                 w.functions
                     .iter()
-                    .map(|&f| (f as u32, lambda.cpu_factor(f as u32, w.cpu_bound, w.threads)))
+                    .map(|&f| {
+                        (
+                            f as u32,
+                            lambda.cpu_factor(f as u32, w.cpu_bound, w.threads),
+                        )
+                    })
                     .collect()
             })
             .collect();
@@ -85,7 +92,15 @@ impl Simulation {
                 queue.push(t, Event::RequestArrived { workload: i as u32 });
             }
         }
-        Simulation { seed, queue, series, lambda, streams, targets, events: 0 }
+        Simulation {
+            seed,
+            queue,
+            series,
+            lambda,
+            streams,
+            targets,
+            events: 0,
+        }
     }
 
     /// Processes the next event; `None` once nothing is left (arrivals over, work drained).
@@ -107,12 +122,20 @@ impl Simulation {
                     } else {
                         SimDuration((work.0 as f64 * factor).round() as u64)
                     };
-                    self.lambda.invoke(function, now, run, &mut self.queue, &mut self.series);
+                    self.lambda
+                        .invoke(function, now, run, &mut self.queue, &mut self.series);
                 }
             }
-            Event::Lambda(e) => self.lambda.handle(now, e, &mut self.queue, &mut self.series),
+            Event::Lambda(e) => self
+                .lambda
+                .handle(now, e, &mut self.queue, &mut self.series),
         }
         Some((now, event))
+    }
+
+    /// The time of the next event, if any.
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
     }
 
     /// The simulated clock: the time of the last event processed.
@@ -149,7 +172,11 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunOutput {
 /// The seed of replication `r`: replication 0 runs with the scenario's seed itself, so a
 /// single-replication run is reproducible from the seed printed in its summary.
 pub fn replication_seed(seed: u64, r: u32) -> u64 {
-    if r == 0 { seed } else { derive_seed(seed, 0x5EED_0000 + r as u64) }
+    if r == 0 {
+        seed
+    } else {
+        derive_seed(seed, 0x5EED_0000 + r as u64)
+    }
 }
 
 /// Runs every replication of the scenario in parallel (on the current rayon pool), returning

@@ -6,7 +6,7 @@
 //! under `ci95`. Because this works on the tree, every figure added later (APIs, services,
 //! queues) gets its mean and confidence interval without code here.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::config::Scenario;
 use crate::engine::SimTime;
@@ -86,7 +86,10 @@ pub fn summarize(scenario: &Scenario, runs: &[Value]) -> Value {
         map.insert("seed".into(), json!(scenario.seed));
         map.insert("replications".into(), json!(runs.len()));
         if runs.len() > 1 {
-            map.insert("replication_seeds".into(), runs.iter().map(|r| r["seed"].clone()).collect());
+            map.insert(
+                "replication_seeds".into(),
+                runs.iter().map(|r| r["seed"].clone()).collect(),
+            );
             if let Some(mut ci) = ci {
                 if let Value::Object(c) = &mut ci {
                     c.remove("seed");
@@ -106,7 +109,9 @@ pub fn summarize(scenario: &Scenario, runs: &[Value]) -> Value {
 /// Mean and 95% confidence half-width of each number across `values` (trees of equal shape).
 /// With one value the tree is returned unchanged (integers stay integers) and there is no CI.
 pub fn combine(values: &[Value]) -> (Value, Option<Value>) {
-    let Some(first) = values.first() else { return (Value::Null, None) };
+    let Some(first) = values.first() else {
+        return (Value::Null, None);
+    };
     if values.len() == 1 {
         return (first.clone(), None);
     }
@@ -115,14 +120,20 @@ pub fn combine(values: &[Value]) -> (Value, Option<Value>) {
             let mut mean = Map::new();
             let mut ci = Map::new();
             for key in map.keys() {
-                let column: Vec<Value> = values.iter().map(|v| v.get(key).cloned().unwrap_or(Value::Null)).collect();
+                let column: Vec<Value> = values
+                    .iter()
+                    .map(|v| v.get(key).cloned().unwrap_or(Value::Null))
+                    .collect();
                 let (m, c) = combine(&column);
                 mean.insert(key.clone(), m);
                 if let Some(c) = c {
                     ci.insert(key.clone(), c);
                 }
             }
-            (Value::Object(mean), (!ci.is_empty()).then_some(Value::Object(ci)))
+            (
+                Value::Object(mean),
+                (!ci.is_empty()).then_some(Value::Object(ci)),
+            )
         }
         // A figure equal in every replication (a setting, a zero count) keeps its exact form.
         Value::Number(_) if values.iter().all(|v| v == first) => (first.clone(), Some(json!(0.0))),
@@ -190,6 +201,6 @@ mod tests {
         assert!((ci["t"].as_f64().unwrap() - 12.706 * (2.0f64 / 2.0).sqrt()).abs() < 1e-9);
         assert!(ci["f"].get("name").is_none());
         // one replication: unchanged, integers stay integers
-        assert_eq!(combine(&[a.clone()]), (a, None));
+        assert_eq!(combine(std::slice::from_ref(&a)), (a, None));
     }
 }

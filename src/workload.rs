@@ -11,14 +11,17 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::config::{Arrivals, WorkloadConfig};
 use crate::dist::Dist;
-use crate::engine::{SimDuration, SimTime, NANOS_PER_SEC};
+use crate::engine::{NANOS_PER_SEC, SimDuration, SimTime};
 
 /// The arrival process of one workload.
 #[derive(Clone, Debug)]
 enum Process {
     Poisson(Exp<f64>),
     /// Arrival k at round(k / rate): no drift however long the run.
-    Constant { ns_per_arrival: f64, k: u64 },
+    Constant {
+        ns_per_arrival: f64,
+        k: u64,
+    },
 }
 
 /// The request stream of one workload.
@@ -38,15 +41,26 @@ impl Stream {
         let (process, first) = match cfg.arrivals {
             Arrivals::Poisson { rate } => {
                 // rate is validated positive and finite
-                let exp = Exp::new(rate).unwrap_or_else(|_| Exp::new(1.0).expect("1.0 is a valid rate"));
+                let exp =
+                    Exp::new(rate).unwrap_or_else(|_| Exp::new(1.0).expect("1.0 is a valid rate"));
                 let first = SimTime::ZERO + SimDuration::from_secs_f64(exp.sample(&mut rng));
                 (Process::Poisson(exp), first)
             }
-            Arrivals::Constant { rate } => {
-                (Process::Constant { ns_per_arrival: NANOS_PER_SEC as f64 / rate, k: 0 }, SimTime::ZERO)
-            }
+            Arrivals::Constant { rate } => (
+                Process::Constant {
+                    ns_per_arrival: NANOS_PER_SEC as f64 / rate,
+                    k: 0,
+                },
+                SimTime::ZERO,
+            ),
         };
-        Stream { process, work: cfg.work.clone(), rng, next: first, end }
+        Stream {
+            process,
+            work: cfg.work.clone(),
+            rng,
+            next: first,
+            end,
+        }
     }
 
     /// The next arrival time, or `None` once the stream has ended.
@@ -60,7 +74,9 @@ impl Stream {
     pub fn take(&mut self) -> SimDuration {
         let work = self.work.sample(&mut self.rng);
         self.next = match &mut self.process {
-            Process::Poisson(exp) => self.next + SimDuration::from_secs_f64(exp.sample(&mut self.rng)),
+            Process::Poisson(exp) => {
+                self.next + SimDuration::from_secs_f64(exp.sample(&mut self.rng))
+            }
             Process::Constant { ns_per_arrival, k } => {
                 *k += 1;
                 SimTime((*k as f64 * *ns_per_arrival).round() as u64)
@@ -103,7 +119,10 @@ mod tests {
         let end = SimTime::from_secs_f64(10.0);
         let (n, first) = count(Stream::new(&cfg(Arrivals::Constant { rate: 3.0 }), 1, end));
         assert_eq!(n, 30);
-        assert_eq!(first, vec![SimTime(0), SimTime(333_333_333), SimTime(666_666_667)]);
+        assert_eq!(
+            first,
+            vec![SimTime(0), SimTime(333_333_333), SimTime(666_666_667)]
+        );
     }
 
     #[test]

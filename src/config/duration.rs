@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 
 use crate::engine::SimDuration;
 
@@ -21,7 +21,8 @@ const UNITS: [(&str, f64); 7] = [
     ("d", 86400e9),
 ];
 
-pub const UNITS_HELP: &str = "a duration string with a unit: ns, us, ms, s, m, h or d (e.g. \"250ms\", \"1.5s\", \"10m\")";
+pub const UNITS_HELP: &str =
+    "a duration string with a unit: ns, us, ms, s, m, h or d (e.g. \"250ms\", \"1.5s\", \"10m\")";
 
 /// Parses `"1.5s"`-style durations. Errors are complete sentences naming what is allowed.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
@@ -32,7 +33,9 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         return Err(format!("\"{text}\" has no unit; expected {UNITS_HELP}"));
     }
     let Some(&(_, scale)) = UNITS.iter().find(|(u, _)| *u == unit) else {
-        return Err(format!("\"{text}\" has unknown unit \"{unit}\"; expected {UNITS_HELP}"));
+        return Err(format!(
+            "\"{text}\" has unknown unit \"{unit}\"; expected {UNITS_HELP}"
+        ));
     };
     let value: f64 = num
         .trim()
@@ -91,8 +94,14 @@ mod tests {
     #[test]
     fn parses_every_unit() {
         assert_eq!(parse_duration("250us").unwrap(), SimDuration(250_000));
-        assert_eq!(parse_duration("120ms").unwrap(), SimDuration::from_millis(120));
-        assert_eq!(parse_duration("1.5s").unwrap(), SimDuration::from_millis(1500));
+        assert_eq!(
+            parse_duration("120ms").unwrap(),
+            SimDuration::from_millis(120)
+        );
+        assert_eq!(
+            parse_duration("1.5s").unwrap(),
+            SimDuration::from_millis(1500)
+        );
         assert_eq!(parse_duration("10m").unwrap(), SimDuration::from_secs(600));
         assert_eq!(parse_duration("2h").unwrap(), SimDuration::from_secs(7200));
         assert_eq!(parse_duration("1d").unwrap(), SimDuration::from_secs(86400));
@@ -102,7 +111,11 @@ mod tests {
     #[test]
     fn refuses_missing_or_unknown_units_and_negatives() {
         assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(parse_duration("10 minutes").unwrap_err().contains("unknown unit"));
+        assert!(
+            parse_duration("10 minutes")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
         assert!(parse_duration("-1s").unwrap_err().contains("non-negative"));
         assert!(parse_duration("s").unwrap_err().contains("number"));
     }

@@ -13,7 +13,7 @@ mod validate;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use overrides::{apply_override, Override};
+pub use overrides::{Override, apply_override};
 pub use validate::validate;
 
 use crate::dist::Dist;
@@ -56,7 +56,10 @@ impl ConfigError {
     fn one(file: &Path, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
         ConfigError {
             file: file.to_path_buf(),
-            problems: vec![Problem { key: key.into(), message: message.into() }],
+            problems: vec![Problem {
+                key: key.into(),
+                message: message.into(),
+            }],
         }
     }
 }
@@ -93,7 +96,9 @@ pub enum Scaling {
     PerFunction,
     /// Before 2023-11-27: one account-wide bucket of `burst` environments, refilled at 500 per
     /// minute.
-    AccountBurst { burst: u32 },
+    AccountBurst {
+        burst: u32,
+    },
     Unlimited,
 }
 
@@ -183,7 +188,11 @@ pub fn load_str(path: &Path, text: &str, overrides: &[Override]) -> Result<Scena
 }
 
 /// Parses scenario text into raw structs, applying overrides first.
-pub fn parse(path: &Path, text: &str, overrides: &[Override]) -> Result<raw::RawScenario, ConfigError> {
+pub fn parse(
+    path: &Path,
+    text: &str,
+    overrides: &[Override],
+) -> Result<raw::RawScenario, ConfigError> {
     let deser_err = |e: serde_path_to_error::Error<toml::de::Error>| {
         let key = e.path().to_string();
         let key = if key == "." { String::new() } else { key };
@@ -196,8 +205,9 @@ pub fn parse(path: &Path, text: &str, overrides: &[Override]) -> Result<raw::Raw
             .map_err(|e| ConfigError::one(path, "", e.to_string().trim_end().to_string()))?;
         return serde_path_to_error::deserialize(de).map_err(deser_err);
     }
-    let mut table: toml::Table = toml::from_str(text)
-        .map_err(|e: toml::de::Error| ConfigError::one(path, "", e.to_string().trim_end().to_string()))?;
+    let mut table: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| {
+        ConfigError::one(path, "", e.to_string().trim_end().to_string())
+    })?;
     for o in overrides {
         apply_override(&mut table, o)
             .map_err(|msg| ConfigError::one(path, format!("--set {}", o.key), msg))?;

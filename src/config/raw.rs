@@ -124,9 +124,18 @@ pub struct RawWorkload {
     pub threads: Option<i64>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawProcess {
+    Poisson,
+    Constant,
+}
+
+/// Flat rather than a tagged enum, so a bad value is reported at its own key path
+/// (`workload[0].arrivals.rate`); which keys a process needs is checked in validation.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "process", rename_all = "lowercase", deny_unknown_fields)]
-pub enum RawArrivals {
-    Poisson { rate: f64 },
-    Constant { rate: f64 },
+#[serde(deny_unknown_fields)]
+pub struct RawArrivals {
+    pub process: RawProcess,
+    pub rate: Option<f64>,
 }

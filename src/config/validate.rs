@@ -16,16 +16,30 @@ struct Checker {
 
 impl Checker {
     fn bad(&mut self, key: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { key: key.into(), message: message.into() });
+        self.problems.push(Problem {
+            key: key.into(),
+            message: message.into(),
+        });
     }
 
     /// An integer in `range`, or `default` if absent.
-    fn int(&mut self, key: &str, v: Option<i64>, default: u32, lo: u32, hi: u32, unit: &str) -> u32 {
+    fn int(
+        &mut self,
+        key: &str,
+        v: Option<i64>,
+        default: u32,
+        lo: u32,
+        hi: u32,
+        unit: &str,
+    ) -> u32 {
         match v {
             None => default,
             Some(x) if x >= lo as i64 && x <= hi as i64 => x as u32,
             Some(x) => {
-                self.bad(key, format!("{x} is out of range; allowed {lo}..={hi}{unit}"));
+                self.bad(
+                    key,
+                    format!("{x} is out of range; allowed {lo}..={hi}{unit}"),
+                );
                 default
             }
         }
@@ -45,7 +59,9 @@ impl Checker {
 const DEFAULT_KEEP_ALIVE: SimDuration = SimDuration::from_secs(600);
 
 pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenario, ConfigError> {
-    let mut c = Checker { problems: Vec::new() };
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
 
     for (key, present, arrives) in [
         ("queue", raw.queue.is_some(), "event-source mappings"),
@@ -58,8 +74,10 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
         if present {
             c.bad(
                 key,
-                format!("this version of slsim models Lambda with synthetic workloads only; \
-                         {arrives} are not supported yet (remove the section)"),
+                format!(
+                    "this version of slsim models Lambda with synthetic workloads only; \
+                         {arrives} are not supported yet (remove the section)"
+                ),
             );
         }
     }
@@ -68,31 +86,53 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     let sim = &raw.simulation;
     let name_ok = !sim.name.is_empty()
         && sim.name.len() <= 128
-        && sim.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        && sim
+            .name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
         && !sim.name.starts_with('.');
     if !name_ok {
         c.bad(
             "simulation.name",
-            format!("\"{}\" is not allowed; it names the output folder, so use 1-128 letters, \
-                     digits, '-', '_' or '.' (not first)", sim.name),
+            format!(
+                "\"{}\" is not allowed; it names the output folder, so use 1-128 letters, \
+                     digits, '-', '_' or '.' (not first)",
+                sim.name
+            ),
         );
     }
     let duration = sim.duration.0;
     if duration == SimDuration::ZERO || duration > SimDuration::from_secs(366 * 86400) {
-        c.bad("simulation.duration", format!("\"{duration}\" is not allowed; use more than 0s and at most 366d"));
+        c.bad(
+            "simulation.duration",
+            format!("\"{duration}\" is not allowed; use more than 0s and at most 366d"),
+        );
     }
     let warmup = sim.warmup.map(|w| w.0).unwrap_or(SimDuration::ZERO);
     if warmup >= duration && duration > SimDuration::ZERO {
-        c.bad("simulation.warmup", format!("\"{warmup}\" must be shorter than simulation.duration (\"{duration}\")"));
+        c.bad(
+            "simulation.warmup",
+            format!("\"{warmup}\" must be shorter than simulation.duration (\"{duration}\")"),
+        );
     }
-    let replications = c.int("simulation.replications", sim.replications.map(i64::from), 1, 1, 10_000, "");
+    let replications = c.int(
+        "simulation.replications",
+        sim.replications.map(i64::from),
+        1,
+        1,
+        10_000,
+        "",
+    );
 
     // [pricing]
     let region = raw.pricing.region.as_deref().unwrap_or("us-east-1");
     let prices = pricing::lambda_prices(region).unwrap_or_else(|| {
         c.bad(
             "pricing.region",
-            format!("\"{region}\" has no price table; available: {}", pricing::known_regions().join(", ")),
+            format!(
+                "\"{region}\" has no price table; available: {}",
+                pricing::known_regions().join(", ")
+            ),
         );
         &pricing::US_EAST_1
     });
@@ -101,7 +141,10 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     let workloads = validate_workloads(&mut c, &raw.workload, &lambda.functions, base_dir);
 
     if !c.problems.is_empty() {
-        return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
+        return Err(ConfigError {
+            file: file.to_path_buf(),
+            problems: c.problems,
+        });
     }
     Ok(Scenario {
         file: file.to_path_buf(),
@@ -127,16 +170,39 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
         function: Vec::new(),
     };
     let raw = raw.unwrap_or(&empty);
-    let limit = c.int("lambda.concurrency_limit", raw.concurrency_limit.map(i64::from), 1000, 1, 10_000_000, "");
-    let unreserved_minimum =
-        c.int("lambda.unreserved_minimum", raw.unreserved_minimum.map(i64::from), 100.min(limit), 0, limit, "");
+    let limit = c.int(
+        "lambda.concurrency_limit",
+        raw.concurrency_limit.map(i64::from),
+        1000,
+        1,
+        10_000_000,
+        "",
+    );
+    let unreserved_minimum = c.int(
+        "lambda.unreserved_minimum",
+        raw.unreserved_minimum.map(i64::from),
+        100.min(limit),
+        0,
+        limit,
+        "",
+    );
     let scaling = match (raw.scaling.unwrap_or(RawScaling::PerFunction), raw.burst) {
         (RawScaling::AccountBurst, burst) => {
-            let burst = c.int("lambda.burst", burst.map(i64::from), 3000, 1, 10_000_000, "");
+            let burst = c.int(
+                "lambda.burst",
+                burst.map(i64::from),
+                3000,
+                1,
+                10_000_000,
+                "",
+            );
             Scaling::AccountBurst { burst }
         }
         (other, Some(b)) => {
-            c.bad("lambda.burst", format!("{b} applies only with scaling = \"account-burst\" (scaling is {other:?})"));
+            c.bad(
+                "lambda.burst",
+                format!("{b} applies only with scaling = \"account-burst\" (scaling is {other:?})"),
+            );
             Scaling::PerFunction
         }
         (RawScaling::PerFunction, None) => Scaling::PerFunction,
@@ -153,16 +219,33 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
     for (i, f) in raw.function.iter().enumerate() {
         let key = |k: &str| format!("lambda.function[{i}].{k}");
         if !names.insert(f.name.as_str()) {
-            c.bad(key("name"), format!("\"{}\" is declared twice; function names must be unique", f.name));
+            c.bad(
+                key("name"),
+                format!(
+                    "\"{}\" is declared twice; function names must be unique",
+                    f.name
+                ),
+            );
         }
         let name_ok = !f.name.is_empty()
             && f.name.len() <= 64
-            && f.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+            && f.name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
         if !name_ok {
-            c.bad(key("name"), format!("\"{}\" is not a Lambda function name: 1-64 letters, digits, '-' or '_'", f.name));
+            c.bad(
+                key("name"),
+                format!(
+                    "\"{}\" is not a Lambda function name: 1-64 letters, digits, '-' or '_'",
+                    f.name
+                ),
+            );
         }
         if let Some(n) = f.copies {
-            c.bad(key("copies"), format!("{n}: `copies` is not supported yet by this version of slsim"));
+            c.bad(
+                key("copies"),
+                format!("{n}: `copies` is not supported yet by this version of slsim"),
+            );
         }
         let architecture = match f.architecture.unwrap_or(RawArchitecture::X86_64) {
             RawArchitecture::X86_64 => Architecture::X86_64,
@@ -171,13 +254,37 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
         let memory_mb = c.int(&key("memory_size"), f.memory_size, 128, 128, 10_240, " MB");
         let timeout = f.timeout.map(|t| t.0).unwrap_or(SimDuration::from_secs(3));
         if timeout < SimDuration::from_secs(1) || timeout > SimDuration::from_secs(900) {
-            c.bad(key("timeout"), format!("\"{timeout}\" is out of range; allowed \"1s\"..=\"900s\""));
+            c.bad(
+                key("timeout"),
+                format!("\"{timeout}\" is out of range; allowed \"1s\"..=\"900s\""),
+            );
         }
-        let ephemeral_mb = c.int(&key("ephemeral_storage"), f.ephemeral_storage, 512, 512, 10_240, " MB");
+        let ephemeral_mb = c.int(
+            &key("ephemeral_storage"),
+            f.ephemeral_storage,
+            512,
+            512,
+            10_240,
+            " MB",
+        );
         let reserved = f.reserved_concurrency.map(|_| {
-            c.int(&key("reserved_concurrency"), f.reserved_concurrency, 0, 0, limit, " (the account concurrency_limit)")
+            c.int(
+                &key("reserved_concurrency"),
+                f.reserved_concurrency,
+                0,
+                0,
+                limit,
+                " (the account concurrency_limit)",
+            )
         });
-        let provisioned = c.int(&key("provisioned_concurrency"), f.provisioned_concurrency, 0, 0, limit, "");
+        let provisioned = c.int(
+            &key("provisioned_concurrency"),
+            f.provisioned_concurrency,
+            0,
+            0,
+            limit,
+            "",
+        );
         if let Some(r) = reserved
             && provisioned > r
         {
@@ -210,16 +317,40 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
         if let (Some(rt), Some(_)) = (&f.runtime, &f.init_duration)
             && runtime::default_init(rt, architecture).is_none()
         {
-            c.bad(key("runtime"), format!("\"{rt}\" is not a known runtime; known: {}", runtime::known_runtimes().join(", ")));
+            c.bad(
+                key("runtime"),
+                format!(
+                    "\"{rt}\" is not a known runtime; known: {}",
+                    runtime::known_runtimes().join(", ")
+                ),
+            );
         }
         let error_rate = f.error_rate.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&error_rate) {
-            c.bad(key("error_rate"), format!("{error_rate} is not a probability; allowed 0.0..=1.0"));
+            c.bad(
+                key("error_rate"),
+                format!("{error_rate} is not a probability; allowed 0.0..=1.0"),
+            );
         }
-        let maximum_retry_attempts = c.int(&key("maximum_retry_attempts"), f.maximum_retry_attempts, 2, 0, 2, "");
-        let maximum_event_age = f.maximum_event_age.map(|d| d.0).unwrap_or(SimDuration::from_secs(6 * 3600));
-        if maximum_event_age < SimDuration::from_secs(60) || maximum_event_age > SimDuration::from_secs(21_600) {
-            c.bad(key("maximum_event_age"), format!("\"{maximum_event_age}\" is out of range; allowed \"60s\"..=\"6h\""));
+        let maximum_retry_attempts = c.int(
+            &key("maximum_retry_attempts"),
+            f.maximum_retry_attempts,
+            2,
+            0,
+            2,
+            "",
+        );
+        let maximum_event_age = f
+            .maximum_event_age
+            .map(|d| d.0)
+            .unwrap_or(SimDuration::from_secs(6 * 3600));
+        if maximum_event_age < SimDuration::from_secs(60)
+            || maximum_event_age > SimDuration::from_secs(21_600)
+        {
+            c.bad(
+                key("maximum_event_age"),
+                format!("\"{maximum_event_age}\" is out of range; allowed \"60s\"..=\"6h\""),
+            );
         }
         if let (Some(keep_alive), Some(init)) = (keep_alive, init) {
             functions.push(FunctionConfig {
@@ -264,7 +395,13 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
         );
     }
 
-    LambdaConfig { concurrency_limit: limit, unreserved_minimum, scaling, idle_selection, functions }
+    LambdaConfig {
+        concurrency_limit: limit,
+        unreserved_minimum,
+        scaling,
+        idle_selection,
+        functions,
+    }
 }
 
 fn validate_workloads(
@@ -274,22 +411,33 @@ fn validate_workloads(
     base_dir: &Path,
 ) -> Vec<WorkloadConfig> {
     if raw.is_empty() {
-        c.bad("workload", "no [[workload]] is declared, so nothing would arrive; add one (see SCENARIO.md)");
+        c.bad(
+            "workload",
+            "no [[workload]] is declared, so nothing would arrive; add one (see SCENARIO.md)",
+        );
     }
     let mut names = HashSet::new();
     let mut out = Vec::new();
     for (i, w) in raw.iter().enumerate() {
         let key = |k: &str| format!("workload[{i}].{k}");
         if w.name.is_empty() || !names.insert(w.name.as_str()) {
-            c.bad(key("name"), format!("\"{}\" must be non-empty and unique", w.name));
+            c.bad(
+                key("name"),
+                format!("\"{}\" must be non-empty and unique", w.name),
+            );
         }
         let targets: Vec<(String, &str)> = match (&w.target, &w.targets) {
             (Some(t), None) => vec![(key("target"), t.as_str())],
-            (None, Some(ts)) if !ts.is_empty() => {
-                ts.iter().enumerate().map(|(j, t)| (format!("workload[{i}].targets[{j}]"), t.as_str())).collect()
-            }
+            (None, Some(ts)) if !ts.is_empty() => ts
+                .iter()
+                .enumerate()
+                .map(|(j, t)| (format!("workload[{i}].targets[{j}]"), t.as_str()))
+                .collect(),
             (Some(_), Some(_)) => {
-                c.bad(key("targets"), "give either `target` or `targets`, not both");
+                c.bad(
+                    key("targets"),
+                    "give either `target` or `targets`, not both",
+                );
                 Vec::new()
             }
             _ => {
@@ -302,38 +450,72 @@ fn validate_workloads(
             match t.split_once(':') {
                 Some(("function", name)) => match functions.iter().position(|f| f.name == name) {
                     Some(ix) => fn_indices.push(ix),
-                    None => c.bad(tkey, format!(
-                        "\"{t}\": no function named \"{name}\"; declared functions: {}",
-                        if functions.is_empty() { "(none)".into() } else {
-                            functions.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
-                        }
-                    )),
+                    None => c.bad(
+                        tkey,
+                        format!(
+                            "\"{t}\": no function named \"{name}\"; declared functions: {}",
+                            if functions.is_empty() {
+                                "(none)".into()
+                            } else {
+                                functions
+                                    .iter()
+                                    .map(|f| f.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        ),
+                    ),
                 },
                 Some(("service" | "api" | "queue", _)) => c.bad(
                     tkey,
-                    format!("\"{t}\": only function targets are supported by this version of slsim"),
+                    format!(
+                        "\"{t}\": only function targets are supported by this version of slsim"
+                    ),
                 ),
-                _ => c.bad(tkey, format!("\"{t}\" is not a target; use \"function:NAME\"")),
+                _ => c.bad(
+                    tkey,
+                    format!("\"{t}\" is not a target; use \"function:NAME\""),
+                ),
             }
         }
         if let Some(r) = &w.route {
-            c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
+            c.bad(
+                key("route"),
+                format!("\"{r}\": a route applies only to api targets"),
+            );
         }
         if w.invocation == Some(RawInvocation::Async) {
-            c.bad(key("invocation"), "\"async\" is not supported yet by this version of slsim; use \"sync\"");
+            c.bad(
+                key("invocation"),
+                "\"async\" is not supported yet by this version of slsim; use \"sync\"",
+            );
         }
-        let arrivals = match w.arrivals {
-            RawArrivals::Poisson { rate } => Arrivals::Poisson { rate },
-            RawArrivals::Constant { rate } => Arrivals::Constant { rate },
-        };
-        let (Arrivals::Poisson { rate } | Arrivals::Constant { rate }) = arrivals;
+        let rate = w.arrivals.rate.unwrap_or_else(|| {
+            c.bad(
+                key("arrivals.rate"),
+                "missing: requests per second, e.g. rate = 10.0",
+            );
+            1.0
+        });
         if !rate.is_finite() || rate <= 0.0 || rate > 1e8 {
-            c.bad(key("arrivals.rate"), format!("{rate} is not allowed; requests per second must be above 0 and at most 1e8"));
+            c.bad(
+                key("arrivals.rate"),
+                format!(
+                    "{rate} is not allowed; requests per second must be above 0 and at most 1e8"
+                ),
+            );
         }
+        let arrivals = match w.arrivals.process {
+            RawProcess::Poisson => Arrivals::Poisson { rate },
+            RawProcess::Constant => Arrivals::Constant { rate },
+        };
         let work = c.dist(&key("duration"), &w.duration, base_dir);
         let cpu_bound = w.cpu_bound.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&cpu_bound) {
-            c.bad(key("cpu_bound"), format!("{cpu_bound} is not a share; allowed 0.0..=1.0"));
+            c.bad(
+                key("cpu_bound"),
+                format!("{cpu_bound} is not a share; allowed 0.0..=1.0"),
+            );
         }
         let threads = c.int(&key("threads"), w.threads, 1, 1, 1024, "");
         if let Some(work) = work {

@@ -8,4 +8,4 @@ mod queue;
 mod time;
 
 pub use queue::{EventQueue, ScheduleError};
-pub use time::{SimDuration, SimTime, NANOS_PER_SEC};
+pub use time::{NANOS_PER_SEC, SimDuration, SimTime};

@@ -69,7 +69,11 @@ impl EnvPool {
             idle_count: 0,
             selection,
             by_creation: BTreeSet::new(),
-            by_expiry: if constant_keep_alive { None } else { Some(BTreeSet::new()) },
+            by_expiry: if constant_keep_alive {
+                None
+            } else {
+                Some(BTreeSet::new())
+            },
             alive: 0,
         }
     }
@@ -216,7 +220,9 @@ impl EnvPool {
     pub fn reap_one(&mut self, now: SimTime) -> Option<EnvId> {
         let id = match &self.by_expiry {
             Some(set) => set.first().filter(|(t, _)| *t <= now).map(|&(_, id)| id)?,
-            None => Some(self.head).filter(|&h| h != NIL && self.envs[h as usize].expires_at <= now)?,
+            None => {
+                Some(self.head).filter(|&h| h != NIL && self.envs[h as usize].expires_at <= now)?
+            }
         };
         self.remove_idle(id);
         self.envs[id as usize].state = EnvState::Free;

@@ -34,7 +34,7 @@ use crate::config::{FunctionConfig, Scaling, Scenario};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::{Histogram, Level, MinuteSeries};
 use crate::pricing::LambdaPrices;
-use crate::sim::{derive_seed, Event};
+use crate::sim::{Event, derive_seed};
 use crate::token_bucket::TokenBucket;
 use billing::Usage;
 use env::{EnvId, EnvPool};
@@ -104,7 +104,11 @@ impl LambdaModel {
         let lambda = &scenario.lambda;
         let warmup = SimTime(scenario.warmup.0);
         let end = SimTime(scenario.duration.0);
-        let set_aside: u32 = lambda.functions.iter().map(|f| f.reserved.unwrap_or(f.provisioned)).sum();
+        let set_aside: u32 = lambda
+            .functions
+            .iter()
+            .map(|f| f.reserved.unwrap_or(f.provisioned))
+            .sum();
         let functions = lambda
             .functions
             .iter()
@@ -127,7 +131,10 @@ impl LambdaModel {
                     latency: Histogram::new(),
                     instances: Level::new(warmup, end),
                     concurrency: Level::new(warmup, end),
-                    usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
+                    usage: Usage {
+                        architecture: Some(cfg.architecture),
+                        ..Usage::default()
+                    },
                 };
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
                 series.environments_add(SimTime::ZERO, cfg.provisioned as i32);
@@ -145,9 +152,11 @@ impl LambdaModel {
             })
             .collect();
         let account_bucket = match lambda.scaling {
-            Scaling::AccountBurst { burst } => {
-                Some(TokenBucket::new(burst as u64, 500, SimDuration::from_secs(60)))
-            }
+            Scaling::AccountBurst { burst } => Some(TokenBucket::new(
+                burst as u64,
+                500,
+                SimDuration::from_secs(60),
+            )),
             _ => None,
         };
         LambdaModel {
@@ -164,7 +173,14 @@ impl LambdaModel {
     /// A synchronous invocation of `function` arriving at `now` whose handler runs for `run`
     /// (already scaled to the function's CPU). Throttled at once if no environment can take it.
     #[inline]
-    pub fn invoke(&mut self, function: u32, now: SimTime, run: SimDuration, queue: &mut EventQueue<Event>, series: &mut MinuteSeries) {
+    pub fn invoke(
+        &mut self,
+        function: u32,
+        now: SimTime,
+        run: SimDuration,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
         let counted = now >= self.warmup;
         let func = &mut self.functions[function as usize];
         series.row().arrivals += 1;
@@ -205,7 +221,11 @@ impl LambdaModel {
         };
 
         let cfg = &func.cfg;
-        let init = if cold { cfg.init.sample(&mut func.rng) } else { SimDuration::ZERO };
+        let init = if cold {
+            cfg.init.sample(&mut func.rng)
+        } else {
+            SimDuration::ZERO
+        };
         let timed_out = run > cfg.timeout;
         let handler = if timed_out { cfg.timeout } else { run };
         let error = !timed_out && cfg.error_rate > 0.0 && func.rng.random_bool(cfg.error_rate);
@@ -215,7 +235,10 @@ impl LambdaModel {
         let e = func.pool.env_mut(env);
         e.reset_after = timed_out;
         e.counted = counted;
-        queue.push(now + init + handler, Event::Lambda(LambdaEvent::InvocationFinished { function, env }));
+        queue.push(
+            now + init + handler,
+            Event::Lambda(LambdaEvent::InvocationFinished { function, env }),
+        );
 
         func.stats.concurrency.add(now, 1);
         series.concurrency_add(now, 1);
@@ -231,7 +254,14 @@ impl LambdaModel {
         row.timeouts += u64::from(timed_out);
         let mb_ms = billed_ms * cfg.memory_mb as u64;
         let eph_extra = cfg.ephemeral_mb - 512;
-        row.cost_usd += billing::list_price(self.prices, cfg.architecture, mb_ms, on_pc, eph_extra, billed_ms);
+        row.cost_usd += billing::list_price(
+            self.prices,
+            cfg.architecture,
+            mb_ms,
+            on_pc,
+            eph_extra,
+            billed_ms,
+        );
 
         if counted {
             let s = &mut func.stats;
@@ -253,28 +283,43 @@ impl LambdaModel {
         }
     }
 
-    pub fn handle(&mut self, now: SimTime, event: LambdaEvent, queue: &mut EventQueue<Event>, series: &mut MinuteSeries) {
+    pub fn handle(
+        &mut self,
+        now: SimTime,
+        event: LambdaEvent,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
         match event {
-            LambdaEvent::InvocationFinished { function, env } => self.finished(function, env, now, queue, series),
-            LambdaEvent::IdleExpiryDue { function, generation } => {
+            LambdaEvent::InvocationFinished { function, env } => {
+                self.finished(function, env, now, queue, series)
+            }
+            LambdaEvent::IdleExpiryDue {
+                function,
+                generation,
+            } => {
                 let func = &mut self.functions[function as usize];
                 if generation != func.reap_generation {
                     return; // superseded by an earlier expiry
                 }
                 func.reap_at = None;
-                if now >= self.end {
-                    return; // arrivals are over: let in-flight work drain, stop reaping
-                }
                 while func.pool.reap_one(now).is_some() {
                     func.stats.instances.add(now, -1);
                     series.environments_add(now, -1);
                 }
-                Self::schedule_reaper(func, function, queue);
+                Self::schedule_reaper(func, function, self.end, queue);
             }
         }
     }
 
-    fn finished(&mut self, function: u32, env: EnvId, now: SimTime, queue: &mut EventQueue<Event>, series: &mut MinuteSeries) {
+    fn finished(
+        &mut self,
+        function: u32,
+        env: EnvId,
+        now: SimTime,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
         let func = &mut self.functions[function as usize];
         func.stats.concurrency.add(now, -1);
         series.concurrency_add(now, -1);
@@ -301,19 +346,35 @@ impl LambdaModel {
         }
         let keep_alive = func.cfg.keep_alive.sample(&mut func.rng);
         func.pool.make_idle(env, now + keep_alive);
-        Self::schedule_reaper(func, function, queue);
+        Self::schedule_reaper(func, function, self.end, queue);
     }
 
     /// Makes sure a reaper event is pending at the earliest idle expiry.
     #[inline]
-    fn schedule_reaper(func: &mut Function, function: u32, queue: &mut EventQueue<Event>) {
-        let Some(at) = func.pool.earliest_expiry() else { return };
+    fn schedule_reaper(
+        func: &mut Function,
+        function: u32,
+        end: SimTime,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let Some(at) = func.pool.earliest_expiry() else {
+            return;
+        };
+        if at >= end {
+            return; // after the run nothing is measured: let the queue drain instead
+        }
         if func.reap_at.is_some_and(|pending| pending <= at) {
             return; // a pending reaper fires first; it reschedules itself
         }
         func.reap_generation = func.reap_generation.wrapping_add(1);
         func.reap_at = Some(at);
-        queue.push(at, Event::Lambda(LambdaEvent::IdleExpiryDue { function, generation: func.reap_generation }));
+        queue.push(
+            at,
+            Event::Lambda(LambdaEvent::IdleExpiryDue {
+                function,
+                generation: func.reap_generation,
+            }),
+        );
     }
 
     /// Closes the measurement window and returns each function's config and statistics.
@@ -322,8 +383,11 @@ impl LambdaModel {
         self.functions
             .into_iter()
             .map(|mut f| {
-                f.stats.usage.provisioned_configured_gb_s =
-                    billing::provisioned_configured_gb_s(f.cfg.provisioned, f.cfg.memory_mb, window);
+                f.stats.usage.provisioned_configured_gb_s = billing::provisioned_configured_gb_s(
+                    f.cfg.provisioned,
+                    f.cfg.memory_mb,
+                    window,
+                );
                 (f.cfg, f.stats)
             })
             .collect()

@@ -1,9 +1,630 @@
-//! TEMPORARY STUB (being replaced by the real chart module).
+//! Charts of a run as PNG, drawn with plotters; one function per chart kind.
+//!
+//! Text uses an embedded DejaVu Sans (plotters' `ab_glyph` backend, no system fonts). Every
+//! function copes with any input (empty, single-point, all-zero or non-finite data) without
+//! panicking: non-finite values are skipped and axis ranges are always non-empty.
+
+use std::fmt::Display;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
 use crate::metrics::MinuteRow;
-pub struct LatencyCurve { pub name: String, pub points: Vec<(f64, f64)> }
+
+/// Image size in pixels.
+const SIZE: (u32, u32) = (1000, 600);
+/// Font family every text uses (registered from [`FONT`]).
+const FAMILY: &str = "sans-serif";
+const FONT: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/fonts/DejaVuSans.ttf"
+));
+/// Smallest latency drawn on the log axis; smaller (and zero) latencies are clamped to it.
+const MIN_LATENCY_MS: f64 = 0.001;
+/// Distinct series colours (Tableau 10), readable on white.
+const COLOURS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// Latency CDF points of one function: (latency in milliseconds, cumulative share 0..=1), sorted by latency.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LatencyCurve {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A chart could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw chart {path}: {message}")]
-pub struct ChartError { pub path: String, pub message: String }
-pub fn requests_over_time(path: &std::path::Path, _t: &str, _r: &[MinuteRow]) -> Result<(), ChartError> { std::fs::write(path, b"\x89PNG").map_err(|e| ChartError{path: String::new(), message: e.to_string()}) }
-pub fn concurrency_over_time(path: &std::path::Path, _t: &str, _r: &[MinuteRow]) -> Result<(), ChartError> { std::fs::write(path, b"\x89PNG").map_err(|e| ChartError{path: String::new(), message: e.to_string()}) }
-pub fn latency_cdf(path: &std::path::Path, _t: &str, _c: &[LatencyCurve]) -> Result<(), ChartError> { std::fs::write(path, b"\x89PNG").map_err(|e| ChartError{path: String::new(), message: e.to_string()}) }
+pub struct ChartError {
+    pub path: String,
+    pub message: String,
+}
+
+/// One line of a chart: label, stroke, dashed or not, and finite points.
+struct Series {
+    label: String,
+    style: ShapeStyle,
+    dashed: bool,
+    points: Vec<(f64, f64)>,
+}
+
+/// Draws requests/throttles/cold starts per minute over time (x: minutes from start; y: requests per minute; lines: arrivals, invocations, throttles, cold starts, errors+timeouts).
+pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(), ChartError> {
+    let series = [
+        minute_series("arrivals", COLOURS[0].stroke_width(3), false, rows, |r| {
+            r.arrivals as f64
+        }),
+        minute_series("invocations", COLOURS[2].stroke_width(2), true, rows, |r| {
+            r.invocations as f64
+        }),
+        minute_series("throttles", COLOURS[3].stroke_width(2), false, rows, |r| {
+            r.throttles as f64
+        }),
+        minute_series(
+            "cold starts",
+            COLOURS[1].stroke_width(2),
+            false,
+            rows,
+            |r| r.cold_starts as f64,
+        ),
+        minute_series(
+            "errors + timeouts",
+            COLOURS[4].stroke_width(2),
+            false,
+            rows,
+            |r| r.errors.saturating_add(r.timeouts) as f64,
+        ),
+    ];
+    time_chart(path, title, "requests per minute", rows, &series)
+}
+
+/// Concurrency (mean and max per minute) and environments (mean and max per minute) over time.
+pub fn concurrency_over_time(
+    path: &Path,
+    title: &str,
+    rows: &[MinuteRow],
+) -> Result<(), ChartError> {
+    let series = [
+        minute_series(
+            "concurrency (mean)",
+            COLOURS[0].stroke_width(2),
+            false,
+            rows,
+            |r| r.concurrency_mean,
+        ),
+        minute_series(
+            "concurrency (max)",
+            COLOURS[0].mix(0.7).stroke_width(2),
+            true,
+            rows,
+            |r| f64::from(r.concurrency_max),
+        ),
+        minute_series(
+            "environments (mean)",
+            COLOURS[1].stroke_width(2),
+            false,
+            rows,
+            |r| r.environments_mean,
+        ),
+        minute_series(
+            "environments (max)",
+            COLOURS[1].mix(0.7).stroke_width(2),
+            true,
+            rows,
+            |r| f64::from(r.environments_max),
+        ),
+    ];
+    time_chart(
+        path,
+        title,
+        "concurrent executions / environments",
+        rows,
+        &series,
+    )
+}
+
+/// Latency CDF, one line per function, x axis logarithmic in ms (use plotters `(lo..hi).log_scale()`), y 0..1 share of completed requests.
+pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<(), ChartError> {
+    let err = fail(path);
+    let series: Vec<Series> = curves
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Series {
+            label: c.name.clone(),
+            style: COLOURS[i % COLOURS.len()].stroke_width(2),
+            dashed: false,
+            points: c
+                .points
+                .iter()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .map(|&(x, y)| (x.max(MIN_LATENCY_MS), y.clamp(0.0, 1.0)))
+                .collect(),
+        })
+        .collect();
+    let x = log_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+    let root = canvas(path)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FAMILY, 24))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x.log_scale(), 0.0..1.04)
+        .map_err(&err)?;
+    chart
+        .configure_mesh()
+        .x_desc("latency (ms, log scale)")
+        .y_desc("share of completed requests")
+        .x_label_formatter(&|v| format_number(*v))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .label_style((FAMILY, 14))
+        .axis_desc_style((FAMILY, 16))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .max_light_lines(4)
+        .draw()
+        .map_err(&err)?;
+    for s in &series {
+        draw_series(&mut chart, s).map_err(&err)?;
+    }
+    if series.iter().all(|s| s.points.is_empty()) {
+        no_data(&root).map_err(&err)?;
+    }
+    legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&err)?;
+    root.present().map_err(&err)
+}
+
+/// Shared body of the per-minute charts: x in minutes since start, y from zero, warm-up shaded.
+fn time_chart(
+    path: &Path,
+    title: &str,
+    y_desc: &str,
+    rows: &[MinuteRow],
+    series: &[Series],
+) -> Result<(), ChartError> {
+    let err = fail(path);
+    let xs = || series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    // points sit mid-minute; the axis spans the whole minutes
+    let x = span(
+        xs().fold(f64::INFINITY, f64::min) - 0.5,
+        xs().fold(f64::NEG_INFINITY, f64::max) + 0.5,
+    );
+    let (y_lo, y_hi) = ys.fold((0.0_f64, 0.0_f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    // headroom above the data keeps the legend clear of the lines
+    let top = y_hi + (y_hi - y_lo) * 0.3;
+    let y = span(y_lo, if top.is_finite() { top } else { y_hi });
+    let root = canvas(path)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FAMILY, 24))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x.clone(), y.clone())
+        .map_err(&err)?;
+    chart
+        .configure_mesh()
+        .x_desc("minutes since start")
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| format_number(*v))
+        .y_label_formatter(&|v| format_number(*v))
+        .label_style((FAMILY, 14))
+        .axis_desc_style((FAMILY, 16))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .max_light_lines(4)
+        .draw()
+        .map_err(&err)?;
+    if let Some((a, b)) = warmup_band(rows, &x) {
+        let shade = BLACK.mix(0.08).filled();
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a, y.start), (b, y.end)],
+                shade,
+            )))
+            .map_err(&err)?
+            .label("warm-up")
+            .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], shade));
+    }
+    for s in series {
+        draw_series(&mut chart, s).map_err(&err)?;
+    }
+    if series.iter().all(|s| s.points.is_empty()) {
+        no_data(&root).map_err(&err)?;
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
+    root.present().map_err(&err)
+}
+
+type Chart<'a, 'b, X, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>;
+type DrawResult =
+    Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
+
+/// Draws one labelled line (a marker if it has a single point).
+fn draw_series<'a, 'b: 'a, X, Y>(chart: &mut Chart<'a, 'b, X, Y>, s: &Series) -> DrawResult
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let style = s.style;
+    let pts = s.points.iter().copied();
+    let anno = if s.points.len() == 1 {
+        chart.draw_series(pts.map(|p| Circle::new(p, 4, style.filled())))?
+    } else if s.dashed {
+        chart.draw_series(DashedLineSeries::new(pts, 8, 5, style))?
+    } else {
+        chart.draw_series(LineSeries::new(pts, style))?
+    };
+    let dashed = s.dashed;
+    anno.label(s.label.as_str()).legend(move |(x, y)| {
+        if dashed {
+            DashedPathElement::new(vec![(x, y), (x + 24, y)], 8, 5, style).into_dyn()
+        } else {
+            PathElement::new(vec![(x, y), (x + 24, y)], style).into_dyn()
+        }
+    });
+    Ok(())
+}
+
+/// Legend box: white, semi-transparent, with a thin border.
+fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+    chart: &mut Chart<'a, 'b, X, Y>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(12)
+        .label_font((FAMILY, 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.5))
+        .draw()
+}
+
+/// "no data" in the middle of the image, for charts without a single point.
+fn no_data(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> DrawResult {
+    let grey = BLACK.mix(0.5);
+    let style = TextStyle::from((FAMILY, 22).into_font()).color(&grey).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ),
+    );
+    root.draw_text("no data", &style, (SIZE.0 as i32 / 2, SIZE.1 as i32 / 2))
+}
+
+/// A white drawing area on a new PNG, with the font registered.
+fn canvas(
+    path: &Path,
+) -> Result<DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, ChartError> {
+    register_embedded_font().map_err(fail(path))?;
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(fail(path))?;
+    Ok(root)
+}
+
+/// Registers the embedded font as [`FAMILY`] once per process.
+fn register_embedded_font() -> Result<(), &'static str> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err("embedded font DejaVuSans.ttf is not a valid font")
+    }
+}
+
+/// Maps any error into a [`ChartError`] for `path`.
+fn fail<E: Display>(path: &Path) -> impl Fn(E) -> ChartError + '_ {
+    move |e| ChartError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// A per-minute series: x in minutes since start (middle of each minute), non-finite values skipped.
+fn minute_series(
+    label: &str,
+    style: ShapeStyle,
+    dashed: bool,
+    rows: &[MinuteRow],
+    value: impl Fn(&MinuteRow) -> f64,
+) -> Series {
+    let points = rows
+        .iter()
+        .map(|r| (midpoint(r), value(r)))
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    Series {
+        label: label.to_string(),
+        style,
+        dashed,
+        points,
+    }
+}
+
+/// Start of a row in minutes since the start of the run.
+fn minutes(r: &MinuteRow) -> f64 {
+    if r.start_s.is_finite() {
+        r.start_s / 60.0
+    } else {
+        r.minute as f64
+    }
+}
+
+/// Where a minute's totals are drawn: the middle of the minute.
+fn midpoint(r: &MinuteRow) -> f64 {
+    minutes(r) + 0.5
+}
+
+/// The warm-up period as an x interval (from the first warm-up minute to the end of the last), clipped to `x`.
+fn warmup_band(rows: &[MinuteRow], x: &Range<f64>) -> Option<(f64, f64)> {
+    let warm = rows
+        .iter()
+        .filter(|r| r.warmup == 1)
+        .map(minutes)
+        .filter(|m| m.is_finite());
+    let (lo, hi) = warm.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| {
+        (lo.min(m), hi.max(m + 1.0))
+    });
+    let (lo, hi) = (lo.max(x.start), hi.min(x.end));
+    (lo < hi).then_some((lo, hi))
+}
+
+/// A valid (finite, non-empty) range covering `lo..hi`; `0..1` when there is nothing to cover.
+fn span(lo: f64, hi: f64) -> Range<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+        return 0.0..1.0;
+    }
+    let hi = if hi > lo {
+        hi
+    } else {
+        lo + (lo.abs() * 1e-6).max(1.0)
+    };
+    if hi.is_finite() && hi > lo {
+        lo..hi
+    } else {
+        lo - lo.abs() * 1e-6 - 1.0..lo
+    }
+}
+
+/// Whole decades (plus a small margin) covering the positive values; `1..1000` ms when there are none.
+fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return 0.8..1250.0;
+    }
+    let (a, b) = (
+        lo.log10().floor().clamp(-300.0, 300.0),
+        hi.log10().ceil().clamp(-300.0, 300.0),
+    );
+    let b = if b > a { b } else { a + 1.0 };
+    // a little room beyond the outer decades keeps their labels and edge markers visible
+    10f64.powf(a) / 1.25..10f64.powf(b) * 1.25
+}
+
+/// Short axis label: integers without decimals, large values with k/M/G suffixes, small ones with up to 3 decimals.
+fn format_number(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = match a {
+        _ if a >= 1e9 => (v / 1e9, "G"),
+        _ if a >= 1e6 => (v / 1e6, "M"),
+        _ if a >= 1e4 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    let s = format!("{scaled:.3}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    let s = if s == "-0" { "0" } else { s };
+    format!("{s}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: u64) -> Vec<MinuteRow> {
+        (0..n)
+            .map(|m| {
+                let t = m as f64;
+                let arrivals = (600.0
+                    + 400.0 * (t / 9.0).sin()
+                    + if (30..36).contains(&m) { 900.0 } else { 0.0 })
+                    as u64;
+                let throttles = if (30..36).contains(&m) {
+                    250 + 20 * (m - 30)
+                } else {
+                    0
+                };
+                MinuteRow {
+                    minute: m,
+                    start_s: t * 60.0,
+                    warmup: u8::from(m < 5),
+                    arrivals,
+                    invocations: arrivals - throttles,
+                    cold_starts: if m < 3 { 40 - 10 * m } else { m % 7 },
+                    throttles,
+                    errors: m % 5,
+                    timeouts: u64::from(m % 11 == 0),
+                    concurrency_mean: arrivals as f64 / 60.0 * 0.8,
+                    concurrency_max: (arrivals as f64 / 60.0 * 1.6) as u32,
+                    environments_mean: arrivals as f64 / 60.0 * 0.9 + 2.0,
+                    environments_max: (arrivals as f64 / 60.0 * 1.7) as u32 + 2,
+                    cost_usd: arrivals as f64 * 2e-6,
+                }
+            })
+            .collect()
+    }
+
+    fn curve(name: &str, median_ms: f64, spread: f64) -> LatencyCurve {
+        // log-logistic CDF sampled on a log grid
+        let points = (0..=200)
+            .map(|i| {
+                let x = median_ms * 10f64.powf((i as f64 - 100.0) / 80.0);
+                (x, 1.0 / (1.0 + (median_ms / x).powf(spread)))
+            })
+            .collect();
+        LatencyCurve {
+            name: name.to_string(),
+            points,
+        }
+    }
+
+    fn assert_png(path: &Path) {
+        let bytes = std::fs::read(path).unwrap();
+        assert!(bytes.len() > 8, "{} is empty", path.display());
+        assert_eq!(&bytes[..4], b"\x89PNG", "{} is not a PNG", path.display());
+    }
+
+    #[test]
+    fn draws_realistic_charts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (req, conc, cdf) = (
+            dir.path().join("req.png"),
+            dir.path().join("conc.png"),
+            dir.path().join("cdf.png"),
+        );
+        let rows = rows(60);
+        requests_over_time(&req, "demo: requests per minute", &rows).unwrap();
+        concurrency_over_time(&conc, "demo: concurrency and environments", &rows).unwrap();
+        let curves = [curve("api", 45.0, 4.0), curve("thumbnailer", 800.0, 2.5)];
+        latency_cdf(&cdf, "demo: latency CDF", &curves).unwrap();
+        for p in [&req, &conc, &cdf] {
+            assert_png(p);
+        }
+    }
+
+    #[test]
+    fn degenerate_inputs_never_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = rows(1);
+        let zeros = vec![MinuteRow::default(); 3];
+        let all_warm: Vec<MinuteRow> = rows(4)
+            .into_iter()
+            .map(|r| MinuteRow { warmup: 1, ..r })
+            .collect();
+        let weird = vec![
+            MinuteRow {
+                start_s: f64::NAN,
+                concurrency_mean: f64::NAN,
+                environments_mean: f64::INFINITY,
+                ..rows(1)[0].clone()
+            },
+            MinuteRow {
+                minute: 1,
+                start_s: 60.0,
+                arrivals: u64::MAX,
+                errors: u64::MAX,
+                timeouts: u64::MAX,
+                concurrency_mean: f64::MAX,
+                ..MinuteRow::default()
+            },
+        ];
+        let row_sets: [&[MinuteRow]; 5] = [&[], &one, &zeros, &all_warm, &weird];
+        for (i, rows) in row_sets.iter().enumerate() {
+            let (req, conc) = (
+                dir.path().join(format!("req{i}.png")),
+                dir.path().join(format!("conc{i}.png")),
+            );
+            requests_over_time(&req, "", rows).unwrap();
+            concurrency_over_time(&conc, "degenerate", rows).unwrap();
+            assert_png(&req);
+            assert_png(&conc);
+        }
+        let empty_curve = LatencyCurve {
+            name: "empty".into(),
+            points: vec![],
+        };
+        let one_point = LatencyCurve {
+            name: "one".into(),
+            points: vec![(12.0, 1.0)],
+        };
+        let zero = LatencyCurve {
+            name: "zero latency".into(),
+            points: vec![(0.0, 0.0), (0.0, 1.0)],
+        };
+        let nan = LatencyCurve {
+            name: String::new(),
+            points: vec![(f64::NAN, 0.5), (-3.0, f64::INFINITY), (1e300, 2.0)],
+        };
+        let curve_sets: [&[LatencyCurve]; 5] = [
+            &[],
+            std::slice::from_ref(&empty_curve),
+            std::slice::from_ref(&one_point),
+            std::slice::from_ref(&zero),
+            &[nan, one_point.clone(), empty_curve.clone()],
+        ];
+        for (i, curves) in curve_sets.iter().enumerate() {
+            let cdf = dir.path().join(format!("cdf{i}.png"));
+            latency_cdf(&cdf, "degenerate", curves).unwrap();
+            assert_png(&cdf);
+        }
+    }
+
+    #[test]
+    fn unwritable_path_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("req.png");
+        let e = requests_over_time(&path, "x", &rows(3)).unwrap_err();
+        assert_eq!(e.path, path.display().to_string());
+        assert!(e.to_string().starts_with("cannot draw chart"), "{e}");
+    }
+
+    #[test]
+    fn ranges_are_always_valid() {
+        for (lo, hi) in [
+            (0.0, 0.0),
+            (5.0, 5.0),
+            (f64::INFINITY, f64::NEG_INFINITY),
+            (1e18, 1e18),
+            (f64::MAX, f64::MAX),
+            (-f64::MAX, -f64::MAX),
+        ] {
+            let r = span(lo, hi);
+            assert!(
+                r.start.is_finite() && r.end.is_finite() && r.end > r.start,
+                "{lo} {hi} -> {r:?}"
+            );
+        }
+        assert_eq!(log_range([0.0, -1.0, f64::NAN].into_iter()), 0.8..1250.0);
+        assert_eq!(log_range([5.0].into_iter()), 0.8..12.5);
+        let r = log_range([0.001, 2500.0].into_iter());
+        assert!(
+            (r.start - 0.0008).abs() < 1e-12 && (r.end - 12500.0).abs() < 1e-6,
+            "{r:?}"
+        );
+        for r in [
+            log_range([f64::MAX].into_iter()),
+            log_range([f64::MIN_POSITIVE].into_iter()),
+        ] {
+            assert!(
+                r.start > 0.0 && r.end.is_finite() && r.end > r.start,
+                "{r:?}"
+            );
+        }
+        assert_eq!(format_number(1500.0), "1500");
+        assert_eq!(format_number(25000.0), "25k");
+        assert_eq!(format_number(0.25), "0.25");
+        assert_eq!(format_number(-0.0), "0");
+    }
+}

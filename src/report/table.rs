@@ -3,7 +3,10 @@
 use serde_json::Value;
 
 fn num(v: &Value, path: &[&str]) -> f64 {
-    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_f64).unwrap_or(0.0)
+    path.iter()
+        .try_fold(v, |v, k| v.get(k))
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0)
 }
 
 /// Formats counts with thousands separators (`12,345`), rounding means of replications.
@@ -23,8 +26,18 @@ fn count(x: f64) -> String {
 /// One line per function, then the total cost.
 pub fn render(summary: &Value) -> String {
     let header = [
-        "function", "invocations", "cold %", "throttles", "errors", "timeouts", "p50 ms", "p95 ms",
-        "p99 ms", "max conc", "mean envs", "cost USD",
+        "function",
+        "invocations",
+        "cold %",
+        "throttles",
+        "errors",
+        "timeouts",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max conc",
+        "mean envs",
+        "cost USD",
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     if let Some(functions) = summary.get("functions").and_then(Value::as_object) {
@@ -45,14 +58,21 @@ pub fn render(summary: &Value) -> String {
             ]);
         }
     }
-    let widths: Vec<usize> =
-        (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
         let cells: Vec<String> = row
             .iter()
             .enumerate()
-            .map(|(c, cell)| if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) })
+            .map(|(c, cell)| {
+                if c == 0 {
+                    format!("{cell:<w$}", w = widths[c])
+                } else {
+                    format!("{cell:>w$}", w = widths[c])
+                }
+            })
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
@@ -63,10 +83,13 @@ pub fn render(summary: &Value) -> String {
     }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
-    match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
-        Some(h) if reps > 1.0 => {
-            out.push_str(&format!("total cost: ${total:.2} ± {h:.2} (95% CI over {reps} replications)\n"))
-        }
+    match summary
+        .get("ci95")
+        .map(|ci| num(ci, &["cost_usd", "total"]))
+    {
+        Some(h) if reps > 1.0 => out.push_str(&format!(
+            "total cost: ${total:.2} ± {h:.2} (95% CI over {reps} replications)\n"
+        )),
         _ => out.push_str(&format!("total cost: ${total:.2}\n")),
     }
     out
@@ -88,7 +111,11 @@ mod tests {
         let t = render(&s);
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 4, "{t}");
-        assert!(lines[2].starts_with("api") && lines[2].contains("1,234,567") && lines[2].contains("1.23"));
+        assert!(
+            lines[2].starts_with("api")
+                && lines[2].contains("1,234,567")
+                && lines[2].contains("1.23")
+        );
         assert!(lines[2].contains("30.0"));
         assert_eq!(lines[3], "total cost: $1.23");
     }

@@ -1,0 +1,270 @@
+//! Every class of bad input gets an error naming the file, the key, the value and what is
+//! allowed, and a non-zero exit from the binary: never a panic.
+
+use std::path::Path;
+use std::process::Command;
+
+use slsim::config::{self, Override};
+
+const GOOD: &str = r#"
+[simulation]
+name = "ok"
+duration = "1m"
+[[lambda.function]]
+name = "f"
+runtime = "nodejs20.x"
+[[workload]]
+name = "w"
+target = "function:f"
+arrivals = { process = "poisson", rate = 1.0 }
+duration = "100ms"
+"#;
+
+fn error_of(text: &str) -> String {
+    match config::load_str(Path::new("bad.toml"), text, &[]) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// GOOD with one line replaced.
+fn with(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "{from}");
+    GOOD.replacen(from, to, 1)
+}
+
+fn assert_mentions(err: &str, parts: &[&str]) {
+    assert!(err.starts_with("bad.toml"), "names the file: {err}");
+    for p in parts {
+        assert!(err.contains(p), "error should mention {p:?}:\n{err}");
+    }
+}
+
+#[test]
+fn the_good_scenario_is_valid() {
+    config::load_str(Path::new("bad.toml"), GOOD, &[]).unwrap();
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let e = error_of(&with(
+        "runtime = \"nodejs20.x\"",
+        "runtime = \"nodejs20.x\"\nmemory = 512",
+    ));
+    assert_mentions(&e, &["lambda.function[0]", "memory", "memory_size"]);
+}
+
+#[test]
+fn wrong_types_name_the_key_path() {
+    let e = error_of(&with(
+        "runtime = \"nodejs20.x\"",
+        "runtime = \"nodejs20.x\"\nmemory_size = \"big\"",
+    ));
+    assert_mentions(&e, &["lambda.function[0].memory_size", "big"]);
+}
+
+#[test]
+fn bare_numbers_as_durations_are_told_to_add_a_unit() {
+    let e = error_of(&with("duration = \"1m\"", "duration = 60"));
+    assert_mentions(&e, &["simulation.duration", "60", "add a unit"]);
+    let e = error_of(&with("duration = \"100ms\"", "duration = \"100 msec\""));
+    assert_mentions(&e, &["workload[0].duration", "msec"]);
+}
+
+#[test]
+fn out_of_range_values_say_what_is_allowed() {
+    for (line, key, allowed) in [
+        (
+            "memory_size = 64",
+            "lambda.function[0].memory_size",
+            "128..=10240",
+        ),
+        ("timeout = \"20m\"", "lambda.function[0].timeout", "900s"),
+        (
+            "ephemeral_storage = 100",
+            "lambda.function[0].ephemeral_storage",
+            "512..=10240",
+        ),
+        (
+            "error_rate = 1.5",
+            "lambda.function[0].error_rate",
+            "0.0..=1.0",
+        ),
+        (
+            "maximum_retry_attempts = 3",
+            "lambda.function[0].maximum_retry_attempts",
+            "0..=2",
+        ),
+        (
+            "keep_alive = { dist = \"uniform\", low = \"10m\", high = \"1m\" }",
+            "lambda.function[0].keep_alive",
+            "below low",
+        ),
+    ] {
+        let e = error_of(&with(
+            "runtime = \"nodejs20.x\"",
+            &format!("runtime = \"nodejs20.x\"\n{line}"),
+        ));
+        assert_mentions(&e, &[key, allowed]);
+    }
+    let e = error_of(&with("rate = 1.0", "rate = -5.0"));
+    assert_mentions(&e, &["workload[0].arrivals.rate", "-5"]);
+    let e = error_of(&with(
+        "duration = \"1m\"",
+        "duration = \"1m\"\nwarmup = \"2m\"",
+    ));
+    assert_mentions(&e, &["simulation.warmup", "shorter"]);
+}
+
+#[test]
+fn unknown_names_list_the_known_ones() {
+    let e = error_of(&with("\"nodejs20.x\"", "\"cobol85\""));
+    assert_mentions(&e, &["lambda.function[0].runtime", "cobol85", "python3.12"]);
+    let e = error_of(&with("target = \"function:f\"", "target = \"function:g\""));
+    assert_mentions(
+        &e,
+        &["workload[0].target", "\"g\"", "declared functions: f"],
+    );
+    let e = error_of(&with("process = \"poisson\"", "process = \"bursty\""));
+    assert_mentions(&e, &["workload[0].arrivals", "bursty", "poisson"]);
+    let e = error_of(&format!("{GOOD}\n[pricing]\nregion = \"mars-1\"\n"));
+    assert_mentions(&e, &["pricing.region", "mars-1", "us-east-1"]);
+}
+
+#[test]
+fn concurrency_rules_are_enforced() {
+    let e = error_of(&with(
+        "runtime = \"nodejs20.x\"",
+        "runtime = \"nodejs20.x\"\nreserved_concurrency = 950",
+    ));
+    assert_mentions(
+        &e,
+        &["reserved_concurrency", "950", "unreserved_minimum = 100"],
+    );
+    let e = error_of(&with(
+        "runtime = \"nodejs20.x\"",
+        "runtime = \"nodejs20.x\"\nreserved_concurrency = 5\nprovisioned_concurrency = 6",
+    ));
+    assert_mentions(
+        &e,
+        &[
+            "lambda.function[0].provisioned_concurrency",
+            "6",
+            "reserved_concurrency = 5",
+        ],
+    );
+    let dup = GOOD.replace(
+        "[[workload]]",
+        "[[lambda.function]]\nname = \"f\"\nruntime = \"java21\"\n[[workload]]",
+    );
+    assert_mentions(&error_of(&dup), &["lambda.function[1].name", "twice"]);
+}
+
+#[test]
+fn missing_required_settings_are_explained() {
+    let e = error_of(&with("runtime = \"nodejs20.x\"", ""));
+    assert_mentions(&e, &["lambda.function[0].runtime", "init_duration"]);
+    let e = error_of(&with("name = \"ok\"\n", ""));
+    assert_mentions(&e, &["simulation", "name"]);
+}
+
+#[test]
+fn features_of_later_releases_are_refused_clearly() {
+    let e = error_of(&with(
+        "target = \"function:f\"",
+        "target = \"function:f\"\ninvocation = \"async\"",
+    ));
+    assert_mentions(
+        &e,
+        &["workload[0].invocation", "async", "not supported yet"],
+    );
+    let e = error_of(&format!("{GOOD}\n[[service]]\nname = \"s\"\n"));
+    assert_mentions(&e, &["service", "not supported yet"]);
+}
+
+#[test]
+fn all_problems_are_listed_at_once() {
+    let text = with(
+        "runtime = \"nodejs20.x\"",
+        "runtime = \"nodejs20.x\"\nmemory_size = 1\ntimeout = \"0s\"",
+    );
+    let e = error_of(&text.replace("rate = 1.0", "rate = 0.0"));
+    assert_eq!(e.lines().count(), 3, "{e}");
+}
+
+#[test]
+fn toml_syntax_errors_show_the_line() {
+    let e = error_of("[simulation\nname = 1");
+    assert_mentions(&e, &["line 1"]);
+}
+
+#[test]
+fn empirical_file_problems_name_the_file() {
+    let e = error_of(&with(
+        "duration = \"100ms\"",
+        "duration = { dist = \"empirical\", path = \"nope.csv\" }",
+    ));
+    assert_mentions(&e, &["workload[0].duration", "nope.csv"]);
+}
+
+#[test]
+fn bad_overrides_name_the_flag() {
+    let bad: Override = "lambda.function.zzz.memory_size=1024".parse().unwrap();
+    let e = config::load_str(Path::new("bad.toml"), GOOD, &[bad])
+        .unwrap_err()
+        .to_string();
+    assert_mentions(&e, &["--set lambda.function.zzz.memory_size", "zzz", "f"]);
+    let ok: Override = "lambda.function.f.memory_size=64".parse().unwrap();
+    let e = config::load_str(Path::new("bad.toml"), GOOD, &[ok])
+        .unwrap_err()
+        .to_string();
+    assert_mentions(&e, &["lambda.function[0].memory_size", "64"]);
+}
+
+fn slsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_slsim"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_binary_exits_2_on_bad_input_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, GOOD.replace("rate = 1.0", "rate = \"fast\"")).unwrap();
+    let bad = bad.to_str().unwrap();
+    for args in [
+        vec!["run", bad],
+        vec!["validate", bad],
+        vec!["run", "/no/such/file.toml"],
+        vec!["run", bad, "--set", "novalue"],
+        vec!["run", bad, "--threads", "0"],
+        vec!["fly"],
+    ] {
+        let out = slsim(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.is_empty());
+    }
+    let out = slsim(&["run", bad]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("workload[0].arrivals.rate"));
+}
+
+#[test]
+fn an_unwritable_output_folder_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("ok.toml");
+    std::fs::write(&scenario, GOOD).unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let out = slsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        blocker.join("sub").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create the output folder"));
+}

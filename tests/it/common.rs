@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+
+use std::path::Path;
+
+use serde_json::Value;
+use slsim::config::{self, Scenario};
+use slsim::sim;
+use slsim::summary;
+
+/// A validated scenario from TOML text.
+pub fn scenario(toml: &str) -> Scenario {
+    match config::load_str(Path::new("test.toml"), toml, &[]) {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario is invalid:\n{e}"),
+    }
+}
+
+/// Runs all replications and returns summary.json's tree.
+pub fn summarize(s: &Scenario) -> Value {
+    let per_run: Vec<Value> = sim::run_replications(s)
+        .iter_mut()
+        .map(|r| summary::summarize_run(s, r))
+        .collect();
+    summary::summarize(s, &per_run)
+}
+
+/// The summary of the only function.
+pub fn only_function(summary: &Value) -> &Value {
+    let fns = summary["functions"].as_object().expect("functions object");
+    assert_eq!(fns.len(), 1);
+    fns.values().next().expect("one function")
+}
+
+pub fn f64_at(v: &Value, path: &str) -> f64 {
+    path.split('.')
+        .try_fold(v, |v, k| v.get(k))
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("no number at {path} in {v}"))
+}
+
+/// Rounds dollars to cents, as the pricing page does.
+pub fn cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Erlang B blocking probability for `c` servers and offered load `a` (stable recursion).
+pub fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
+}

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, one file per feature.
+
+mod bad_input;
+mod common;
+mod determinism;
+mod lifecycle;
+mod pricing;
+mod queueing;
+mod scaling;
+mod scenarios;
