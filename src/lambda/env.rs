@@ -3,9 +3,12 @@
 //! Environments live in a slab (`Vec` + free list) so an id is a small index and nothing is
 //! allocated per request. Idle on-demand environments sit in an intrusive list in the order they
 //! became idle, which is also their expiry order when keep-alive is constant: the reaper only
-//! ever looks at the front. Extra indexes exist only for the policies that need them.
+//! ever looks at the front. Extra indexes exist only for the policies that need them, as heaps
+//! with lazy deletion ([`LazyHeap`]), whose buffers stop growing once they fit the largest idle
+//! pool: no allocation per request, where a `BTreeSet` would allocate on node splits.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use crate::config::IdleSelection;
 use crate::engine::SimTime;
@@ -33,6 +36,8 @@ pub struct Env {
     pub reset_after: bool,
     /// The running invocation arrived after the warm-up and counts in the metrics.
     pub counted: bool,
+    /// Counts idle periods, so heap entries of an earlier idle period are recognised as stale.
+    idle_epoch: u32,
     prev: EnvId,
     next: EnvId,
 }
@@ -50,10 +55,11 @@ pub struct EnvPool {
     tail: EnvId,
     idle_count: u32,
     selection: IdleSelection,
-    /// Newest-created policy: idle environments by creation order.
-    by_creation: BTreeSet<(u64, EnvId)>,
-    /// Random keep-alive: idle environments by expiry (otherwise the list order is expiry order).
-    by_expiry: Option<BTreeSet<(SimTime, EnvId)>>,
+    /// Newest-created policy: idle environments by creation order (newest on top).
+    by_creation: LazyHeap<u64>,
+    /// Random keep-alive: idle environments by expiry, earliest on top (with constant
+    /// keep-alive the list order is the expiry order and this is not kept).
+    by_expiry: Option<LazyHeap<Reverse<SimTime>>>,
     alive: u32,
 }
 
@@ -68,11 +74,11 @@ impl EnvPool {
             tail: NIL,
             idle_count: 0,
             selection,
-            by_creation: BTreeSet::new(),
+            by_creation: LazyHeap::default(),
             by_expiry: if constant_keep_alive {
                 None
             } else {
-                Some(BTreeSet::new())
+                Some(LazyHeap::default())
             },
             alive: 0,
         }
@@ -104,6 +110,7 @@ impl EnvPool {
             expires_at: SimTime::MAX,
             reset_after: false,
             counted: false,
+            idle_epoch: 0,
             prev: NIL,
             next: NIL,
         };
@@ -111,7 +118,13 @@ impl EnvPool {
         self.alive += 1;
         match self.free.pop() {
             Some(id) => {
-                self.envs[id as usize] = env;
+                // the slot keeps counting idle periods, so heap entries left by the previous
+                // environment in this slot can never look live again
+                let epoch = self.envs[id as usize].idle_epoch;
+                self.envs[id as usize] = Env {
+                    idle_epoch: epoch,
+                    ..env
+                };
                 id
             }
             None => {
@@ -152,7 +165,7 @@ impl EnvPool {
         let id = match self.selection {
             IdleSelection::MostRecentlyUsed => self.tail,
             IdleSelection::LeastRecentlyUsed => self.head,
-            IdleSelection::NewestCreated => self.by_creation.last().map(|&(_, id)| id)?,
+            IdleSelection::NewestCreated => self.by_creation.pop_valid(&self.envs)?.1,
         };
         self.remove_idle(id);
         self.envs[id as usize].state = EnvState::Busy;
@@ -167,7 +180,8 @@ impl EnvPool {
         env.expires_at = expires_at;
         env.prev = self.tail;
         env.next = NIL;
-        let created = env.created;
+        env.idle_epoch = env.idle_epoch.wrapping_add(1);
+        let (created, epoch) = (env.created, env.idle_epoch);
         if self.tail != NIL {
             self.envs[self.tail as usize].next = id;
         } else {
@@ -175,18 +189,19 @@ impl EnvPool {
         }
         self.tail = id;
         self.idle_count += 1;
+        let idle = self.idle_count as usize;
         if self.selection == IdleSelection::NewestCreated {
-            self.by_creation.insert((created, id));
+            self.by_creation.push(created, id, epoch, idle, &self.envs);
         }
-        if let Some(set) = &mut self.by_expiry {
-            set.insert((expires_at, id));
+        if let Some(heap) = &mut self.by_expiry {
+            heap.push(Reverse(expires_at), id, epoch, idle, &self.envs);
         }
     }
 
     fn remove_idle(&mut self, id: EnvId) {
-        let (prev, next, created, expires_at) = {
+        let (prev, next) = {
             let e = &self.envs[id as usize];
-            (e.prev, e.next, e.created, e.expires_at)
+            (e.prev, e.next)
         };
         if prev != NIL {
             self.envs[prev as usize].next = next;
@@ -199,18 +214,14 @@ impl EnvPool {
             self.tail = prev;
         }
         self.idle_count -= 1;
-        if self.selection == IdleSelection::NewestCreated {
-            self.by_creation.remove(&(created, id));
-        }
-        if let Some(set) = &mut self.by_expiry {
-            set.remove(&(expires_at, id));
-        }
+        // heap entries of this idle period go stale: the epoch no longer matches once the
+        // environment is busy or freed, and the heaps drop them lazily
     }
 
     /// The earliest expiry among idle on-demand environments.
-    pub fn earliest_expiry(&self) -> Option<SimTime> {
-        match &self.by_expiry {
-            Some(set) => set.first().map(|&(t, _)| t),
+    pub fn earliest_expiry(&mut self) -> Option<SimTime> {
+        match &mut self.by_expiry {
+            Some(heap) => heap.peek_valid(&self.envs).map(|(Reverse(t), _)| t),
             None if self.head != NIL => Some(self.envs[self.head as usize].expires_at),
             None => None,
         }
@@ -218,8 +229,15 @@ impl EnvPool {
 
     /// Removes and frees one idle environment whose expiry is at or before `now`.
     pub fn reap_one(&mut self, now: SimTime) -> Option<EnvId> {
-        let id = match &self.by_expiry {
-            Some(set) => set.first().filter(|(t, _)| *t <= now).map(|&(_, id)| id)?,
+        let id = match &mut self.by_expiry {
+            Some(heap) => {
+                let (Reverse(t), id) = heap.peek_valid(&self.envs)?;
+                if t > now {
+                    return None;
+                }
+                heap.pop_valid(&self.envs);
+                id
+            }
             None => {
                 Some(self.head).filter(|&h| h != NIL && self.envs[h as usize].expires_at <= now)?
             }
@@ -229,6 +247,54 @@ impl EnvPool {
         self.free.push(id);
         self.alive -= 1;
         Some(id)
+    }
+}
+
+/// A heap of idle environments with lazy deletion. An entry is live while its environment is
+/// idle in the same idle period (same epoch); entries of environments that left the pool
+/// another way are skipped when they surface, and purged when they outnumber the live ones, so
+/// the heap stays within twice the idle pool.
+#[derive(Debug)]
+struct LazyHeap<K: Ord> {
+    heap: BinaryHeap<(K, EnvId, u32)>,
+}
+
+impl<K: Ord> Default for LazyHeap<K> {
+    fn default() -> Self {
+        LazyHeap {
+            heap: BinaryHeap::new(),
+        }
+    }
+}
+
+fn live(envs: &[Env], id: EnvId, epoch: u32) -> bool {
+    let e = &envs[id as usize];
+    e.state == EnvState::Idle && !e.provisioned && e.idle_epoch == epoch
+}
+
+impl<K: Ord + Copy> LazyHeap<K> {
+    fn push(&mut self, key: K, id: EnvId, epoch: u32, idle: usize, envs: &[Env]) {
+        if self.heap.len() > 2 * idle + 32 {
+            self.heap.retain(|&(_, id, epoch)| live(envs, id, epoch));
+        }
+        self.heap.push((key, id, epoch));
+    }
+
+    /// The top live entry, dropping stale ones above it.
+    fn peek_valid(&mut self, envs: &[Env]) -> Option<(K, EnvId)> {
+        while let Some(&(key, id, epoch)) = self.heap.peek() {
+            if live(envs, id, epoch) {
+                return Some((key, id));
+            }
+            self.heap.pop();
+        }
+        None
+    }
+
+    fn pop_valid(&mut self, envs: &[Env]) -> Option<(K, EnvId)> {
+        let top = self.peek_valid(envs)?;
+        self.heap.pop();
+        Some(top)
     }
 }
 
@@ -271,6 +337,38 @@ mod tests {
         // the freed slots are reused
         let again = p.create(false);
         assert!(again == ids[0] || again == ids[1]);
+    }
+
+    #[test]
+    fn a_reused_slot_does_not_revive_stale_heap_entries() {
+        let mut p = EnvPool::new(IdleSelection::NewestCreated, false);
+        let old = p.create(false); // created 0
+        let keep = p.create(false); // created 1
+        p.make_idle(old, SimTime(10));
+        p.make_idle(keep, SimTime(20));
+        assert_eq!(p.reap_one(SimTime(10)), Some(old));
+        let new = p.create(false); // created 2, in the old slot
+        assert_eq!(new, old);
+        p.make_idle(new, SimTime(30));
+        // newest first: the new environment, then `keep`; the old entry must not resurface
+        assert_eq!(p.take_idle(), Some(new));
+        assert_eq!(p.take_idle(), Some(keep));
+        assert_eq!(p.take_idle(), None);
+        assert_eq!(p.earliest_expiry(), None);
+    }
+
+    #[test]
+    fn lazy_heaps_stay_bounded_by_the_idle_pool() {
+        let mut p = EnvPool::new(IdleSelection::NewestCreated, false);
+        let ids: Vec<EnvId> = (0..10).map(|_| p.create(false)).collect();
+        for round in 0..10_000u64 {
+            for &id in &ids {
+                p.make_idle(id, SimTime(round * 100 + id as u64));
+            }
+            while p.take_idle().is_some() {}
+        }
+        assert!(p.by_creation.heap.len() <= 2 * 10 + 33);
+        assert!(p.by_expiry.as_ref().unwrap().heap.len() <= 2 * 10 + 33);
     }
 
     #[test]

@@ -205,7 +205,7 @@ fn time_chart(
     );
     let (y_lo, y_hi) = ys.fold((0.0_f64, 0.0_f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
     // headroom above the data keeps the legend clear of the lines
-    let top = y_hi + (y_hi - y_lo) * 0.3;
+    let top = y_hi + (y_hi - y_lo) * 0.45;
     let y = span(y_lo, if top.is_finite() { top } else { y_hi });
     let root = canvas(path)?;
     let mut chart = ChartBuilder::on(&root)
