@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod conservation;
 mod determinism;
 mod lifecycle;
 mod pricing;

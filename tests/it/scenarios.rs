@@ -100,6 +100,26 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
             minutes + 1,
             "one row per simulated minute"
         );
+        if summary["replications"] == 1
+            && summary["measured_seconds"].as_f64().unwrap() % 60.0 == 0.0
+        {
+            // the rows after the warm-up add up to the summary's counts
+            let mut reader = csv::Reader::from_reader(csv.as_bytes());
+            let mut invocations = 0.0;
+            for row in reader.deserialize::<std::collections::HashMap<String, String>>() {
+                let row = row.unwrap();
+                if row["warmup"] == "0" {
+                    invocations += row["invocations"].parse::<f64>().unwrap();
+                }
+            }
+            let total: f64 = summary["functions"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|f| f["invocations"].as_f64().unwrap())
+                .sum();
+            assert_eq!(invocations, total, "{}", file.display());
+        }
         for chart in ["requests.png", "concurrency.png", "latency_cdf.png"] {
             let bytes = std::fs::read(out_dir.path().join(chart)).unwrap();
             assert!(bytes.starts_with(b"\x89PNG"), "{chart} is a PNG");
