@@ -18,7 +18,7 @@ const NIL: EnvId = EnvId::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnvState {
-    /// Initialising or running a request; `cold` if this request ran init first.
+    /// Initialising (until `ready_at`) or running a request.
     Busy,
     Idle,
     Free,
@@ -30,6 +30,9 @@ pub struct Env {
     pub provisioned: bool,
     /// Creation order, for the newest-created policy.
     pub created: u64,
+    /// While busy: when init ends and the handler starts (the phase is derived from it, so
+    /// the end of init needs no event of its own).
+    pub ready_at: SimTime,
     /// When the current idle period ends the environment (valid while idle, on-demand only).
     pub expires_at: SimTime,
     /// The running invocation hit the timeout: the environment is reset when it ends.
@@ -101,12 +104,21 @@ impl EnvPool {
         self.idle_count
     }
 
+    /// Environments still running init at `now` (a scan: for inspection, not the hot path).
+    pub fn initialising(&self, now: SimTime) -> u32 {
+        self.envs
+            .iter()
+            .filter(|e| e.state == EnvState::Busy && e.ready_at > now)
+            .count() as u32
+    }
+
     /// Creates a busy environment.
     pub fn create(&mut self, provisioned: bool) -> EnvId {
         let env = Env {
             state: EnvState::Busy,
             provisioned,
             created: self.created,
+            ready_at: SimTime::ZERO,
             expires_at: SimTime::MAX,
             reset_after: false,
             counted: false,

@@ -233,6 +233,7 @@ impl LambdaModel {
         let on_pc = func.pool.env(env).provisioned;
 
         let e = func.pool.env_mut(env);
+        e.ready_at = now + init;
         e.reset_after = timed_out;
         e.counted = counted;
         queue.push(
@@ -414,15 +415,19 @@ pub struct FunctionView {
     pub idle_on_demand: u32,
     /// Executions in flight (initialising or busy).
     pub in_flight: u32,
+    /// Of those in flight, environments still running init (cold starts under way).
+    pub initialising: u32,
 }
 
 impl LambdaModel {
-    pub fn view(&self, function: u32) -> FunctionView {
+    /// The state of `function` at `now` (at or after the last event processed).
+    pub fn view(&self, function: u32, now: SimTime) -> FunctionView {
         let f = &self.functions[function as usize];
         FunctionView {
             environments: f.pool.alive(),
             idle_on_demand: f.pool.idle_on_demand(),
             in_flight: f.stats.concurrency.value(),
+            initialising: f.pool.initialising(now),
         }
     }
 

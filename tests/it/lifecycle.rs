@@ -11,7 +11,7 @@ fn secs(s: f64) -> SimTime {
 }
 
 fn view(sim: &Simulation) -> FunctionView {
-    sim.lambda().view(0)
+    sim.lambda().view(0, sim.now())
 }
 
 /// Requests at 0 s and 2 s, each 500 ms after a 200 ms init, keep-alive 1 s.
@@ -42,6 +42,7 @@ fn cold_start_then_idle_then_expiry_then_cold_again() {
         environments: 0,
         idle_on_demand: 0,
         in_flight: 0,
+        initialising: 0,
     };
     assert_eq!(view(&sim), empty);
 
@@ -55,10 +56,15 @@ fn cold_start_then_idle_then_expiry_then_cold_again() {
         FunctionView {
             environments: 1,
             idle_on_demand: 0,
-            in_flight: 1
+            in_flight: 1,
+            initialising: 1
         }
     );
     assert_eq!(sim.lambda().stats(0).cold_starts, 1);
+    // init runs until 0.2 s, then the handler: the phase needs no event of its own
+    assert_eq!(sim.lambda().view(0, secs(0.1999)).initialising, 1);
+    assert_eq!(sim.lambda().view(0, secs(0.2)).initialising, 0);
+    assert_eq!(sim.lambda().view(0, secs(0.2)).in_flight, 1);
 
     // t=0.7: it ends; the environment idles until 1.7
     let (t, e) = sim.step().unwrap();
@@ -72,7 +78,8 @@ fn cold_start_then_idle_then_expiry_then_cold_again() {
         FunctionView {
             environments: 1,
             idle_on_demand: 1,
-            in_flight: 0
+            in_flight: 0,
+            initialising: 0
         }
     );
 

@@ -33,7 +33,7 @@ fn environments_over_time(scaling: &str, secs: u64) -> Vec<u32> {
     for second in 1..=secs {
         // process everything up to and including the second, then read the state
         while sim_next_before(&mut sim, SimTime::from_secs_f64(second as f64)).is_some() {}
-        out.push(sim.lambda().view(0).environments);
+        out.push(sim.lambda().view(0, sim.now()).environments);
     }
     out
 }
