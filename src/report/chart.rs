@@ -62,7 +62,8 @@ struct Series {
     points: Vec<(f64, f64)>,
 }
 
-/// Draws requests/throttles/cold starts per minute over time (x: minutes from start; y: requests per minute; lines: arrivals, invocations, throttles, cold starts, errors+timeouts).
+/// Requests per minute over time: arrivals, invocations, throttles, cold starts, and errors
+/// plus timeouts, with the warm-up shaded.
 pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(), ChartError> {
     let series = [
         minute_series("arrivals", COLOURS[0].stroke_width(3), false, rows, |r| {
@@ -137,7 +138,8 @@ pub fn concurrency_over_time(
     )
 }
 
-/// Latency CDF, one line per function, x axis logarithmic in ms (use plotters `(lo..hi).log_scale()`), y 0..1 share of completed requests.
+/// Latency CDF, one line per function: latency in ms on a log axis against the share of
+/// completed requests.
 pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<(), ChartError> {
     let err = fail(path);
     let series: Vec<Series> = curves

@@ -5,10 +5,10 @@ use slsim::sim::Simulation;
 
 use crate::common::*;
 
-/// 20,000 requests per second of 10-minute work: demand for 20,000 concurrent environments
-/// within a second. Returns the environments alive at each whole second up to `secs`.
-fn environments_over_time(scaling: &str, secs: u64) -> Vec<u32> {
-    let s = scenario(&format!(
+/// 20,000 requests per second of 10-minute work for `secs` seconds: demand for 20,000 more
+/// concurrent environments every second.
+fn surge(scaling: &str, secs: u64) -> slsim::config::Scenario {
+    scenario(&format!(
         r#"
         [simulation]
         name = "scale"
@@ -27,7 +27,12 @@ fn environments_over_time(scaling: &str, secs: u64) -> Vec<u32> {
         arrivals = {{ process = "constant", rate = 20000.0 }}
         duration = "10m"
         "#
-    ));
+    ))
+}
+
+/// The environments alive at each whole second of a [`surge`] up to `secs`.
+fn environments_over_time(scaling: &str, secs: u64) -> Vec<u32> {
+    let s = surge(scaling, secs);
     let mut sim = Simulation::new(&s, 1);
     let mut out = Vec::new();
     for second in 1..=secs {
@@ -91,25 +96,7 @@ fn unlimited_scaling_follows_demand_up_to_the_account_limit() {
 
 #[test]
 fn throttled_requests_are_counted_and_none_vanish() {
-    let s = scenario(
-        r#"
-        [simulation]
-        name = "scale"
-        duration = "30s"
-        [lambda]
-        concurrency_limit = 100000
-        unreserved_minimum = 0
-        [[lambda.function]]
-        name = "f"
-        init_duration = "0s"
-        timeout = "900s"
-        [[workload]]
-        name = "w"
-        target = "function:f"
-        arrivals = { process = "constant", rate = 20000.0 }
-        duration = "10m"
-        "#,
-    );
+    let s = surge(r#"scaling = "per-function""#, 30);
     let sum = summarize(&s);
     let f = only_function(&sum);
     assert_eq!(f64_at(f, "arrivals"), 600_000.0);
