@@ -209,8 +209,9 @@ impl Level {
 }
 
 /// One row of `timeseries.csv`: what happened in one simulated minute, summed over functions.
-/// Counts are of requests that arrived in the minute; cost is at list price (before the free
-/// tier and volume tiers, which apply to monthly totals).
+/// Counts are of requests that arrived in the minute; cost is that of those requests plus the
+/// minute's provisioned concurrency, at list price (before the free tier and volume tiers,
+/// which apply to monthly totals, and without the 5-minute rounding of provisioned time).
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct MinuteRow {
     pub minute: u64,
@@ -241,6 +242,8 @@ pub struct MinuteSeries {
     end: SimTime,
     concurrency: MinuteLevel,
     environments: MinuteLevel,
+    /// Cost that accrues with time rather than per request (provisioned concurrency), per second.
+    fixed_usd_per_s: f64,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -285,6 +288,7 @@ impl MinuteSeries {
             end,
             concurrency: MinuteLevel::default(),
             environments: MinuteLevel::default(),
+            fixed_usd_per_s: 0.0,
         };
         s.open(0);
         s
@@ -309,9 +313,15 @@ impl MinuteSeries {
         }
     }
 
+    /// Adds a cost that accrues per second of simulated time to every minute's row.
+    pub fn add_fixed_cost_per_second(&mut self, usd_per_s: f64) {
+        self.fixed_usd_per_s += usd_per_s;
+    }
+
     fn close_current(&mut self) {
         let minute_end = (self.minute_start + MINUTE).min(self.end);
         let len = minute_end - self.minute_start;
+        self.current.cost_usd += self.fixed_usd_per_s * len.as_secs_f64();
         (self.current.concurrency_mean, self.current.concurrency_max) =
             self.concurrency.close(minute_end, len);
         (
@@ -429,6 +439,7 @@ mod tests {
     fn minute_series_closes_minutes_lazily() {
         let m = MINUTE.0;
         let mut s = MinuteSeries::new(SimTime::ZERO, SimTime(3 * m));
+        s.add_fixed_cost_per_second(0.5); // $30 a minute
         s.environments_add(SimTime(0), 1);
         s.advance(SimTime(m / 2));
         s.row().arrivals += 1;
@@ -437,6 +448,7 @@ mod tests {
         s.row().arrivals += 5;
         let rows = s.finish();
         assert_eq!(rows.len(), 3);
+        assert_eq!(rows.iter().map(|r| r.cost_usd).sum::<f64>(), 90.0);
         assert_eq!(rows[0].arrivals, 1);
         assert!((rows[0].environments_mean - 1.5).abs() < 1e-9);
         assert_eq!(rows[0].environments_max, 2);

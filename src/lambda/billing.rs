@@ -57,7 +57,7 @@ pub struct Cost {
     pub total: f64,
 }
 
-fn arch_prices(prices: &LambdaPrices, arch: Architecture) -> &ArchPrices {
+pub fn arch_prices(prices: &LambdaPrices, arch: Architecture) -> &ArchPrices {
     match arch {
         Architecture::X86_64 => &prices.x86_64,
         Architecture::Arm64 => &prices.arm64,

@@ -138,6 +138,10 @@ impl LambdaModel {
                 };
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
                 series.environments_add(SimTime::ZERO, cfg.provisioned as i32);
+                let pc_gb = cfg.provisioned as f64 * cfg.memory_mb as f64 / 1024.0;
+                let pc_price =
+                    billing::arch_prices(scenario.prices, cfg.architecture).provisioned_gb_s;
+                series.add_fixed_cost_per_second(pc_gb * pc_price);
                 Function {
                     pool,
                     rng: Pcg64Mcg::seed_from_u64(derive_seed(seed, i as u64)),

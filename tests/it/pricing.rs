@@ -144,6 +144,33 @@ fn example_pc2_cyber_monday() {
 }
 
 #[test]
+fn timeseries_cost_adds_up_to_the_bill_without_free_tier_or_tiers() {
+    // PC-2 again, minute by minute: requests, PC duration and the PC configured per minute
+    let sc = scenario(
+        r#"
+        [simulation]
+        name = "pricing"
+        duration = "24h"
+        [[lambda.function]]
+        name = "f"
+        memory_size = 4096
+        provisioned_concurrency = 7
+        init_duration = "0s"
+        [[workload]]
+        name = "w"
+        target = "function:f"
+        arrivals = { process = "constant", rate = 23.148148148148148 }
+        duration = "280ms"
+        "#,
+    );
+    let run = slsim::sim::run(&sc, 1);
+    assert_eq!(run.minutes.len(), 1440);
+    let per_minute: f64 = run.minutes.iter().map(|m| m.cost_usd).sum();
+    // 2,419,200 GB-s x $0.0000041667 + 2,240,000 GB-s x $0.0000097222 + 2M x $0.0000002
+    assert!((per_minute - 32.25780864).abs() < 1e-6, "{per_minute}");
+}
+
+#[test]
 fn old_example_128mb_30m_requests() {
     // 30M x 200 ms at 128 MB, free tier: $5.83 + $5.80 = $11.63
     let s = simulate(&one(128, 512, 200), "300000s", true);
