@@ -37,6 +37,44 @@ pub fn default_out_dir(scenario: &Scenario) -> PathBuf {
     Path::new("output").join(&scenario.name)
 }
 
+/// The replications of a scenario, summarised.
+#[derive(Debug)]
+pub struct Simulated {
+    /// `summary.json`: means over replications, with `ci95` when there are several.
+    pub summary: serde_json::Value,
+    /// The first replication in full (time series, histograms), for the CSV and charts.
+    pub first: RunOutput,
+    /// Requests simulated (arrivals at functions), over all replications and the warm-up.
+    pub requests: u64,
+    pub events: u64,
+}
+
+/// Runs every replication in parallel on the current rayon pool. Each replication is
+/// summarised as soon as it ends and only the first is kept whole, so memory does not grow
+/// with the number of replications. Results come back in replication order: the summary does
+/// not depend on the number of threads.
+pub fn simulate(scenario: &Scenario) -> Simulated {
+    use rayon::prelude::*;
+    let mut runs: Vec<(serde_json::Value, u64, u64, Option<RunOutput>)> = (0..scenario
+        .replications)
+        .into_par_iter()
+        .map(|r| {
+            let mut run = sim::run(scenario, sim::replication_seed(scenario.seed, r));
+            let summary = summary::summarize_run(scenario, &mut run);
+            let requests = run.minutes.iter().map(|m| m.arrivals).sum();
+            (summary, requests, run.events, (r == 0).then_some(run))
+        })
+        .collect();
+    let first = runs[0].3.take().expect("replication 0 is kept whole");
+    let per_run: Vec<serde_json::Value> = runs.iter().map(|r| r.0.clone()).collect();
+    Simulated {
+        summary: summary::summarize(scenario, &per_run),
+        first,
+        requests: runs.iter().map(|r| r.1).sum(),
+        events: runs.iter().map(|r| r.2).sum(),
+    }
+}
+
 /// Runs `scenario` and writes `summary.json`, `timeseries.csv` and the charts.
 pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let out_dir = opts
@@ -47,27 +85,21 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         .with_context(|| format!("cannot create the output folder {}", out_dir.display()))?;
 
     let started = Instant::now();
-    let mut runs: Vec<RunOutput> = match opts.threads {
+    let sim = match opts.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .context("cannot start the worker threads")?
-            .install(|| sim::run_replications(scenario)),
-        None => sim::run_replications(scenario),
+            .install(|| simulate(scenario)),
+        None => simulate(scenario),
     };
     let elapsed = started.elapsed();
-    let requests = runs
-        .iter()
-        .flat_map(|r| r.minutes.iter())
-        .map(|m| m.arrivals)
-        .sum();
-    let events = runs.iter().map(|r| r.events).sum();
-
-    let per_run: Vec<serde_json::Value> = runs
-        .iter_mut()
-        .map(|r| summary::summarize_run(scenario, r))
-        .collect();
-    let summary = summary::summarize(scenario, &per_run);
+    let Simulated {
+        summary,
+        first,
+        requests,
+        events,
+    } = sim;
 
     let mut files = Vec::new();
     let path = out_dir.join("summary.json");
@@ -76,7 +108,6 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
     files.push(path);
 
     // The time series and charts show the first replication (the one run with the seed itself).
-    let first = &runs[0];
     let path = out_dir.join("timeseries.csv");
     report::write_timeseries(&path, &first.minutes)
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -178,13 +178,3 @@ pub fn replication_seed(seed: u64, r: u32) -> u64 {
         derive_seed(seed, 0x5EED_0000 + r as u64)
     }
 }
-
-/// Runs every replication of the scenario in parallel (on the current rayon pool), returning
-/// them in replication order: the result does not depend on the number of threads.
-pub fn run_replications(scenario: &Scenario) -> Vec<RunOutput> {
-    use rayon::prelude::*;
-    (0..scenario.replications)
-        .into_par_iter()
-        .map(|r| run(scenario, replication_seed(scenario.seed, r)))
-        .collect()
-}

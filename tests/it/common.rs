@@ -4,8 +4,6 @@ use std::path::Path;
 
 use serde_json::Value;
 use slsim::config::{self, Scenario};
-use slsim::sim;
-use slsim::summary;
 
 /// A validated scenario from TOML text.
 pub fn scenario(toml: &str) -> Scenario {
@@ -17,11 +15,7 @@ pub fn scenario(toml: &str) -> Scenario {
 
 /// Runs all replications and returns summary.json's tree.
 pub fn summarize(s: &Scenario) -> Value {
-    let per_run: Vec<Value> = sim::run_replications(s)
-        .iter_mut()
-        .map(|r| summary::summarize_run(s, r))
-        .collect();
-    summary::summarize(s, &per_run)
+    slsim::app::simulate(s).summary
 }
 
 /// The summary of the only function.
