@@ -10,25 +10,16 @@ use slsim::sim;
 
 fn bench(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/throughput.toml");
-    let cut: Override = "simulation.duration=1000s"
-        .parse()
-        .expect("a valid override");
+    let cut: Override = "simulation.duration=1000s".parse().expect("a valid override");
     let mut group = c.benchmark_group("lambda");
     group.sample_size(10);
-    for (label, selection) in [
-        ("newest-created", "newest-created"),
-        ("most-recently-used", "most-recently-used"),
-    ] {
-        let sel: Override = format!("lambda.idle_selection={selection}")
-            .parse()
-            .expect("valid");
+    for (label, selection) in
+        [("newest-created", "newest-created"), ("most-recently-used", "most-recently-used")]
+    {
+        let sel: Override = format!("lambda.idle_selection={selection}").parse().expect("valid");
         let scenario =
             config::load(&path, &[cut.clone(), sel]).expect("the bench scenario is valid");
-        let requests: u64 = sim::run(&scenario, 1)
-            .minutes
-            .iter()
-            .map(|m| m.arrivals)
-            .sum();
+        let requests: u64 = sim::run(&scenario, 1).minutes.iter().map(|m| m.arrivals).sum();
         group.throughput(Throughput::Elements(requests));
         group.bench_function(format!("poisson-1000rps-1000s/{label}"), |b| {
             b.iter(|| sim::run(&scenario, 1).events)

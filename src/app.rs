@@ -77,10 +77,7 @@ pub fn simulate(scenario: &Scenario) -> Simulated {
 
 /// Runs `scenario` and writes `summary.json`, `timeseries.csv` and the charts.
 pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunReport> {
-    let out_dir = opts
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| default_out_dir(scenario));
+    let out_dir = opts.out_dir.clone().unwrap_or_else(|| default_out_dir(scenario));
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create the output folder {}", out_dir.display()))?;
 
@@ -94,12 +91,7 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         None => simulate(scenario),
     };
     let elapsed = started.elapsed();
-    let Simulated {
-        summary,
-        first,
-        requests,
-        events,
-    } = sim;
+    let Simulated { summary, first, requests, events } = sim;
 
     let mut files = Vec::new();
     let path = out_dir.join("summary.json");
@@ -113,24 +105,9 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         .with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
     if opts.charts {
-        let latencies: Vec<(String, &crate::metrics::Histogram)> = first
-            .functions
-            .iter()
-            .map(|(cfg, stats)| (cfg.name.clone(), &stats.latency))
-            .collect();
-        files.extend(report::write_charts(
-            &out_dir,
-            &scenario.name,
-            &first.minutes,
-            &latencies,
-        )?);
+        let latencies: Vec<(String, &crate::metrics::Histogram)> =
+            first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
+        files.extend(report::write_charts(&out_dir, &scenario.name, &first.minutes, &latencies)?);
     }
-    Ok(RunReport {
-        out_dir,
-        summary,
-        files,
-        requests,
-        events,
-        elapsed,
-    })
+    Ok(RunReport { out_dir, summary, files, requests, events, elapsed })
 }

@@ -155,10 +155,7 @@ impl Dist {
                         SimDuration(low as u64)
                     ));
                 }
-                Dist::Uniform {
-                    low,
-                    span: high - low,
-                }
+                Dist::Uniform { low, span: high - low }
             }
             DistKind::Normal => Dist::Normal(
                 Normal::new(ns(t.mean), ns(t.std)).map_err(|e| format!("bad std: {e}"))?,
@@ -236,10 +233,7 @@ pub fn load_empirical(path: &Path) -> Result<Vec<SimDuration>, String> {
                 )
             })?;
             if !ms.is_finite() || ms < 0.0 {
-                return Err(format!(
-                    "{shown}:{}: duration_ms = {ms} must be non-negative",
-                    no + 1
-                ));
+                return Err(format!("{shown}:{}: duration_ms = {ms} must be non-negative", no + 1));
             }
             values.push(SimDuration::from_secs_f64(ms / 1e3));
         }
@@ -267,10 +261,7 @@ mod tests {
 
     fn mean_of(d: &Dist, n: usize) -> f64 {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
-        (0..n)
-            .map(|_| d.sample(&mut rng).as_secs_f64())
-            .sum::<f64>()
-            / n as f64
+        (0..n).map(|_| d.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64
     }
 
     fn table(t: DistTable) -> Dist {
@@ -280,41 +271,23 @@ mod tests {
         Some(RawDuration(SimDuration::from_millis(ms)))
     }
     fn of(kind: DistKind) -> DistTable {
-        DistTable {
-            dist: Some(kind),
-            ..DistTable::default()
-        }
+        DistTable { dist: Some(kind), ..DistTable::default() }
     }
 
     #[test]
     fn sample_means_match_the_parameters() {
-        let exp = table(DistTable {
-            mean: dur(2000),
-            ..of(DistKind::Exponential)
-        });
+        let exp = table(DistTable { mean: dur(2000), ..of(DistKind::Exponential) });
         assert!((mean_of(&exp, 200_000) - 2.0).abs() < 0.03);
-        let uni = table(DistTable {
-            low: dur(100),
-            high: dur(300),
-            ..of(DistKind::Uniform)
-        });
+        let uni = table(DistTable { low: dur(100), high: dur(300), ..of(DistKind::Uniform) });
         assert!((mean_of(&uni, 200_000) - 0.2).abs() < 0.002);
         // lognormal mean = median * exp(sigma^2 / 2)
-        let ln = table(DistTable {
-            median: dur(100),
-            sigma: Some(0.5),
-            ..of(DistKind::Lognormal)
-        });
+        let ln = table(DistTable { median: dur(100), sigma: Some(0.5), ..of(DistKind::Lognormal) });
         assert!((mean_of(&ln, 400_000) - 0.1 * (0.125f64).exp()).abs() < 0.002);
     }
 
     #[test]
     fn normal_is_never_negative() {
-        let n = table(DistTable {
-            mean: dur(10),
-            std: dur(50),
-            ..of(DistKind::Normal)
-        });
+        let n = table(DistTable { mean: dur(10), std: dur(50), ..of(DistKind::Normal) });
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
         for _ in 0..10_000 {
             let _ = n.sample(&mut rng); // SimDuration is unsigned; the loop must terminate
@@ -327,32 +300,17 @@ mod tests {
     fn refuses_inverted_uniform_and_bad_sigma() {
         let err = |t| Dist::from_raw(&RawDist::Table(t), Path::new(".")).unwrap_err();
         assert!(
-            err(DistTable {
-                low: dur(5),
-                high: dur(1),
-                ..of(DistKind::Uniform)
-            })
-            .contains("below low")
+            err(DistTable { low: dur(5), high: dur(1), ..of(DistKind::Uniform) })
+                .contains("below low")
         );
         assert!(
-            err(DistTable {
-                median: dur(5),
-                sigma: Some(-1.0),
-                ..of(DistKind::Lognormal)
-            })
-            .contains("sigma")
+            err(DistTable { median: dur(5), sigma: Some(-1.0), ..of(DistKind::Lognormal) })
+                .contains("sigma")
         );
         // keys that do not belong to the kind, or missing ones, are named
-        let e = err(DistTable {
-            mean: dur(5),
-            sigma: Some(1.0),
-            ..of(DistKind::Exponential)
-        });
+        let e = err(DistTable { mean: dur(5), sigma: Some(1.0), ..of(DistKind::Exponential) });
         assert!(e.contains("does not take `sigma`"), "{e}");
-        let e = err(DistTable {
-            low: dur(5),
-            ..of(DistKind::Uniform)
-        });
+        let e = err(DistTable { low: dur(5), ..of(DistKind::Uniform) });
         assert!(e.contains("needs `high`"), "{e}");
         assert!(err(DistTable::default()).contains("needs `dist`"));
     }
@@ -363,10 +321,7 @@ mod tests {
         let plain = dir.path().join("d.txt");
         std::fs::write(&plain, "# run times\n100ms\n\n300ms\n").unwrap();
         let v = load_empirical(&plain).unwrap();
-        assert_eq!(
-            v,
-            vec![SimDuration::from_millis(100), SimDuration::from_millis(300)]
-        );
+        assert_eq!(v, vec![SimDuration::from_millis(100), SimDuration::from_millis(300)]);
         let csv = dir.path().join("d.csv");
         std::fs::write(&csv, "id,duration_ms\n1,2.5\n2,7\n").unwrap();
         let v = load_empirical(&csv).unwrap();

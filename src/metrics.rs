@@ -84,11 +84,7 @@ impl Histogram {
 
     /// Exact mean in nanoseconds (0 when empty).
     pub fn mean(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.sum as f64 / self.count as f64
-        }
+        if self.count == 0 { 0.0 } else { self.sum as f64 / self.count as f64 }
     }
 
     /// Exact maximum in nanoseconds (0 when empty).
@@ -152,14 +148,7 @@ pub struct Level {
 
 impl Level {
     pub fn new(start: SimTime, end: SimTime) -> Self {
-        Level {
-            value: 0,
-            last: SimTime::ZERO,
-            start,
-            end,
-            integral: 0,
-            max: 0,
-        }
+        Level { value: 0, last: SimTime::ZERO, start, end, integral: 0, max: 0 }
     }
 
     fn integrate_to(&mut self, t: SimTime) {
@@ -196,11 +185,7 @@ impl Level {
     pub fn mean_until(&mut self, t: SimTime) -> f64 {
         self.integrate_to(t);
         let len = self.end.0.saturating_sub(self.start.0);
-        if len == 0 {
-            0.0
-        } else {
-            self.integral as f64 / len as f64
-        }
+        if len == 0 { 0.0 } else { self.integral as f64 / len as f64 }
     }
 
     pub fn max(&self) -> u32 {
@@ -324,10 +309,8 @@ impl MinuteSeries {
         self.current.cost_usd += self.fixed_usd_per_s * len.as_secs_f64();
         (self.current.concurrency_mean, self.current.concurrency_max) =
             self.concurrency.close(minute_end, len);
-        (
-            self.current.environments_mean,
-            self.current.environments_max,
-        ) = self.environments.close(minute_end, len);
+        (self.current.environments_mean, self.current.environments_max) =
+            self.environments.close(minute_end, len);
         let next = self.current.minute + 1;
         self.rows.push(std::mem::take(&mut self.current));
         self.open(next);
@@ -396,10 +379,7 @@ mod tests {
         for q in [0.5, 0.9, 0.95, 0.99] {
             let exact = q * 100_000.0 * 1000.0;
             let got = h.quantile(q);
-            assert!(
-                (got - exact).abs() / exact < 0.01,
-                "q={q}: {got} vs {exact}"
-            );
+            assert!((got - exact).abs() / exact < 0.01, "q={q}: {got} vs {exact}");
         }
         assert_eq!(h.max(), 100_000_000);
         assert!((h.mean() - 50_000_500.0).abs() < 1e-6);

@@ -49,36 +49,18 @@ pub const US_EAST_1: LambdaPrices = LambdaPrices {
     usd_per_request: 0.20 / 1_000_000.0,
     x86_64: ArchPrices {
         duration_tiers: [
-            Tier {
-                up_to_gb_s: 6e9,
-                usd_per_gb_s: 0.0000166667,
-            },
-            Tier {
-                up_to_gb_s: 15e9,
-                usd_per_gb_s: 0.000015,
-            },
-            Tier {
-                up_to_gb_s: f64::INFINITY,
-                usd_per_gb_s: 0.0000133334,
-            },
+            Tier { up_to_gb_s: 6e9, usd_per_gb_s: 0.0000166667 },
+            Tier { up_to_gb_s: 15e9, usd_per_gb_s: 0.000015 },
+            Tier { up_to_gb_s: f64::INFINITY, usd_per_gb_s: 0.0000133334 },
         ],
         provisioned_gb_s: 0.0000041667,
         provisioned_duration_gb_s: 0.0000097222,
     },
     arm64: ArchPrices {
         duration_tiers: [
-            Tier {
-                up_to_gb_s: 7.5e9,
-                usd_per_gb_s: 0.0000133334,
-            },
-            Tier {
-                up_to_gb_s: 18.75e9,
-                usd_per_gb_s: 0.0000120001,
-            },
-            Tier {
-                up_to_gb_s: f64::INFINITY,
-                usd_per_gb_s: 0.0000106667,
-            },
+            Tier { up_to_gb_s: 7.5e9, usd_per_gb_s: 0.0000133334 },
+            Tier { up_to_gb_s: 18.75e9, usd_per_gb_s: 0.0000120001 },
+            Tier { up_to_gb_s: f64::INFINITY, usd_per_gb_s: 0.0000106667 },
         ],
         provisioned_gb_s: 0.0000033334,
         provisioned_duration_gb_s: 0.0000077778,

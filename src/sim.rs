@@ -78,12 +78,7 @@ impl Simulation {
             .map(|w| {
                 w.functions
                     .iter()
-                    .map(|&f| {
-                        (
-                            f as u32,
-                            lambda.cpu_factor(f as u32, w.cpu_bound, w.threads),
-                        )
-                    })
+                    .map(|&f| (f as u32, lambda.cpu_factor(f as u32, w.cpu_bound, w.threads)))
                     .collect()
             })
             .collect();
@@ -92,15 +87,7 @@ impl Simulation {
                 queue.push(t, Event::RequestArrived { workload: i as u32 });
             }
         }
-        Simulation {
-            seed,
-            queue,
-            series,
-            lambda,
-            streams,
-            targets,
-            events: 0,
-        }
+        Simulation { seed, queue, series, lambda, streams, targets, events: 0 }
     }
 
     /// Processes the next event; `None` once nothing is left (arrivals over, work drained).
@@ -122,13 +109,10 @@ impl Simulation {
                     } else {
                         SimDuration((work.0 as f64 * factor).round() as u64)
                     };
-                    self.lambda
-                        .invoke(function, now, run, &mut self.queue, &mut self.series);
+                    self.lambda.invoke(function, now, run, &mut self.queue, &mut self.series);
                 }
             }
-            Event::Lambda(e) => self
-                .lambda
-                .handle(now, e, &mut self.queue, &mut self.series),
+            Event::Lambda(e) => self.lambda.handle(now, e, &mut self.queue, &mut self.series),
         }
         Some((now, event))
     }
@@ -172,9 +156,5 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunOutput {
 /// The seed of replication `r`: replication 0 runs with the scenario's seed itself, so a
 /// single-replication run is reproducible from the seed printed in its summary.
 pub fn replication_seed(seed: u64, r: u32) -> u64 {
-    if r == 0 {
-        seed
-    } else {
-        derive_seed(seed, 0x5EED_0000 + r as u64)
-    }
+    if r == 0 { seed } else { derive_seed(seed, 0x5EED_0000 + r as u64) }
 }

@@ -120,20 +120,15 @@ pub fn combine(values: &[Value]) -> (Value, Option<Value>) {
             let mut mean = Map::new();
             let mut ci = Map::new();
             for key in map.keys() {
-                let column: Vec<Value> = values
-                    .iter()
-                    .map(|v| v.get(key).cloned().unwrap_or(Value::Null))
-                    .collect();
+                let column: Vec<Value> =
+                    values.iter().map(|v| v.get(key).cloned().unwrap_or(Value::Null)).collect();
                 let (m, c) = combine(&column);
                 mean.insert(key.clone(), m);
                 if let Some(c) = c {
                     ci.insert(key.clone(), c);
                 }
             }
-            (
-                Value::Object(mean),
-                (!ci.is_empty()).then_some(Value::Object(ci)),
-            )
+            (Value::Object(mean), (!ci.is_empty()).then_some(Value::Object(ci)))
         }
         // A figure equal in every replication (a setting, a zero count) keeps its exact form.
         Value::Number(_) if values.iter().all(|v| v == first) => (first.clone(), Some(json!(0.0))),

@@ -47,20 +47,11 @@ impl Stream {
                 (Process::Poisson(exp), first)
             }
             Arrivals::Constant { rate } => (
-                Process::Constant {
-                    ns_per_arrival: NANOS_PER_SEC as f64 / rate,
-                    k: 0,
-                },
+                Process::Constant { ns_per_arrival: NANOS_PER_SEC as f64 / rate, k: 0 },
                 SimTime::ZERO,
             ),
         };
-        Stream {
-            process,
-            work: cfg.work.clone(),
-            rng,
-            next: first,
-            end,
-        }
+        Stream { process, work: cfg.work.clone(), rng, next: first, end }
     }
 
     /// The next arrival time, or `None` once the stream has ended.
@@ -119,10 +110,7 @@ mod tests {
         let end = SimTime::from_secs_f64(10.0);
         let (n, first) = count(Stream::new(&cfg(Arrivals::Constant { rate: 3.0 }), 1, end));
         assert_eq!(n, 30);
-        assert_eq!(
-            first,
-            vec![SimTime(0), SimTime(333_333_333), SimTime(666_666_667)]
-        );
+        assert_eq!(first, vec![SimTime(0), SimTime(333_333_333), SimTime(666_666_667)]);
     }
 
     #[test]

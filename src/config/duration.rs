@@ -11,15 +11,8 @@ use serde::de::{self, Deserializer, Visitor};
 use crate::engine::SimDuration;
 
 /// The units accepted, with their length in nanoseconds.
-const UNITS: [(&str, f64); 7] = [
-    ("ns", 1.0),
-    ("us", 1e3),
-    ("ms", 1e6),
-    ("s", 1e9),
-    ("m", 60e9),
-    ("h", 3600e9),
-    ("d", 86400e9),
-];
+const UNITS: [(&str, f64); 7] =
+    [("ns", 1.0), ("us", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86400e9)];
 
 pub const UNITS_HELP: &str =
     "a duration string with a unit: ns, us, ms, s, m, h or d (e.g. \"250ms\", \"1.5s\", \"10m\")";
@@ -33,9 +26,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         return Err(format!("\"{text}\" has no unit; expected {UNITS_HELP}"));
     }
     let Some(&(_, scale)) = UNITS.iter().find(|(u, _)| *u == unit) else {
-        return Err(format!(
-            "\"{text}\" has unknown unit \"{unit}\"; expected {UNITS_HELP}"
-        ));
+        return Err(format!("\"{text}\" has unknown unit \"{unit}\"; expected {UNITS_HELP}"));
     };
     let value: f64 = num
         .trim()
@@ -94,14 +85,8 @@ mod tests {
     #[test]
     fn parses_every_unit() {
         assert_eq!(parse_duration("250us").unwrap(), SimDuration(250_000));
-        assert_eq!(
-            parse_duration("120ms").unwrap(),
-            SimDuration::from_millis(120)
-        );
-        assert_eq!(
-            parse_duration("1.5s").unwrap(),
-            SimDuration::from_millis(1500)
-        );
+        assert_eq!(parse_duration("120ms").unwrap(), SimDuration::from_millis(120));
+        assert_eq!(parse_duration("1.5s").unwrap(), SimDuration::from_millis(1500));
         assert_eq!(parse_duration("10m").unwrap(), SimDuration::from_secs(600));
         assert_eq!(parse_duration("2h").unwrap(), SimDuration::from_secs(7200));
         assert_eq!(parse_duration("1d").unwrap(), SimDuration::from_secs(86400));
@@ -111,11 +96,7 @@ mod tests {
     #[test]
     fn refuses_missing_or_unknown_units_and_negatives() {
         assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(
-            parse_duration("10 minutes")
-                .unwrap_err()
-                .contains("unknown unit")
-        );
+        assert!(parse_duration("10 minutes").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("-1s").unwrap_err().contains("non-negative"));
         assert!(parse_duration("s").unwrap_err().contains("number"));
     }

@@ -56,10 +56,7 @@ impl ConfigError {
     fn one(file: &Path, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
         ConfigError {
             file: file.to_path_buf(),
-            problems: vec![Problem {
-                key: key.into(),
-                message: message.into(),
-            }],
+            problems: vec![Problem { key: key.into(), message: message.into() }],
         }
     }
 }

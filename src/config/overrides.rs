@@ -37,10 +37,7 @@ impl FromStr for Override {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| Value::String(raw.to_string()));
-        Ok(Override {
-            key: key.to_string(),
-            value,
-        })
+        Ok(Override { key: key.to_string(), value })
     }
 }
 
@@ -53,18 +50,12 @@ pub fn apply_override(root: &mut Table, o: &Override) -> Result<(), String> {
 
 fn set_in(table: &mut Table, segs: &[&str], value: Value, walked: &str) -> Result<(), String> {
     let (seg, rest) = segs.split_first().ok_or("empty key path")?;
-    let here = if walked.is_empty() {
-        seg.to_string()
-    } else {
-        format!("{walked}.{seg}")
-    };
+    let here = if walked.is_empty() { seg.to_string() } else { format!("{walked}.{seg}") };
     if rest.is_empty() {
         table.insert(seg.to_string(), value);
         return Ok(());
     }
-    let entry = table
-        .entry(seg.to_string())
-        .or_insert_with(|| Value::Table(Table::new()));
+    let entry = table.entry(seg.to_string()).or_insert_with(|| Value::Table(Table::new()));
     match entry {
         Value::Table(t) => set_in(t, rest, value, &here),
         Value::Array(items) => {
@@ -85,11 +76,7 @@ fn set_in(table: &mut Table, segs: &[&str], value: Value, walked: &str) -> Resul
             let Some(pos) = pos else {
                 return Err(format!(
                     "no item named \"{selector}\" in {here}; the names are: {}",
-                    if names.is_empty() {
-                        "(none)".to_string()
-                    } else {
-                        names.join(", ")
-                    }
+                    if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
                 ));
             };
             match &mut items[pos] {
@@ -127,11 +114,7 @@ mod tests {
     #[test]
     fn sets_values_by_item_name_and_index() {
         let mut t = doc();
-        apply_override(
-            &mut t,
-            &"lambda.function.b.memory_size=2048".parse().unwrap(),
-        )
-        .unwrap();
+        apply_override(&mut t, &"lambda.function.b.memory_size=2048".parse().unwrap()).unwrap();
         apply_override(&mut t, &"lambda.function.0.timeout=10s".parse().unwrap()).unwrap();
         apply_override(&mut t, &"simulation.seed=7".parse().unwrap()).unwrap();
         let f = t["lambda"]["function"].as_array().unwrap();
@@ -143,20 +126,14 @@ mod tests {
     #[test]
     fn inline_tables_parse_as_toml() {
         let o: Override = r#"x.d={ dist = "exponential", mean = "2s" }"#.parse().unwrap();
-        assert_eq!(
-            o.value.get("dist").and_then(Value::as_str),
-            Some("exponential")
-        );
+        assert_eq!(o.value.get("dist").and_then(Value::as_str), Some("exponential"));
     }
 
     #[test]
     fn unknown_item_lists_the_names() {
         let mut t = doc();
-        let err = apply_override(
-            &mut t,
-            &"lambda.function.zzz.memory_size=1".parse().unwrap(),
-        )
-        .unwrap_err();
+        let err = apply_override(&mut t, &"lambda.function.zzz.memory_size=1".parse().unwrap())
+            .unwrap_err();
         assert!(err.contains("\"zzz\"") && err.contains("a, b"), "{err}");
     }
 

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use super::duration::RawDuration;
 use super::raw::*;
 use super::*;
 use crate::dist::{Dist, RawDist};
@@ -16,10 +17,7 @@ struct Checker {
 
 impl Checker {
     fn bad(&mut self, key: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem {
-            key: key.into(),
-            message: message.into(),
-        });
+        self.problems.push(Problem { key: key.into(), message: message.into() });
     }
 
     /// An integer in `range`, or `default` if absent.
@@ -36,13 +34,26 @@ impl Checker {
             None => default,
             Some(x) if x >= lo as i64 && x <= hi as i64 => x as u32,
             Some(x) => {
-                self.bad(
-                    key,
-                    format!("{x} is out of range; allowed {lo}..={hi}{unit}"),
-                );
+                self.bad(key, format!("{x} is out of range; allowed {lo}..={hi}{unit}"));
                 default
             }
         }
+    }
+
+    /// A duration within `lo..=hi` seconds, or `default` seconds if absent.
+    fn duration(
+        &mut self,
+        key: &str,
+        v: Option<RawDuration>,
+        default: u64,
+        lo: u64,
+        hi: u64,
+    ) -> SimDuration {
+        let d = v.map(|d| d.0).unwrap_or(SimDuration::from_secs(default));
+        if d < SimDuration::from_secs(lo) || d > SimDuration::from_secs(hi) {
+            self.bad(key, format!("\"{d}\" is out of range; allowed \"{lo}s\"..=\"{hi}s\""));
+        }
+        d
     }
 
     fn dist(&mut self, key: &str, raw: &RawDist, base_dir: &Path) -> Option<Dist> {
@@ -59,9 +70,7 @@ impl Checker {
 const DEFAULT_KEEP_ALIVE: SimDuration = SimDuration::from_secs(600);
 
 pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenario, ConfigError> {
-    let mut c = Checker {
-        problems: Vec::new(),
-    };
+    let mut c = Checker { problems: Vec::new() };
 
     for (key, present, arrives) in [
         ("queue", raw.queue.is_some(), "event-source mappings"),
@@ -86,10 +95,7 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     let sim = &raw.simulation;
     let name_ok = !sim.name.is_empty()
         && sim.name.len() <= 128
-        && sim
-            .name
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        && sim.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
         && !sim.name.starts_with('.');
     if !name_ok {
         c.bad(
@@ -115,14 +121,8 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
             format!("\"{warmup}\" must be shorter than simulation.duration (\"{duration}\")"),
         );
     }
-    let replications = c.int(
-        "simulation.replications",
-        sim.replications.map(i64::from),
-        1,
-        1,
-        10_000,
-        "",
-    );
+    let replications =
+        c.int("simulation.replications", sim.replications.map(i64::from), 1, 1, 10_000, "");
 
     // [pricing]
     let region = raw.pricing.region.as_deref().unwrap_or("us-east-1");
@@ -141,10 +141,7 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     let workloads = validate_workloads(&mut c, &raw.workload, &lambda.functions, base_dir);
 
     if !c.problems.is_empty() {
-        return Err(ConfigError {
-            file: file.to_path_buf(),
-            problems: c.problems,
-        });
+        return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
     }
     Ok(Scenario {
         file: file.to_path_buf(),
@@ -188,14 +185,7 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
     );
     let scaling = match (raw.scaling.unwrap_or(RawScaling::PerFunction), raw.burst) {
         (RawScaling::AccountBurst, burst) => {
-            let burst = c.int(
-                "lambda.burst",
-                burst.map(i64::from),
-                3000,
-                1,
-                10_000_000,
-                "",
-            );
+            let burst = c.int("lambda.burst", burst.map(i64::from), 3000, 1, 10_000_000, "");
             Scaling::AccountBurst { burst }
         }
         (other, Some(b)) => {
@@ -217,167 +207,18 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
     let mut names = HashSet::new();
     let mut functions = Vec::new();
     for (i, f) in raw.function.iter().enumerate() {
-        let key = |k: &str| format!("lambda.function[{i}].{k}");
         if !names.insert(f.name.as_str()) {
             c.bad(
-                key("name"),
-                format!(
-                    "\"{}\" is declared twice; function names must be unique",
-                    f.name
-                ),
+                format!("lambda.function[{i}].name"),
+                format!("\"{}\" is declared twice; function names must be unique", f.name),
             );
         }
-        let name_ok = !f.name.is_empty()
-            && f.name.len() <= 64
-            && f.name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
-        if !name_ok {
-            c.bad(
-                key("name"),
-                format!(
-                    "\"{}\" is not a Lambda function name: 1-64 letters, digits, '-' or '_'",
-                    f.name
-                ),
-            );
-        }
-        if let Some(n) = f.copies {
-            c.bad(
-                key("copies"),
-                format!("{n}: `copies` is not supported yet by this version of slsim"),
-            );
-        }
-        let architecture = match f.architecture.unwrap_or(RawArchitecture::X86_64) {
-            RawArchitecture::X86_64 => Architecture::X86_64,
-            RawArchitecture::Arm64 => Architecture::Arm64,
-        };
-        let memory_mb = c.int(&key("memory_size"), f.memory_size, 128, 128, 10_240, " MB");
-        let timeout = f.timeout.map(|t| t.0).unwrap_or(SimDuration::from_secs(3));
-        if timeout < SimDuration::from_secs(1) || timeout > SimDuration::from_secs(900) {
-            c.bad(
-                key("timeout"),
-                format!("\"{timeout}\" is out of range; allowed \"1s\"..=\"900s\""),
-            );
-        }
-        let ephemeral_mb = c.int(
-            &key("ephemeral_storage"),
-            f.ephemeral_storage,
-            512,
-            512,
-            10_240,
-            " MB",
-        );
-        let reserved = f.reserved_concurrency.map(|_| {
-            c.int(
-                &key("reserved_concurrency"),
-                f.reserved_concurrency,
-                0,
-                0,
-                limit,
-                " (the account concurrency_limit)",
-            )
-        });
-        let provisioned = c.int(
-            &key("provisioned_concurrency"),
-            f.provisioned_concurrency,
-            0,
-            0,
-            limit,
-            "",
-        );
-        if let Some(r) = reserved
-            && provisioned > r
-        {
-            c.bad(
-                key("provisioned_concurrency"),
-                format!("{provisioned} exceeds reserved_concurrency = {r}; provisioned environments count against the reservation"),
-            );
-        }
-        let keep_alive = match &f.keep_alive {
-            Some(d) => c.dist(&key("keep_alive"), d, base_dir),
-            None => Some(Dist::Constant(DEFAULT_KEEP_ALIVE)),
-        };
-        let init = match (&f.init_duration, &f.runtime) {
-            (Some(d), _) => c.dist(&key("init_duration"), d, base_dir),
-            (None, Some(rt)) => match runtime::default_init(rt, architecture) {
-                Some(d) => Some(Dist::Constant(d)),
-                None => {
-                    c.bad(key("runtime"), format!(
-                        "\"{rt}\" has no default init time; known runtimes: {} (or set init_duration)",
-                        runtime::known_runtimes().join(", ")
-                    ));
-                    None
-                }
-            },
-            (None, None) => {
-                c.bad(key("runtime"), "missing: set `runtime` (e.g. \"nodejs20.x\"), which gives the default cold-start init time, or set `init_duration`");
-                None
-            }
-        };
-        if let (Some(rt), Some(_)) = (&f.runtime, &f.init_duration)
-            && runtime::default_init(rt, architecture).is_none()
-        {
-            c.bad(
-                key("runtime"),
-                format!(
-                    "\"{rt}\" is not a known runtime; known: {}",
-                    runtime::known_runtimes().join(", ")
-                ),
-            );
-        }
-        let error_rate = f.error_rate.unwrap_or(0.0);
-        if !(0.0..=1.0).contains(&error_rate) {
-            c.bad(
-                key("error_rate"),
-                format!("{error_rate} is not a probability; allowed 0.0..=1.0"),
-            );
-        }
-        let maximum_retry_attempts = c.int(
-            &key("maximum_retry_attempts"),
-            f.maximum_retry_attempts,
-            2,
-            0,
-            2,
-            "",
-        );
-        let maximum_event_age = f
-            .maximum_event_age
-            .map(|d| d.0)
-            .unwrap_or(SimDuration::from_secs(6 * 3600));
-        if maximum_event_age < SimDuration::from_secs(60)
-            || maximum_event_age > SimDuration::from_secs(21_600)
-        {
-            c.bad(
-                key("maximum_event_age"),
-                format!("\"{maximum_event_age}\" is out of range; allowed \"60s\"..=\"6h\""),
-            );
-        }
-        if let (Some(keep_alive), Some(init)) = (keep_alive, init) {
-            functions.push(FunctionConfig {
-                name: f.name.clone(),
-                runtime: f.runtime.clone(),
-                architecture,
-                memory_mb,
-                timeout,
-                ephemeral_mb,
-                reserved,
-                provisioned,
-                keep_alive,
-                init,
-                error_rate,
-                maximum_retry_attempts,
-                maximum_event_age,
-                on_failure: f.on_failure.clone(),
-            });
-        }
+        functions.extend(validate_function(c, i, f, limit, base_dir));
     }
 
     // Reservations (and provisioned concurrency of unreserved functions) come out of the
     // account pool and must leave `unreserved_minimum` for everything else (aws-facts 1.2).
-    let set_aside: u64 = functions
-        .iter()
-        .map(|f| f.reserved.unwrap_or(f.provisioned) as u64)
-        .sum();
+    let set_aside: u64 = functions.iter().map(|f| f.reserved.unwrap_or(f.provisioned) as u64).sum();
     if set_aside + unreserved_minimum as u64 > limit as u64 {
         let key = raw
             .function
@@ -404,6 +245,99 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
     }
 }
 
+fn validate_function(
+    c: &mut Checker,
+    i: usize,
+    f: &RawFunction,
+    limit: u32,
+    base_dir: &Path,
+) -> Option<FunctionConfig> {
+    let key = |k: &str| format!("lambda.function[{i}].{k}");
+    let name_ok = !f.name.is_empty()
+        && f.name.len() <= 64
+        && f.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+    if !name_ok {
+        let msg = "is not a Lambda function name: 1-64 letters, digits, '-' or '_'";
+        c.bad(key("name"), format!("\"{}\" {msg}", f.name));
+    }
+    if let Some(n) = f.copies {
+        c.bad(
+            key("copies"),
+            format!("{n}: `copies` is not supported yet by this version of slsim"),
+        );
+    }
+    let architecture = match f.architecture.unwrap_or(RawArchitecture::X86_64) {
+        RawArchitecture::X86_64 => Architecture::X86_64,
+        RawArchitecture::Arm64 => Architecture::Arm64,
+    };
+    let memory_mb = c.int(&key("memory_size"), f.memory_size, 128, 128, 10_240, " MB");
+    let timeout = c.duration(&key("timeout"), f.timeout, 3, 1, 900);
+    let ephemeral_mb =
+        c.int(&key("ephemeral_storage"), f.ephemeral_storage, 512, 512, 10_240, " MB");
+    let reserved = f.reserved_concurrency.map(|r| {
+        let why = " (the account concurrency_limit)";
+        c.int(&key("reserved_concurrency"), Some(r), 0, 0, limit, why)
+    });
+    let provisioned =
+        c.int(&key("provisioned_concurrency"), f.provisioned_concurrency, 0, 0, limit, "");
+    if let Some(r) = reserved
+        && provisioned > r
+    {
+        c.bad(
+            key("provisioned_concurrency"),
+            format!(
+                "{provisioned} exceeds reserved_concurrency = {r}; \
+                 provisioned environments count against the reservation"
+            ),
+        );
+    }
+    let keep_alive = match &f.keep_alive {
+        Some(d) => c.dist(&key("keep_alive"), d, base_dir),
+        None => Some(Dist::Constant(DEFAULT_KEEP_ALIVE)),
+    };
+    let runtime_init = f.runtime.as_deref().map(|rt| (rt, runtime::default_init(rt, architecture)));
+    if let Some((rt, None)) = runtime_init {
+        let known = runtime::known_runtimes().join(", ");
+        c.bad(key("runtime"), format!("\"{rt}\" is not a known runtime; known runtimes: {known}"));
+    }
+    let init = match (&f.init_duration, runtime_init) {
+        (Some(d), _) => c.dist(&key("init_duration"), d, base_dir),
+        (None, Some((_, default))) => default.map(Dist::Constant), // unknown: reported above
+        (None, None) => {
+            c.bad(
+                key("runtime"),
+                "missing: set `runtime` (e.g. \"nodejs20.x\"), which gives the default \
+                 cold-start init time, or set `init_duration`",
+            );
+            None
+        }
+    };
+    let error_rate = f.error_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&error_rate) {
+        c.bad(key("error_rate"), format!("{error_rate} is not a probability; allowed 0.0..=1.0"));
+    }
+    let maximum_retry_attempts =
+        c.int(&key("maximum_retry_attempts"), f.maximum_retry_attempts, 2, 0, 2, "");
+    let maximum_event_age =
+        c.duration(&key("maximum_event_age"), f.maximum_event_age, 21_600, 60, 21_600);
+    Some(FunctionConfig {
+        name: f.name.clone(),
+        runtime: f.runtime.clone(),
+        architecture,
+        memory_mb,
+        timeout,
+        ephemeral_mb,
+        reserved,
+        provisioned,
+        keep_alive: keep_alive?,
+        init: init?,
+        error_rate,
+        maximum_retry_attempts,
+        maximum_event_age,
+        on_failure: f.on_failure.clone(),
+    })
+}
+
 fn validate_workloads(
     c: &mut Checker,
     raw: &[RawWorkload],
@@ -421,10 +355,7 @@ fn validate_workloads(
     for (i, w) in raw.iter().enumerate() {
         let key = |k: &str| format!("workload[{i}].{k}");
         if w.name.is_empty() || !names.insert(w.name.as_str()) {
-            c.bad(
-                key("name"),
-                format!("\"{}\" must be non-empty and unique", w.name),
-            );
+            c.bad(key("name"), format!("\"{}\" must be non-empty and unique", w.name));
         }
         let targets: Vec<(String, &str)> = match (&w.target, &w.targets) {
             (Some(t), None) => vec![(key("target"), t.as_str())],
@@ -434,10 +365,7 @@ fn validate_workloads(
                 .map(|(j, t)| (format!("workload[{i}].targets[{j}]"), t.as_str()))
                 .collect(),
             (Some(_), Some(_)) => {
-                c.bad(
-                    key("targets"),
-                    "give either `target` or `targets`, not both",
-                );
+                c.bad(key("targets"), "give either `target` or `targets`, not both");
                 Vec::new()
             }
             _ => {
@@ -472,17 +400,11 @@ fn validate_workloads(
                         "\"{t}\": only function targets are supported by this version of slsim"
                     ),
                 ),
-                _ => c.bad(
-                    tkey,
-                    format!("\"{t}\" is not a target; use \"function:NAME\""),
-                ),
+                _ => c.bad(tkey, format!("\"{t}\" is not a target; use \"function:NAME\"")),
             }
         }
         if let Some(r) = &w.route {
-            c.bad(
-                key("route"),
-                format!("\"{r}\": a route applies only to api targets"),
-            );
+            c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
         }
         if w.invocation == Some(RawInvocation::Async) {
             c.bad(
@@ -491,10 +413,7 @@ fn validate_workloads(
             );
         }
         let rate = w.arrivals.rate.unwrap_or_else(|| {
-            c.bad(
-                key("arrivals.rate"),
-                "missing: requests per second, e.g. rate = 10.0",
-            );
+            c.bad(key("arrivals.rate"), "missing: requests per second, e.g. rate = 10.0");
             1.0
         });
         if !rate.is_finite() || rate <= 0.0 || rate > 1e8 {
@@ -512,10 +431,7 @@ fn validate_workloads(
         let work = c.dist(&key("duration"), &w.duration, base_dir);
         let cpu_bound = w.cpu_bound.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&cpu_bound) {
-            c.bad(
-                key("cpu_bound"),
-                format!("{cpu_bound} is not a share; allowed 0.0..=1.0"),
-            );
+            c.bad(key("cpu_bound"), format!("{cpu_bound} is not a share; allowed 0.0..=1.0"));
         }
         let threads = c.int(&key("threads"), w.threads, 1, 1, 1024, "");
         if let Some(work) = work {

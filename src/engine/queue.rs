@@ -56,11 +56,7 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::with_capacity(1024),
-            now: SimTime::ZERO,
-            seq: 0,
-        }
+        EventQueue { heap: BinaryHeap::with_capacity(1024), now: SimTime::ZERO, seq: 0 }
     }
 
     /// The time of the event popped last (zero before the first).
@@ -81,11 +77,7 @@ impl<E> EventQueue<E> {
     /// Models use this on the hot path where `at = now + non-negative duration`.
     #[inline]
     pub fn push(&mut self, at: SimTime, event: E) {
-        debug_assert!(
-            at >= self.now,
-            "event scheduled in the past: {at} < {}",
-            self.now
-        );
+        debug_assert!(at >= self.now, "event scheduled in the past: {at} < {}", self.now);
         let seq = self.seq;
         self.seq += 1;
         self.heap.push(Entry { at, seq, event });
@@ -127,12 +119,7 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(
             order,
-            vec![
-                (SimTime(0), "first"),
-                (SimTime(10), "a"),
-                (SimTime(10), "b"),
-                (SimTime(20), "c")
-            ]
+            vec![(SimTime(0), "first"), (SimTime(10), "a"), (SimTime(10), "b"), (SimTime(20), "c")]
         );
         assert_eq!(q.now(), SimTime(20));
     }
@@ -144,14 +131,8 @@ mod tests {
         q.pop();
         assert_eq!(
             q.schedule(SimTime(99), ()),
-            Err(ScheduleError {
-                at: SimTime(99),
-                now: SimTime(100)
-            })
+            Err(ScheduleError { at: SimTime(99), now: SimTime(100) })
         );
-        assert!(
-            q.schedule(SimTime(100), ()).is_ok(),
-            "scheduling at now is allowed"
-        );
+        assert!(q.schedule(SimTime(100), ()).is_ok(), "scheduling at now is allowed");
     }
 }

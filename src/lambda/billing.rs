@@ -75,21 +75,10 @@ pub fn bill(prices: &LambdaPrices, free_tier: bool, usages: &[Usage]) -> Vec<Cos
     let requests_cost = billable_requests as f64 * prices.usd_per_request;
 
     let arch_gb_s = |arch| -> f64 {
-        usages
-            .iter()
-            .filter(|u| u.architecture == Some(arch))
-            .map(Usage::on_demand_gb_s)
-            .sum()
+        usages.iter().filter(|u| u.architecture == Some(arch)).map(Usage::on_demand_gb_s).sum()
     };
-    let (x86, arm) = (
-        arch_gb_s(Architecture::X86_64),
-        arch_gb_s(Architecture::Arm64),
-    );
-    let free = if free_tier {
-        prices.free_gb_s.min(x86 + arm)
-    } else {
-        0.0
-    };
+    let (x86, arm) = (arch_gb_s(Architecture::X86_64), arch_gb_s(Architecture::Arm64));
+    let free = if free_tier { prices.free_gb_s.min(x86 + arm) } else { 0.0 };
     let duration_cost = |arch: Architecture, gb_s: f64| -> f64 {
         if gb_s <= 0.0 {
             return 0.0;
@@ -137,11 +126,7 @@ pub fn list_price(
 ) -> f64 {
     let p = arch_prices(prices, arch);
     let gb_s = billed_mb_ms as f64 / MB_MS_PER_GB_S;
-    let rate = if on_pc {
-        p.provisioned_duration_gb_s
-    } else {
-        p.duration_tiers[0].usd_per_gb_s
-    };
+    let rate = if on_pc { p.provisioned_duration_gb_s } else { p.duration_tiers[0].usd_per_gb_s };
     prices.usd_per_request
         + gb_s * rate
         + (billed_ms as f64 * ephemeral_extra_mb as f64 / MB_MS_PER_GB_S) * prices.ephemeral_gb_s
@@ -175,11 +160,7 @@ mod tests {
     #[test]
     fn pricing_page_example_1_mobile_backend() {
         // 3M requests, 120 ms, 1,536 MB, free tier: $2.33 + $0.40 = $2.73
-        let c = bill(
-            &US_EAST_1,
-            true,
-            &[usage(Architecture::X86_64, 3_000_000, 120, 1536)],
-        );
+        let c = bill(&US_EAST_1, true, &[usage(Architecture::X86_64, 3_000_000, 120, 1536)]);
         assert_eq!(cents(c[0].duration), 2.33);
         assert_eq!(cents(c[0].requests), 0.40);
         assert_eq!(cents(c[0].total), 2.73);
@@ -187,11 +168,7 @@ mod tests {
 
     #[test]
     fn pricing_page_example_2_without_free_tier() {
-        let c = bill(
-            &US_EAST_1,
-            false,
-            &[usage(Architecture::X86_64, 7_440_000, 2000, 1024)],
-        );
+        let c = bill(&US_EAST_1, false, &[usage(Architecture::X86_64, 7_440_000, 2000, 1024)]);
         assert_eq!(cents(c[0].requests), 1.49);
         assert_eq!(cents(c[0].duration), 248.00);
         assert_eq!(cents(c[0].total), 249.49);
@@ -212,9 +189,6 @@ mod tests {
     #[test]
     fn provisioned_time_rounds_up_to_five_minutes() {
         assert_eq!(provisioned_configured_gb_s(1, 1024, 1.0), 300.0);
-        assert_eq!(
-            provisioned_configured_gb_s(100, 1536, 8.0 * 3600.0),
-            4_320_000.0
-        );
+        assert_eq!(provisioned_configured_gb_s(100, 1536, 8.0 * 3600.0), 4_320_000.0);
     }
 }

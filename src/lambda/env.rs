@@ -78,11 +78,7 @@ impl EnvPool {
             idle_count: 0,
             selection,
             by_creation: LazyHeap::default(),
-            by_expiry: if constant_keep_alive {
-                None
-            } else {
-                Some(LazyHeap::default())
-            },
+            by_expiry: if constant_keep_alive { None } else { Some(LazyHeap::default()) },
             alive: 0,
         }
     }
@@ -106,10 +102,7 @@ impl EnvPool {
 
     /// Environments still running init at `now` (a scan: for inspection, not the hot path).
     pub fn initialising(&self, now: SimTime) -> u32 {
-        self.envs
-            .iter()
-            .filter(|e| e.state == EnvState::Busy && e.ready_at > now)
-            .count() as u32
+        self.envs.iter().filter(|e| e.state == EnvState::Busy && e.ready_at > now).count() as u32
     }
 
     /// Creates a busy environment.
@@ -133,10 +126,7 @@ impl EnvPool {
                 // the slot keeps counting idle periods, so heap entries left by the previous
                 // environment in this slot can never look live again
                 let epoch = self.envs[id as usize].idle_epoch;
-                self.envs[id as usize] = Env {
-                    idle_epoch: epoch,
-                    ..env
-                };
+                self.envs[id as usize] = Env { idle_epoch: epoch, ..env };
                 id
             }
             None => {
@@ -273,9 +263,7 @@ struct LazyHeap<K: Ord> {
 
 impl<K: Ord> Default for LazyHeap<K> {
     fn default() -> Self {
-        LazyHeap {
-            heap: BinaryHeap::new(),
-        }
+        LazyHeap { heap: BinaryHeap::new() }
     }
 }
 

@@ -104,11 +104,8 @@ impl LambdaModel {
         let lambda = &scenario.lambda;
         let warmup = SimTime(scenario.warmup.0);
         let end = SimTime(scenario.duration.0);
-        let set_aside: u32 = lambda
-            .functions
-            .iter()
-            .map(|f| f.reserved.unwrap_or(f.provisioned))
-            .sum();
+        let set_aside: u32 =
+            lambda.functions.iter().map(|f| f.reserved.unwrap_or(f.provisioned)).sum();
         let functions = lambda
             .functions
             .iter()
@@ -131,10 +128,7 @@ impl LambdaModel {
                     latency: Histogram::new(),
                     instances: Level::new(warmup, end),
                     concurrency: Level::new(warmup, end),
-                    usage: Usage {
-                        architecture: Some(cfg.architecture),
-                        ..Usage::default()
-                    },
+                    usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
                 };
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
                 series.environments_add(SimTime::ZERO, cfg.provisioned as i32);
@@ -156,11 +150,9 @@ impl LambdaModel {
             })
             .collect();
         let account_bucket = match lambda.scaling {
-            Scaling::AccountBurst { burst } => Some(TokenBucket::new(
-                burst as u64,
-                500,
-                SimDuration::from_secs(60),
-            )),
+            Scaling::AccountBurst { burst } => {
+                Some(TokenBucket::new(burst as u64, 500, SimDuration::from_secs(60)))
+            }
             _ => None,
         };
         LambdaModel {
@@ -225,11 +217,7 @@ impl LambdaModel {
         };
 
         let cfg = &func.cfg;
-        let init = if cold {
-            cfg.init.sample(&mut func.rng)
-        } else {
-            SimDuration::ZERO
-        };
+        let init = if cold { cfg.init.sample(&mut func.rng) } else { SimDuration::ZERO };
         let timed_out = run > cfg.timeout;
         let handler = if timed_out { cfg.timeout } else { run };
         let error = !timed_out && cfg.error_rate > 0.0 && func.rng.random_bool(cfg.error_rate);
@@ -259,14 +247,8 @@ impl LambdaModel {
         row.timeouts += u64::from(timed_out);
         let mb_ms = billed_ms * cfg.memory_mb as u64;
         let eph_extra = cfg.ephemeral_mb - 512;
-        row.cost_usd += billing::list_price(
-            self.prices,
-            cfg.architecture,
-            mb_ms,
-            on_pc,
-            eph_extra,
-            billed_ms,
-        );
+        row.cost_usd +=
+            billing::list_price(self.prices, cfg.architecture, mb_ms, on_pc, eph_extra, billed_ms);
 
         if counted {
             let s = &mut func.stats;
@@ -299,10 +281,7 @@ impl LambdaModel {
             LambdaEvent::InvocationFinished { function, env } => {
                 self.finished(function, env, now, queue, series)
             }
-            LambdaEvent::IdleExpiryDue {
-                function,
-                generation,
-            } => {
+            LambdaEvent::IdleExpiryDue { function, generation } => {
                 let func = &mut self.functions[function as usize];
                 if generation != func.reap_generation {
                     return; // superseded by an earlier expiry

@@ -10,22 +10,8 @@ use crate::engine::SimDuration;
 
 /// (runtime identifiers, x86_64 init ms, arm64 init ms)
 const RUNTIMES: &[(&[&str], u64, u64)] = &[
-    (
-        &["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"],
-        152,
-        126,
-    ),
-    (
-        &[
-            "python3.9",
-            "python3.10",
-            "python3.11",
-            "python3.12",
-            "python3.13",
-        ],
-        98,
-        80,
-    ),
+    (&["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"], 152, 126),
+    (&["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], 98, 80),
     (&["python3.14"], 125, 110),
     (&["java11", "java17", "java21", "java25"], 240, 215),
     (&["dotnet8", "dotnet9"], 246, 272),
@@ -37,23 +23,17 @@ const RUNTIMES: &[(&[&str], u64, u64)] = &[
 
 /// The default init time of a runtime, or `None` if the runtime is unknown.
 pub fn default_init(runtime: &str, arch: Architecture) -> Option<SimDuration> {
-    RUNTIMES
-        .iter()
-        .find(|(names, _, _)| names.contains(&runtime))
-        .map(|(_, x86, arm)| {
-            SimDuration::from_millis(match arch {
-                Architecture::X86_64 => *x86,
-                Architecture::Arm64 => *arm,
-            })
+    RUNTIMES.iter().find(|(names, _, _)| names.contains(&runtime)).map(|(_, x86, arm)| {
+        SimDuration::from_millis(match arch {
+            Architecture::X86_64 => *x86,
+            Architecture::Arm64 => *arm,
         })
+    })
 }
 
 /// Every runtime identifier known, for error messages.
 pub fn known_runtimes() -> Vec<&'static str> {
-    RUNTIMES
-        .iter()
-        .flat_map(|(names, _, _)| names.iter().copied())
-        .collect()
+    RUNTIMES.iter().flat_map(|(names, _, _)| names.iter().copied()).collect()
 }
 
 #[cfg(test)]

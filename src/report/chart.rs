@@ -19,10 +19,8 @@ use crate::metrics::MinuteRow;
 const SIZE: (u32, u32) = (1000, 600);
 /// Font family every text uses (registered from [`FONT`]).
 const FAMILY: &str = "sans-serif";
-const FONT: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/DejaVuSans.ttf"
-));
+const FONT: &[u8] =
+    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/DejaVuSans.ttf"));
 /// Smallest latency drawn on the log axis; smaller (and zero) latencies are clamped to it.
 const MIN_LATENCY_MS: f64 = 0.001;
 /// Distinct series colours (Tableau 10), readable on white.
@@ -66,29 +64,17 @@ struct Series {
 /// plus timeouts, with the warm-up shaded.
 pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(), ChartError> {
     let series = [
-        minute_series("arrivals", COLOURS[0].stroke_width(3), false, rows, |r| {
-            r.arrivals as f64
-        }),
+        minute_series("arrivals", COLOURS[0].stroke_width(3), false, rows, |r| r.arrivals as f64),
         minute_series("invocations", COLOURS[2].stroke_width(2), true, rows, |r| {
             r.invocations as f64
         }),
-        minute_series("throttles", COLOURS[3].stroke_width(2), false, rows, |r| {
-            r.throttles as f64
+        minute_series("throttles", COLOURS[3].stroke_width(2), false, rows, |r| r.throttles as f64),
+        minute_series("cold starts", COLOURS[1].stroke_width(2), false, rows, |r| {
+            r.cold_starts as f64
         }),
-        minute_series(
-            "cold starts",
-            COLOURS[1].stroke_width(2),
-            false,
-            rows,
-            |r| r.cold_starts as f64,
-        ),
-        minute_series(
-            "errors + timeouts",
-            COLOURS[4].stroke_width(2),
-            false,
-            rows,
-            |r| r.errors.saturating_add(r.timeouts) as f64,
-        ),
+        minute_series("errors + timeouts", COLOURS[4].stroke_width(2), false, rows, |r| {
+            r.errors.saturating_add(r.timeouts) as f64
+        }),
     ];
     time_chart(path, title, "requests per minute", rows, &series)
 }
@@ -100,42 +86,20 @@ pub fn concurrency_over_time(
     rows: &[MinuteRow],
 ) -> Result<(), ChartError> {
     let series = [
-        minute_series(
-            "concurrency (mean)",
-            COLOURS[0].stroke_width(2),
-            false,
-            rows,
-            |r| r.concurrency_mean,
-        ),
-        minute_series(
-            "concurrency (max)",
-            COLOURS[0].mix(0.7).stroke_width(2),
-            true,
-            rows,
-            |r| f64::from(r.concurrency_max),
-        ),
-        minute_series(
-            "environments (mean)",
-            COLOURS[1].stroke_width(2),
-            false,
-            rows,
-            |r| r.environments_mean,
-        ),
-        minute_series(
-            "environments (max)",
-            COLOURS[1].mix(0.7).stroke_width(2),
-            true,
-            rows,
-            |r| f64::from(r.environments_max),
-        ),
+        minute_series("concurrency (mean)", COLOURS[0].stroke_width(2), false, rows, |r| {
+            r.concurrency_mean
+        }),
+        minute_series("concurrency (max)", COLOURS[0].mix(0.7).stroke_width(2), true, rows, |r| {
+            f64::from(r.concurrency_max)
+        }),
+        minute_series("environments (mean)", COLOURS[1].stroke_width(2), false, rows, |r| {
+            r.environments_mean
+        }),
+        minute_series("environments (max)", COLOURS[1].mix(0.7).stroke_width(2), true, rows, |r| {
+            f64::from(r.environments_max)
+        }),
     ];
-    time_chart(
-        path,
-        title,
-        "concurrent executions / environments",
-        rows,
-        &series,
-    )
+    time_chart(path, title, "concurrent executions / environments", rows, &series)
 }
 
 /// Latency CDF, one line per function: latency in ms on a log axis against the share of
@@ -233,10 +197,7 @@ fn time_chart(
     if let Some((a, b)) = warmup_band(rows, &x) {
         let shade = BLACK.mix(0.08).filled();
         chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(a, y.start), (b, y.end)],
-                shade,
-            )))
+            .draw_series(std::iter::once(Rectangle::new([(a, y.start), (b, y.end)], shade)))
             .map_err(&err)?
             .label("warm-up")
             .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], shade));
@@ -322,19 +283,12 @@ fn canvas(
 fn register_embedded_font() -> Result<(), &'static str> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err("embedded font DejaVuSans.ttf is not a valid font")
-    }
+    if ok { Ok(()) } else { Err("embedded font DejaVuSans.ttf is not a valid font") }
 }
 
 /// Maps any error into a [`ChartError`] for `path`.
 fn fail<E: Display>(path: &Path) -> impl Fn(E) -> ChartError + '_ {
-    move |e| ChartError {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
+    move |e| ChartError { path: path.display().to_string(), message: e.to_string() }
 }
 
 /// A per-minute series: x in minutes since start (middle of each minute), non-finite values skipped.
@@ -350,21 +304,12 @@ fn minute_series(
         .map(|r| (midpoint(r), value(r)))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
-    Series {
-        label: label.to_string(),
-        style,
-        dashed,
-        points,
-    }
+    Series { label: label.to_string(), style, dashed, points }
 }
 
 /// Start of a row in minutes since the start of the run.
 fn minutes(r: &MinuteRow) -> f64 {
-    if r.start_s.is_finite() {
-        r.start_s / 60.0
-    } else {
-        r.minute as f64
-    }
+    if r.start_s.is_finite() { r.start_s / 60.0 } else { r.minute as f64 }
 }
 
 /// Where a minute's totals are drawn: the middle of the minute.
@@ -374,14 +319,9 @@ fn midpoint(r: &MinuteRow) -> f64 {
 
 /// The warm-up period as an x interval (from the first warm-up minute to the end of the last), clipped to `x`.
 fn warmup_band(rows: &[MinuteRow], x: &Range<f64>) -> Option<(f64, f64)> {
-    let warm = rows
-        .iter()
-        .filter(|r| r.warmup == 1)
-        .map(minutes)
-        .filter(|m| m.is_finite());
-    let (lo, hi) = warm.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| {
-        (lo.min(m), hi.max(m + 1.0))
-    });
+    let warm = rows.iter().filter(|r| r.warmup == 1).map(minutes).filter(|m| m.is_finite());
+    let (lo, hi) =
+        warm.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| (lo.min(m), hi.max(m + 1.0)));
     let (lo, hi) = (lo.max(x.start), hi.min(x.end));
     (lo < hi).then_some((lo, hi))
 }
@@ -391,32 +331,19 @@ fn span(lo: f64, hi: f64) -> Range<f64> {
     if !(lo.is_finite() && hi.is_finite()) || lo > hi {
         return 0.0..1.0;
     }
-    let hi = if hi > lo {
-        hi
-    } else {
-        lo + (lo.abs() * 1e-6).max(1.0)
-    };
-    if hi.is_finite() && hi > lo {
-        lo..hi
-    } else {
-        lo - lo.abs() * 1e-6 - 1.0..lo
-    }
+    let hi = if hi > lo { hi } else { lo + (lo.abs() * 1e-6).max(1.0) };
+    if hi.is_finite() && hi > lo { lo..hi } else { lo - lo.abs() * 1e-6 - 1.0..lo }
 }
 
 /// Whole decades (plus a small margin) covering the positive values; `1..1000` ms when there are none.
 fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     let (lo, hi) = values
         .filter(|v| v.is_finite() && *v > 0.0)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if !(lo.is_finite() && hi.is_finite()) {
         return 0.8..1250.0;
     }
-    let (a, b) = (
-        lo.log10().floor().clamp(-300.0, 300.0),
-        hi.log10().ceil().clamp(-300.0, 300.0),
-    );
+    let (a, b) = (lo.log10().floor().clamp(-300.0, 300.0), hi.log10().ceil().clamp(-300.0, 300.0));
     let b = if b > a { b } else { a + 1.0 };
     // a little room beyond the outer decades keeps their labels and edge markers visible
     10f64.powf(a) / 1.25..10f64.powf(b) * 1.25
@@ -432,11 +359,7 @@ fn format_number(v: f64) -> String {
         _ => (v, ""),
     };
     let s = format!("{scaled:.3}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
     let s = if s == "-0" { "0" } else { s };
     format!("{s}{suffix}")
 }
@@ -453,11 +376,7 @@ mod tests {
                     + 400.0 * (t / 9.0).sin()
                     + if (30..36).contains(&m) { 900.0 } else { 0.0 })
                     as u64;
-                let throttles = if (30..36).contains(&m) {
-                    250 + 20 * (m - 30)
-                } else {
-                    0
-                };
+                let throttles = if (30..36).contains(&m) { 250 + 20 * (m - 30) } else { 0 };
                 MinuteRow {
                     minute: m,
                     start_s: t * 60.0,
@@ -486,10 +405,7 @@ mod tests {
                 (x, 1.0 / (1.0 + (median_ms / x).powf(spread)))
             })
             .collect();
-        LatencyCurve {
-            name: name.to_string(),
-            points,
-        }
+        LatencyCurve { name: name.to_string(), points }
     }
 
     fn assert_png(path: &Path) {
@@ -501,11 +417,8 @@ mod tests {
     #[test]
     fn draws_realistic_charts() {
         let dir = tempfile::tempdir().unwrap();
-        let (req, conc, cdf) = (
-            dir.path().join("req.png"),
-            dir.path().join("conc.png"),
-            dir.path().join("cdf.png"),
-        );
+        let (req, conc, cdf) =
+            (dir.path().join("req.png"), dir.path().join("conc.png"), dir.path().join("cdf.png"));
         let rows = rows(60);
         requests_over_time(&req, "demo: requests per minute", &rows).unwrap();
         concurrency_over_time(&conc, "demo: concurrency and environments", &rows).unwrap();
@@ -521,10 +434,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let one = rows(1);
         let zeros = vec![MinuteRow::default(); 3];
-        let all_warm: Vec<MinuteRow> = rows(4)
-            .into_iter()
-            .map(|r| MinuteRow { warmup: 1, ..r })
-            .collect();
+        let all_warm: Vec<MinuteRow> =
+            rows(4).into_iter().map(|r| MinuteRow { warmup: 1, ..r }).collect();
         let weird = vec![
             MinuteRow {
                 start_s: f64::NAN,
@@ -544,27 +455,17 @@ mod tests {
         ];
         let row_sets: [&[MinuteRow]; 5] = [&[], &one, &zeros, &all_warm, &weird];
         for (i, rows) in row_sets.iter().enumerate() {
-            let (req, conc) = (
-                dir.path().join(format!("req{i}.png")),
-                dir.path().join(format!("conc{i}.png")),
-            );
+            let (req, conc) =
+                (dir.path().join(format!("req{i}.png")), dir.path().join(format!("conc{i}.png")));
             requests_over_time(&req, "", rows).unwrap();
             concurrency_over_time(&conc, "degenerate", rows).unwrap();
             assert_png(&req);
             assert_png(&conc);
         }
-        let empty_curve = LatencyCurve {
-            name: "empty".into(),
-            points: vec![],
-        };
-        let one_point = LatencyCurve {
-            name: "one".into(),
-            points: vec![(12.0, 1.0)],
-        };
-        let zero = LatencyCurve {
-            name: "zero latency".into(),
-            points: vec![(0.0, 0.0), (0.0, 1.0)],
-        };
+        let empty_curve = LatencyCurve { name: "empty".into(), points: vec![] };
+        let one_point = LatencyCurve { name: "one".into(), points: vec![(12.0, 1.0)] };
+        let zero =
+            LatencyCurve { name: "zero latency".into(), points: vec![(0.0, 0.0), (0.0, 1.0)] };
         let nan = LatencyCurve {
             name: String::new(),
             points: vec![(f64::NAN, 0.5), (-3.0, f64::INFINITY), (1e300, 2.0)],
@@ -611,18 +512,9 @@ mod tests {
         assert_eq!(log_range([0.0, -1.0, f64::NAN].into_iter()), 0.8..1250.0);
         assert_eq!(log_range([5.0].into_iter()), 0.8..12.5);
         let r = log_range([0.001, 2500.0].into_iter());
-        assert!(
-            (r.start - 0.0008).abs() < 1e-12 && (r.end - 12500.0).abs() < 1e-6,
-            "{r:?}"
-        );
-        for r in [
-            log_range([f64::MAX].into_iter()),
-            log_range([f64::MIN_POSITIVE].into_iter()),
-        ] {
-            assert!(
-                r.start > 0.0 && r.end.is_finite() && r.end > r.start,
-                "{r:?}"
-            );
+        assert!((r.start - 0.0008).abs() < 1e-12 && (r.end - 12500.0).abs() < 1e-6, "{r:?}");
+        for r in [log_range([f64::MAX].into_iter()), log_range([f64::MIN_POSITIVE].into_iter())] {
+            assert!(r.start > 0.0 && r.end.is_finite() && r.end > r.start, "{r:?}");
         }
         assert_eq!(format_number(1500.0), "1500");
         assert_eq!(format_number(25000.0), "25k");

@@ -12,21 +12,16 @@ use std::path::{Path, PathBuf};
 use crate::metrics::{Histogram, MinuteRow};
 
 fn temp_path(path: &Path, suffix: &str) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp{suffix}", std::process::id()))
 }
 
 /// Writes `bytes` to `path` atomically (temporary file + rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_path(path, "");
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+    std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// `summary.json`, pretty-printed with a final newline.
@@ -42,9 +37,7 @@ pub fn write_timeseries(path: &Path, rows: &[MinuteRow]) -> io::Result<()> {
     for row in rows {
         w.serialize(row).map_err(io::Error::other)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| io::Error::other(e.to_string()))?;
+    let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
     write_atomic(path, &bytes)
 }
 
@@ -59,11 +52,7 @@ pub fn write_charts(
         .iter()
         .map(|(name, h)| chart::LatencyCurve {
             name: name.clone(),
-            points: h
-                .cdf()
-                .into_iter()
-                .map(|(ns, share)| (ns / 1e6, share))
-                .collect(),
+            points: h.cdf().into_iter().map(|(ns, share)| (ns / 1e6, share)).collect(),
         })
         .collect();
     type Draw<'a> = Box<dyn Fn(&Path) -> Result<(), chart::ChartError> + 'a>;
@@ -97,10 +86,7 @@ pub fn write_charts(
         draw(&tmp)?;
         std::fs::rename(&tmp, &path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            chart::ChartError {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            }
+            chart::ChartError { path: path.display().to_string(), message: e.to_string() }
         })?;
         written.push(path);
     }
@@ -118,10 +104,8 @@ mod tests {
         write_atomic(&path, b"{}\n").unwrap();
         write_atomic(&path, b"{\"a\":1}\n").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"{\"a\":1}\n");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 }

@@ -3,10 +3,7 @@
 use serde_json::Value;
 
 fn num(v: &Value, path: &[&str]) -> f64 {
-    path.iter()
-        .try_fold(v, |v, k| v.get(k))
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0)
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_f64).unwrap_or(0.0)
 }
 
 /// Formats counts with thousands separators (`12,345`), rounding means of replications.
@@ -83,10 +80,7 @@ pub fn render(summary: &Value) -> String {
     }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
-    match summary
-        .get("ci95")
-        .map(|ci| num(ci, &["cost_usd", "total"]))
-    {
+    match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
         Some(h) if reps > 1.0 => out.push_str(&format!(
             "total cost: ${total:.2} ± {h:.2} (95% CI over {reps} replications)\n"
         )),

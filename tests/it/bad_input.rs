@@ -47,10 +47,7 @@ fn the_good_scenario_is_valid() {
 
 #[test]
 fn unknown_keys_are_named() {
-    let e = error_of(&with(
-        "runtime = \"nodejs20.x\"",
-        "runtime = \"nodejs20.x\"\nmemory = 512",
-    ));
+    let e = error_of(&with("runtime = \"nodejs20.x\"", "runtime = \"nodejs20.x\"\nmemory = 512"));
     assert_mentions(&e, &["lambda.function[0]", "memory", "memory_size"]);
 }
 
@@ -74,27 +71,11 @@ fn bare_numbers_as_durations_are_told_to_add_a_unit() {
 #[test]
 fn out_of_range_values_say_what_is_allowed() {
     for (line, key, allowed) in [
-        (
-            "memory_size = 64",
-            "lambda.function[0].memory_size",
-            "128..=10240",
-        ),
+        ("memory_size = 64", "lambda.function[0].memory_size", "128..=10240"),
         ("timeout = \"20m\"", "lambda.function[0].timeout", "900s"),
-        (
-            "ephemeral_storage = 100",
-            "lambda.function[0].ephemeral_storage",
-            "512..=10240",
-        ),
-        (
-            "error_rate = 1.5",
-            "lambda.function[0].error_rate",
-            "0.0..=1.0",
-        ),
-        (
-            "maximum_retry_attempts = 3",
-            "lambda.function[0].maximum_retry_attempts",
-            "0..=2",
-        ),
+        ("ephemeral_storage = 100", "lambda.function[0].ephemeral_storage", "512..=10240"),
+        ("error_rate = 1.5", "lambda.function[0].error_rate", "0.0..=1.0"),
+        ("maximum_retry_attempts = 3", "lambda.function[0].maximum_retry_attempts", "0..=2"),
         (
             "keep_alive = { dist = \"uniform\", low = \"10m\", high = \"1m\" }",
             "lambda.function[0].keep_alive",
@@ -109,10 +90,7 @@ fn out_of_range_values_say_what_is_allowed() {
     }
     let e = error_of(&with("rate = 1.0", "rate = -5.0"));
     assert_mentions(&e, &["workload[0].arrivals.rate", "-5"]);
-    let e = error_of(&with(
-        "duration = \"1m\"",
-        "duration = \"1m\"\nwarmup = \"2m\"",
-    ));
+    let e = error_of(&with("duration = \"1m\"", "duration = \"1m\"\nwarmup = \"2m\""));
     assert_mentions(&e, &["simulation.warmup", "shorter"]);
 }
 
@@ -121,10 +99,7 @@ fn unknown_names_list_the_known_ones() {
     let e = error_of(&with("\"nodejs20.x\"", "\"cobol85\""));
     assert_mentions(&e, &["lambda.function[0].runtime", "cobol85", "python3.12"]);
     let e = error_of(&with("target = \"function:f\"", "target = \"function:g\""));
-    assert_mentions(
-        &e,
-        &["workload[0].target", "\"g\"", "declared functions: f"],
-    );
+    assert_mentions(&e, &["workload[0].target", "\"g\"", "declared functions: f"]);
     let e = error_of(&with("process = \"poisson\"", "process = \"bursty\""));
     assert_mentions(&e, &["workload[0].arrivals", "bursty", "poisson"]);
     let e = error_of(&format!("{GOOD}\n[pricing]\nregion = \"mars-1\"\n"));
@@ -137,21 +112,14 @@ fn concurrency_rules_are_enforced() {
         "runtime = \"nodejs20.x\"",
         "runtime = \"nodejs20.x\"\nreserved_concurrency = 950",
     ));
-    assert_mentions(
-        &e,
-        &["reserved_concurrency", "950", "unreserved_minimum = 100"],
-    );
+    assert_mentions(&e, &["reserved_concurrency", "950", "unreserved_minimum = 100"]);
     let e = error_of(&with(
         "runtime = \"nodejs20.x\"",
         "runtime = \"nodejs20.x\"\nreserved_concurrency = 5\nprovisioned_concurrency = 6",
     ));
     assert_mentions(
         &e,
-        &[
-            "lambda.function[0].provisioned_concurrency",
-            "6",
-            "reserved_concurrency = 5",
-        ],
+        &["lambda.function[0].provisioned_concurrency", "6", "reserved_concurrency = 5"],
     );
     let dup = GOOD.replace(
         "[[workload]]",
@@ -174,10 +142,7 @@ fn features_of_later_releases_are_refused_clearly() {
         "target = \"function:f\"",
         "target = \"function:f\"\ninvocation = \"async\"",
     ));
-    assert_mentions(
-        &e,
-        &["workload[0].invocation", "async", "not supported yet"],
-    );
+    assert_mentions(&e, &["workload[0].invocation", "async", "not supported yet"]);
     let e = error_of(&format!("{GOOD}\n[[service]]\nname = \"s\"\n"));
     assert_mentions(&e, &["service", "not supported yet"]);
 }
@@ -210,22 +175,15 @@ fn empirical_file_problems_name_the_file() {
 #[test]
 fn bad_overrides_name_the_flag() {
     let bad: Override = "lambda.function.zzz.memory_size=1024".parse().unwrap();
-    let e = config::load_str(Path::new("bad.toml"), GOOD, &[bad])
-        .unwrap_err()
-        .to_string();
+    let e = config::load_str(Path::new("bad.toml"), GOOD, &[bad]).unwrap_err().to_string();
     assert_mentions(&e, &["--set lambda.function.zzz.memory_size", "zzz", "f"]);
     let ok: Override = "lambda.function.f.memory_size=64".parse().unwrap();
-    let e = config::load_str(Path::new("bad.toml"), GOOD, &[ok])
-        .unwrap_err()
-        .to_string();
+    let e = config::load_str(Path::new("bad.toml"), GOOD, &[ok]).unwrap_err().to_string();
     assert_mentions(&e, &["lambda.function[0].memory_size", "64"]);
 }
 
 fn slsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_slsim"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_slsim")).args(args).output().expect("the binary runs")
 }
 
 #[test]
@@ -259,12 +217,8 @@ fn an_unwritable_output_folder_is_an_error_not_a_panic() {
     std::fs::write(&scenario, GOOD).unwrap();
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "not a folder").unwrap();
-    let out = slsim(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        blocker.join("sub").to_str().unwrap(),
-    ]);
+    let out =
+        slsim(&["run", scenario.to_str().unwrap(), "--out", blocker.join("sub").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create the output folder"));
 }

@@ -8,11 +8,8 @@ use slsim::config::{self, Override};
 fn outputs(threads: usize, dir: &Path, overrides: &[Override]) -> (Vec<u8>, Vec<u8>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let s = config::load(&root.join("scenarios/api-backend.toml"), overrides).expect("valid");
-    let opts = RunOptions {
-        out_dir: Some(dir.to_path_buf()),
-        charts: false,
-        threads: Some(threads),
-    };
+    let opts =
+        RunOptions { out_dir: Some(dir.to_path_buf()), charts: false, threads: Some(threads) };
     run_scenario(&s, &opts).expect("runs");
     (
         std::fs::read(dir.join("summary.json")).expect("summary written"),
@@ -22,10 +19,8 @@ fn outputs(threads: usize, dir: &Path, overrides: &[Override]) -> (Vec<u8>, Vec<
 
 #[test]
 fn replications_give_identical_bytes_on_one_or_many_threads() {
-    let cut: Vec<Override> = vec![
-        "simulation.duration=20m".parse().unwrap(),
-        "simulation.warmup=1m".parse().unwrap(),
-    ];
+    let cut: Vec<Override> =
+        vec!["simulation.duration=20m".parse().unwrap(), "simulation.warmup=1m".parse().unwrap()];
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let c = tempfile::tempdir().unwrap();
@@ -37,10 +32,7 @@ fn replications_give_identical_bytes_on_one_or_many_threads() {
     let summary: serde_json::Value = serde_json::from_slice(&one.0).unwrap();
     assert_eq!(summary["replications"], 5);
     assert!(
-        summary["ci95"]["functions"]["orders-api"]["latency_ms"]["p99"]
-            .as_f64()
-            .unwrap()
-            > 0.0
+        summary["ci95"]["functions"]["orders-api"]["latency_ms"]["p99"].as_f64().unwrap() > 0.0
     );
 }
 

@@ -38,27 +38,14 @@ fn two_requests(keep_alive: &str) -> Simulation {
 #[test]
 fn cold_start_then_idle_then_expiry_then_cold_again() {
     let mut sim = two_requests("1s");
-    let empty = FunctionView {
-        environments: 0,
-        idle_on_demand: 0,
-        in_flight: 0,
-        initialising: 0,
-    };
+    let empty = FunctionView { environments: 0, idle_on_demand: 0, in_flight: 0, initialising: 0 };
     assert_eq!(view(&sim), empty);
 
     // t=0: the first request finds no environment: cold start (init + run)
-    assert_eq!(
-        sim.step(),
-        Some((secs(0.0), Event::RequestArrived { workload: 0 }))
-    );
+    assert_eq!(sim.step(), Some((secs(0.0), Event::RequestArrived { workload: 0 })));
     assert_eq!(
         view(&sim),
-        FunctionView {
-            environments: 1,
-            idle_on_demand: 0,
-            in_flight: 1,
-            initialising: 1
-        }
+        FunctionView { environments: 1, idle_on_demand: 0, in_flight: 1, initialising: 1 }
     );
     assert_eq!(sim.lambda().stats(0).cold_starts, 1);
     // init runs until 0.2 s, then the handler: the phase needs no event of its own
@@ -69,27 +56,16 @@ fn cold_start_then_idle_then_expiry_then_cold_again() {
     // t=0.7: it ends; the environment idles until 1.7
     let (t, e) = sim.step().unwrap();
     assert_eq!(t, secs(0.7));
-    assert!(matches!(
-        e,
-        Event::Lambda(LambdaEvent::InvocationFinished { function: 0, .. })
-    ));
+    assert!(matches!(e, Event::Lambda(LambdaEvent::InvocationFinished { function: 0, .. })));
     assert_eq!(
         view(&sim),
-        FunctionView {
-            environments: 1,
-            idle_on_demand: 1,
-            in_flight: 0,
-            initialising: 0
-        }
+        FunctionView { environments: 1, idle_on_demand: 1, in_flight: 0, initialising: 0 }
     );
 
     // t=1.7: keep-alive expired: reclaimed by the single reaper event
     let (t, e) = sim.step().unwrap();
     assert_eq!(t, secs(1.7));
-    assert!(matches!(
-        e,
-        Event::Lambda(LambdaEvent::IdleExpiryDue { function: 0, .. })
-    ));
+    assert!(matches!(e, Event::Lambda(LambdaEvent::IdleExpiryDue { function: 0, .. })));
     assert_eq!(view(&sim), empty);
 
     // t=2: the second request is cold again
@@ -112,11 +88,7 @@ fn idle_environments_are_not_reaped_after_the_run_ends() {
     while let Some((t, _)) = sim.step() {
         last = t;
     }
-    assert_eq!(
-        last,
-        secs(2.5),
-        "the last event is the last invocation's end"
-    );
+    assert_eq!(last, secs(2.5), "the last event is the last invocation's end");
     assert_eq!(sim.lambda().stats(0).cold_starts, 1);
     assert_eq!(view(&sim).environments, 1);
 }
@@ -153,17 +125,9 @@ fn provisioned_environments_exist_from_the_start_and_never_cold_start() {
         "#,
     );
     let mut sim = Simulation::new(&s, 1);
-    assert_eq!(
-        view(&sim).environments,
-        3,
-        "provisioned environments are initialised at start"
-    );
+    assert_eq!(view(&sim).environments, 3, "provisioned environments are initialised at start");
     while sim.step().is_some() {}
-    assert_eq!(
-        view(&sim).environments,
-        3,
-        "provisioned environments are never reclaimed"
-    );
+    assert_eq!(view(&sim).environments, 3, "provisioned environments are never reclaimed");
     let stats = sim.lambda().stats(0);
     assert_eq!(stats.invocations, 50);
     assert_eq!(stats.cold_starts, 0);
@@ -322,10 +286,6 @@ fn warmup_is_left_out_of_the_metrics() {
     let sum = summarize(&s);
     let f = only_function(&sum);
     assert_eq!(f64_at(f, "invocations"), 700.0);
-    assert_eq!(
-        f64_at(f, "cold_starts"),
-        0.0,
-        "the only cold start happened in the warm-up"
-    );
+    assert_eq!(f64_at(f, "cold_starts"), 0.0, "the only cold start happened in the warm-up");
     assert_eq!(f64_at(&sum, "measured_seconds"), 70.0);
 }

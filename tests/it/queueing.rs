@@ -39,15 +39,8 @@ fn reserved_concurrency_throttles_per_erlang_b() {
         );
         // Carried load: mean concurrency = a (1 - B)
         let carried = f64_at(&f, "concurrency.mean");
-        assert!(
-            (carried - a * (1.0 - expected)).abs() < 0.02 * a,
-            "carried {carried}"
-        );
-        assert_eq!(
-            f64_at(&f, "concurrency.max"),
-            c as f64,
-            "never above the reservation"
-        );
+        assert!((carried - a * (1.0 - expected)).abs() < 0.02 * a, "carried {carried}");
+        assert_eq!(f64_at(&f, "concurrency.max"), c as f64, "never above the reservation");
     }
 }
 
@@ -81,16 +74,9 @@ fn littles_law_holds_for_concurrency_and_latency() {
     );
     let sum = summarize(&s);
     let f = only_function(&sum);
-    assert!(
-        f64_at(f, "cold_starts") > 100.0,
-        "the short keep-alive must cause cold starts"
-    );
+    assert!(f64_at(f, "cold_starts") > 100.0, "the short keep-alive must cause cold starts");
     let throughput = f64_at(f, "invocations") / f64_at(&sum, "measured_seconds");
     let w = f64_at(f, "latency_ms.mean") / 1000.0;
     let l = f64_at(f, "concurrency.mean");
-    assert!(
-        (l - throughput * w).abs() < 0.01 * l,
-        "L = {l}, lambda W = {}",
-        throughput * w
-    );
+    assert!((l - throughput * w).abs() < 0.01 * l, "L = {l}, lambda W = {}", throughput * w);
 }

@@ -64,10 +64,7 @@ fn per_function_scaling_adds_1000_environments_per_10_seconds() {
             "at {t} s: {n} environments, expected {expected}"
         );
     }
-    assert_eq!(
-        envs[9], 2000,
-        "1,000 new environments in the first 10 s after the burst"
-    );
+    assert_eq!(envs[9], 2000, "1,000 new environments in the first 10 s after the burst");
 }
 
 #[test]
@@ -80,10 +77,7 @@ fn account_burst_scaling_bursts_then_adds_500_per_minute() {
     for (i, &n) in envs.iter().enumerate() {
         let t = (i + 1) as f64;
         let expected = 3000.0 + 500.0 * t / 60.0;
-        assert!(
-            (n as f64 - expected).abs() <= 1.0,
-            "at {t} s: {n}, expected {expected}"
-        );
+        assert!((n as f64 - expected).abs() <= 1.0, "at {t} s: {n}, expected {expected}");
     }
 }
 
@@ -101,11 +95,7 @@ fn throttled_requests_are_counted_and_none_vanish() {
     let f = only_function(&sum);
     assert_eq!(f64_at(f, "arrivals"), 600_000.0);
     // 1,000 + 100 per second for 30 s (the last token arrives exactly at 30 s: not used)
-    assert!(
-        (f64_at(f, "invocations") - 3999.0).abs() <= 1.0,
-        "{}",
-        f64_at(f, "invocations")
-    );
+    assert!((f64_at(f, "invocations") - 3999.0).abs() <= 1.0, "{}", f64_at(f, "invocations"));
     assert_eq!(f64_at(f, "invocations") + f64_at(f, "throttles"), 600_000.0);
     assert_eq!(f64_at(f, "in_flight"), 0.0);
 }

@@ -18,12 +18,7 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
     for file in files {
         let out_dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_slsim"))
-            .args([
-                "run",
-                file.to_str().unwrap(),
-                "--out",
-                out_dir.path().to_str().unwrap(),
-            ])
+            .args(["run", file.to_str().unwrap(), "--out", out_dir.path().to_str().unwrap()])
             .output()
             .unwrap();
         assert!(
@@ -36,20 +31,10 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
         let summary: Value =
             serde_json::from_slice(&std::fs::read(out_dir.path().join("summary.json")).unwrap())
                 .unwrap();
-        for key in [
-            "scenario",
-            "seed",
-            "simulated_seconds",
-            "functions",
-            "apis",
-            "services",
-            "cost_usd",
-        ] {
-            assert!(
-                summary.get(key).is_some(),
-                "{}: summary lacks {key}",
-                file.display()
-            );
+        for key in
+            ["scenario", "seed", "simulated_seconds", "functions", "apis", "services", "cost_usd"]
+        {
+            assert!(summary.get(key).is_some(), "{}: summary lacks {key}", file.display());
         }
         for (name, f) in summary["functions"].as_object().unwrap() {
             for key in [
@@ -65,23 +50,13 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
                 assert!(f[key].is_number(), "{}: {name}.{key}", file.display());
             }
             for (group, keys) in [
-                (
-                    "latency_ms",
-                    &["mean", "p50", "p90", "p95", "p99", "max"][..],
-                ),
+                ("latency_ms", &["mean", "p50", "p90", "p95", "p99", "max"][..]),
                 ("instances", &["mean", "max"]),
                 ("concurrency", &["mean", "max"]),
-                (
-                    "cost_usd",
-                    &["requests", "duration", "provisioned", "total"],
-                ),
+                ("cost_usd", &["requests", "duration", "provisioned", "total"]),
             ] {
                 for k in keys {
-                    assert!(
-                        f[group][k].is_number(),
-                        "{}: {name}.{group}.{k}",
-                        file.display()
-                    );
+                    assert!(f[group][k].is_number(), "{}: {name}.{group}.{k}", file.display());
                 }
             }
             // every request accounted for: nothing in flight after draining
@@ -95,11 +70,7 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
             "minute,start_s,warmup,arrivals,invocations,cold_starts,throttles,errors"
         ));
         let minutes = (summary["simulated_seconds"].as_f64().unwrap() / 60.0).ceil() as usize;
-        assert_eq!(
-            csv.lines().count(),
-            minutes + 1,
-            "one row per simulated minute"
-        );
+        assert_eq!(csv.lines().count(), minutes + 1, "one row per simulated minute");
         if summary["replications"] == 1
             && summary["measured_seconds"].as_f64().unwrap() % 60.0 == 0.0
         {
