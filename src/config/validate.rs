@@ -373,36 +373,10 @@ fn validate_workloads(
                 Vec::new()
             }
         };
-        let mut fn_indices = Vec::new();
-        for (tkey, t) in targets {
-            match t.split_once(':') {
-                Some(("function", name)) => match functions.iter().position(|f| f.name == name) {
-                    Some(ix) => fn_indices.push(ix),
-                    None => c.bad(
-                        tkey,
-                        format!(
-                            "\"{t}\": no function named \"{name}\"; declared functions: {}",
-                            if functions.is_empty() {
-                                "(none)".into()
-                            } else {
-                                functions
-                                    .iter()
-                                    .map(|f| f.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            }
-                        ),
-                    ),
-                },
-                Some(("service" | "api" | "queue", _)) => c.bad(
-                    tkey,
-                    format!(
-                        "\"{t}\": only function targets are supported by this version of slsim"
-                    ),
-                ),
-                _ => c.bad(tkey, format!("\"{t}\" is not a target; use \"function:NAME\"")),
-            }
-        }
+        let fn_indices: Vec<usize> = targets
+            .into_iter()
+            .filter_map(|(tkey, t)| resolve_target(c, tkey, t, functions))
+            .collect();
         if let Some(r) = &w.route {
             c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
         }
@@ -446,4 +420,43 @@ fn validate_workloads(
         }
     }
     out
+}
+
+/// The index of the function a target names, or a problem reported at `key`.
+fn resolve_target(
+    c: &mut Checker,
+    key: String,
+    target: &str,
+    functions: &[FunctionConfig],
+) -> Option<usize> {
+    match target.split_once(':') {
+        Some(("function", name)) => {
+            let found = functions.iter().position(|f| f.name == name);
+            if found.is_none() {
+                let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+                let declared =
+                    if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
+                c.bad(
+                    key,
+                    format!(
+                        "\"{target}\": no function named \"{name}\"; declared functions: {declared}"
+                    ),
+                );
+            }
+            found
+        }
+        Some(("service" | "api" | "queue", _)) => {
+            c.bad(
+                key,
+                format!(
+                    "\"{target}\": only function targets are supported by this version of slsim"
+                ),
+            );
+            None
+        }
+        _ => {
+            c.bad(key, format!("\"{target}\" is not a target; use \"function:NAME\""));
+            None
+        }
+    }
 }
