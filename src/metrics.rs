@@ -324,20 +324,12 @@ impl MinuteSeries {
 
     #[inline]
     pub fn concurrency_add(&mut self, t: SimTime, delta: i32) {
-        if t < self.end {
-            self.concurrency.add(t, delta);
-        } else {
-            self.concurrency.value = (self.concurrency.value as i64 + delta as i64).max(0) as u32;
-        }
+        self.concurrency.add(t.min(self.end), delta);
     }
 
     #[inline]
     pub fn environments_add(&mut self, t: SimTime, delta: i32) {
-        if t < self.end {
-            self.environments.add(t, delta);
-        } else {
-            self.environments.value = (self.environments.value as i64 + delta as i64).max(0) as u32;
-        }
+        self.environments.add(t.min(self.end), delta);
     }
 
     /// Closes the last (possibly partial) minute and returns all rows.

@@ -5,10 +5,12 @@
 //! are evenly spaced so the counts are exact. The simulated period is treated as the billing
 //! month (that is how slsim applies the free tier and the volume tiers).
 
+use slsim::config::Scenario;
+
 use crate::common::*;
 
-fn simulate(functions_and_workloads: &str, duration: &str, free_tier: bool) -> serde_json::Value {
-    summarize(&scenario(&format!(
+fn pricing_scenario(functions_and_workloads: &str, duration: &str, free_tier: bool) -> Scenario {
+    scenario(&format!(
         r#"
         [simulation]
         name = "pricing"
@@ -19,8 +21,27 @@ fn simulate(functions_and_workloads: &str, duration: &str, free_tier: bool) -> s
         concurrency_limit = 5000
         {functions_and_workloads}
         "#
-    )))
+    ))
 }
+
+fn simulate(functions_and_workloads: &str, duration: &str, free_tier: bool) -> serde_json::Value {
+    summarize(&pricing_scenario(functions_and_workloads, duration, free_tier))
+}
+
+/// Pricing-page example PC-2: 7 provisioned environments at 4,096 MB, 2M requests of 280 ms
+/// in 24 h, evenly spaced (43.2 ms apart, so never more than 7 at once).
+const CYBER_MONDAY: &str = r#"
+    [[lambda.function]]
+    name = "f"
+    memory_size = 4096
+    provisioned_concurrency = 7
+    init_duration = "0s"
+    [[workload]]
+    name = "w"
+    target = "function:f"
+    arrivals = { process = "constant", rate = 23.148148148148148 }
+    duration = "280ms"
+"#;
 
 fn one(memory: u32, ephemeral: u32, run_ms: u32) -> String {
     format!(
@@ -117,24 +138,8 @@ fn example_pc1_launch_day() {
 
 #[test]
 fn example_pc2_cyber_monday() {
-    // 7 provisioned at 4,096 MB for 24 h, 2M requests of 280 ms all on them, no free tier:
-    // $10.08 + $21.78 + $0.40 = $32.26
-    let s = simulate(
-        r#"
-        [[lambda.function]]
-        name = "f"
-        memory_size = 4096
-        provisioned_concurrency = 7
-        init_duration = "0s"
-        [[workload]]
-        name = "w"
-        target = "function:f"
-        arrivals = { process = "constant", rate = 23.148148148148148 }
-        duration = "280ms"
-        "#,
-        "24h",
-        false,
-    );
+    // no free tier: $10.08 + $21.78 + $0.40 = $32.26
+    let s = simulate(CYBER_MONDAY, "24h", false);
     let f = only_function(&s);
     assert_eq!(f64_at(f, "invocations"), 2_000_000.0);
     assert_eq!(f64_at(f, "cold_starts"), 0.0);
@@ -146,23 +151,7 @@ fn example_pc2_cyber_monday() {
 #[test]
 fn timeseries_cost_adds_up_to_the_bill_without_free_tier_or_tiers() {
     // PC-2 again, minute by minute: requests, PC duration and the PC configured per minute
-    let sc = scenario(
-        r#"
-        [simulation]
-        name = "pricing"
-        duration = "24h"
-        [[lambda.function]]
-        name = "f"
-        memory_size = 4096
-        provisioned_concurrency = 7
-        init_duration = "0s"
-        [[workload]]
-        name = "w"
-        target = "function:f"
-        arrivals = { process = "constant", rate = 23.148148148148148 }
-        duration = "280ms"
-        "#,
-    );
+    let sc = pricing_scenario(CYBER_MONDAY, "24h", false);
     let run = slsim::sim::run(&sc, 1);
     assert_eq!(run.minutes.len(), 1440);
     let per_minute: f64 = run.minutes.iter().map(|m| m.cost_usd).sum();
