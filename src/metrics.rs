@@ -194,7 +194,9 @@ impl Level {
 }
 
 /// One row of `timeseries.csv`: what happened in one simulated minute, summed over functions.
-/// Counts are of requests that arrived in the minute; cost is that of those requests plus the
+/// Rows cover the arrival window `[0, duration)`; work that drains after it (in-flight
+/// invocations, asynchronous retries) is in summary.json but in no row. Request counts are of
+/// requests that arrived in the minute (asynchronous outcomes: of the minute they happened); cost is that of those requests plus the
 /// minute's provisioned concurrency, at list price (before the free tier and volume tiers,
 /// which apply to monthly totals, and without the 5-minute rounding of provisioned time).
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -214,6 +216,14 @@ pub struct MinuteRow {
     pub environments_mean: f64,
     pub environments_max: u32,
     pub cost_usd: f64,
+    /// Asynchronous events accepted, succeeded and finally failed in the minute.
+    pub async_events: u64,
+    pub async_succeeded: u64,
+    pub async_failed: u64,
+    /// Most asynchronous events waiting at once (all functions), and the oldest age of an
+    /// event at delivery (CloudWatch's AsyncEventAge), in seconds.
+    pub async_queue_depth_max: u32,
+    pub async_event_age_max_s: f64,
 }
 
 /// Per-minute totals, built lazily: a minute closes when the first event of a later minute

@@ -8,9 +8,13 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::config::Invocation;
 use crate::config::Scenario;
 use crate::engine::SimTime;
+use crate::lambda::FunctionStats;
+use crate::lambda::async_queue::AsyncStats;
 use crate::lambda::billing::{self, Cost};
+use crate::metrics::Histogram;
 use crate::sim::RunOutput;
 
 /// The summary of one run (one replication).
@@ -20,41 +24,34 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     let costs = billing::bill(scenario.prices, scenario.free_tier, &usages);
     let mut functions = Map::new();
     let mut lambda_total = 0.0;
-    for ((cfg, stats), cost) in run.functions.iter_mut().zip(&costs) {
+    for (i, ((cfg, stats), cost)) in run.functions.iter_mut().zip(&costs).enumerate() {
         lambda_total += cost.total;
-        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        let ms = |ns: f64| ns / 1e6;
-        let lat = &stats.latency;
-        let completed = stats.invocations - stats.errors - stats.timeouts;
-        functions.insert(
-            cfg.name.clone(),
-            json!({
-                "invocations": stats.invocations,
-                "cold_starts": stats.cold_starts,
-                "throttles": stats.throttles,
-                "errors": stats.errors,
-                "timeouts": stats.timeouts,
-                "cold_start_ratio": ratio(stats.cold_starts, stats.invocations),
-                "throttle_ratio": ratio(stats.throttles, stats.invocations + stats.throttles),
-                "latency_ms": {
-                    "mean": ms(lat.mean()),
-                    "p50": ms(lat.quantile(0.50)),
-                    "p90": ms(lat.quantile(0.90)),
-                    "p95": ms(lat.quantile(0.95)),
-                    "p99": ms(lat.quantile(0.99)),
-                    "max": ms(lat.max() as f64),
-                },
-                "instances": { "mean": stats.instances.mean_until(end), "max": stats.instances.max() },
-                "concurrency": { "mean": stats.concurrency.mean_until(end), "max": stats.concurrency.max() },
-                "billed_gb_seconds": stats.usage.billed_gb_s(),
-                "cost_usd": cost_json(cost),
-                "arrivals": stats.arrivals,
-                "completed": completed,
-                "in_flight": stats.invocations - stats.finished,
-                "provisioned_invocations": stats.provisioned_invocations,
-                "memory_size": cfg.memory_mb,
-                "architecture": cfg.architecture.as_str(),
-            }),
+        let mut f = function_json(stats, cost, end);
+        f["memory_size"] = json!(cfg.memory_mb);
+        f["architecture"] = json!(cfg.architecture.as_str());
+        let receives_async = scenario
+            .workloads
+            .iter()
+            .any(|w| w.invocation == Invocation::Async && w.functions.contains(&i));
+        if receives_async {
+            f["async"] = async_json(&stats.asynchronous);
+        }
+        functions.insert(cfg.name.clone(), f);
+    }
+    let mut workloads = Map::new();
+    for (w, requests) in scenario.workloads.iter().zip(&run.workload_requests) {
+        let targets: Vec<String> = w
+            .functions
+            .iter()
+            .map(|&f| format!("function:{}", scenario.lambda.functions[f].name))
+            .collect();
+        let invocation = match w.invocation {
+            Invocation::Sync => "sync",
+            Invocation::Async => "async",
+        };
+        workloads.insert(
+            w.name.clone(),
+            json!({ "requests": requests, "source": w.source, "invocation": invocation, "targets": targets }),
         );
     }
     json!({
@@ -63,9 +60,64 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         "simulated_seconds": scenario.duration.as_secs_f64(),
         "measured_seconds": (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9,
         "functions": functions,
+        "workloads": workloads,
         "apis": {},
         "services": {},
         "cost_usd": { "total": lambda_total, "lambda": lambda_total },
+    })
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Latency figures of a histogram of nanoseconds, in milliseconds.
+fn latency_json(h: &Histogram) -> Value {
+    let ms = |ns: f64| ns / 1e6;
+    json!({
+        "mean": ms(h.mean()),
+        "p50": ms(h.quantile(0.50)),
+        "p90": ms(h.quantile(0.90)),
+        "p95": ms(h.quantile(0.95)),
+        "p99": ms(h.quantile(0.99)),
+        "max": ms(h.max() as f64),
+    })
+}
+
+fn function_json(stats: &mut FunctionStats, cost: &Cost, end: SimTime) -> Value {
+    json!({
+        "invocations": stats.invocations,
+        "cold_starts": stats.cold_starts,
+        "throttles": stats.throttles,
+        "errors": stats.errors,
+        "timeouts": stats.timeouts,
+        "cold_start_ratio": ratio(stats.cold_starts, stats.invocations),
+        "throttle_ratio": ratio(stats.throttles, stats.invocations + stats.throttles),
+        "latency_ms": latency_json(&stats.latency),
+        "instances": { "mean": stats.instances.mean_until(end), "max": stats.instances.max() },
+        "concurrency": { "mean": stats.concurrency.mean_until(end), "max": stats.concurrency.max() },
+        "billed_gb_seconds": stats.usage.billed_gb_s(),
+        "cost_usd": cost_json(cost),
+        "arrivals": stats.arrivals,
+        "attempts": stats.attempts,
+        "completed": stats.invocations - stats.errors - stats.timeouts,
+        "in_flight": stats.invocations - stats.finished,
+        "provisioned_invocations": stats.provisioned_invocations,
+    })
+}
+
+fn async_json(a: &AsyncStats) -> Value {
+    json!({
+        "events": a.events,
+        "succeeded": a.succeeded,
+        "failed": a.failed,
+        "retries": a.retries,
+        "age_ms": latency_json(&a.age),
+        "expired": a.expired,
+        "retries_exhausted": a.retries_exhausted,
+        "redeliveries": a.redeliveries,
+        "max_queue_depth": a.max_queue_depth,
+        "in_flight": a.events - a.succeeded - a.failed,
     })
 }
 

@@ -89,6 +89,8 @@ mod tests {
             work: Dist::Constant(SimDuration::from_millis(1)),
             cpu_bound: 0.0,
             threads: 1,
+            invocation: crate::config::Invocation::Sync,
+            source: None,
         }
     }
 

@@ -163,6 +163,21 @@ pub struct WorkloadConfig {
     pub work: Dist,
     pub cpu_bound: f64,
     pub threads: u32,
+    pub invocation: Invocation,
+    /// Where the load comes from, as labelled in the scenario (reported in the summary).
+    pub source: Option<String>,
+}
+
+/// AWS services that push events to Lambda, always asynchronously (aws-facts 1.4).
+pub const PUSH_SOURCES: [&str; 3] = ["s3", "sns", "eventbridge"];
+
+/// How a workload invokes its functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invocation {
+    /// The caller waits; a throttle is a 429 to the caller.
+    Sync,
+    /// Events are queued by Lambda and retried (aws-facts 1.4).
+    Async,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

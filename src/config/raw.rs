@@ -118,6 +118,8 @@ pub struct RawWorkload {
     pub targets: Option<Vec<String>>,
     pub route: Option<String>,
     pub invocation: Option<RawInvocation>,
+    /// Where the load comes from (`"s3"`, `"sns"`, `"eventbridge"`, or any label).
+    pub source: Option<String>,
     pub arrivals: RawArrivals,
     pub duration: RawDist,
     pub cpu_bound: Option<f64>,

@@ -380,12 +380,6 @@ fn validate_workloads(
         if let Some(r) = &w.route {
             c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
         }
-        if w.invocation == Some(RawInvocation::Async) {
-            c.bad(
-                key("invocation"),
-                "\"async\" is not supported yet by this version of slsim; use \"sync\"",
-            );
-        }
         let rate = w.arrivals.rate.unwrap_or_else(|| {
             c.bad(key("arrivals.rate"), "missing: requests per second, e.g. rate = 10.0");
             1.0
@@ -408,6 +402,16 @@ fn validate_workloads(
             c.bad(key("cpu_bound"), format!("{cpu_bound} is not a share; allowed 0.0..=1.0"));
         }
         let threads = c.int(&key("threads"), w.threads, 1, 1, 1024, "");
+        let push = w.source.as_deref().filter(|s| PUSH_SOURCES.contains(s));
+        let invocation = match (w.invocation, push) {
+            (Some(RawInvocation::Sync), Some(src)) => {
+                let msg = format!("\"sync\": {src} invokes Lambda asynchronously; use \"async\"");
+                c.bad(key("invocation"), msg);
+                Invocation::Async
+            }
+            (Some(RawInvocation::Async), _) | (None, Some(_)) => Invocation::Async,
+            (Some(RawInvocation::Sync), None) | (None, None) => Invocation::Sync,
+        };
         if let Some(work) = work {
             out.push(WorkloadConfig {
                 name: w.name.clone(),
@@ -416,6 +420,8 @@ fn validate_workloads(
                 work,
                 cpu_bound,
                 threads,
+                invocation,
+                source: w.source.clone(),
             });
         }
     }

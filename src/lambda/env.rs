@@ -10,10 +10,20 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::async_queue::AsyncEvent;
 use crate::config::IdleSelection;
 use crate::engine::SimTime;
 
 pub type EnvId = u32;
+
+/// What an invocation serves, so its end can be reported to the right place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A synchronous request: the caller got its answer; nothing follows.
+    Sync,
+    /// An asynchronous event: success, or a retry or failure, follows the end.
+    Async(AsyncEvent),
+}
 const NIL: EnvId = EnvId::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,8 +47,12 @@ pub struct Env {
     pub expires_at: SimTime,
     /// The running invocation hit the timeout: the environment is reset when it ends.
     pub reset_after: bool,
+    /// The running invocation fails with a function error.
+    pub errored: bool,
     /// The running invocation arrived after the warm-up and counts in the metrics.
     pub counted: bool,
+    /// Who is waiting for the running invocation.
+    pub origin: Origin,
     /// Counts idle periods, so heap entries of an earlier idle period are recognised as stale.
     idle_epoch: u32,
     prev: EnvId,
@@ -114,7 +128,9 @@ impl EnvPool {
             ready_at: SimTime::ZERO,
             expires_at: SimTime::MAX,
             reset_after: false,
+            errored: false,
             counted: false,
+            origin: Origin::Sync,
             idle_epoch: 0,
             prev: NIL,
             next: NIL,

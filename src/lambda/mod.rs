@@ -22,7 +22,10 @@
 //! Everything about an invocation (cold or warm, init time, timeout, error, billed duration)
 //! is decided when it starts, so only its end is an event. Idle expiry is lazy: one reaper
 //! event per function at the earliest expiry, instead of one cancellable event per idle period.
+//! Asynchronous events wait in the function's queue ([`async_queue`]) with one timer event per
+//! function in the same way.
 
+pub mod async_queue;
 pub mod billing;
 pub mod env;
 pub mod runtime;
@@ -36,8 +39,9 @@ use crate::metrics::{Histogram, Level, MinuteSeries};
 use crate::pricing::LambdaPrices;
 use crate::sim::{Event, derive_seed};
 use crate::token_bucket::TokenBucket;
+use async_queue::{AsyncEvent, AsyncQueue, AsyncStats};
 use billing::Usage;
-use env::{EnvId, EnvPool};
+use env::{EnvId, EnvPool, Origin};
 
 /// Events of the Lambda model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,12 +51,18 @@ pub enum LambdaEvent {
     /// The earliest idle expiry of a function may have come. Stale unless `generation` is the
     /// function's current one.
     IdleExpiryDue { function: u32, generation: u32 },
+    /// The earliest waiting asynchronous event of a function is due (same staleness rule).
+    AsyncEventDue { function: u32, generation: u32 },
 }
 
 /// Counters of one function over the measurement window.
 #[derive(Clone, Debug)]
 pub struct FunctionStats {
+    /// Requests and asynchronous events that arrived at the function.
     pub arrivals: u64,
+    /// Invocation attempts: synchronous requests and each delivery of an asynchronous event.
+    /// Every attempt is an invocation or a throttle.
+    pub attempts: u64,
     pub invocations: u64,
     pub cold_starts: u64,
     pub throttles: u64,
@@ -66,6 +76,39 @@ pub struct FunctionStats {
     pub instances: Level,
     pub concurrency: Level,
     pub usage: Usage,
+    /// Asynchronous invocation, event by event.
+    pub asynchronous: AsyncStats,
+}
+
+/// One pending timer event per function and purpose (idle expiry, async retries): a new,
+/// earlier deadline supersedes the pending event by bumping the generation, so superseded
+/// events are recognised when they fire and nothing is ever cancelled in the queue.
+#[derive(Clone, Copy, Debug, Default)]
+struct Timer {
+    at: Option<SimTime>,
+    generation: u32,
+}
+
+impl Timer {
+    /// Asks for an event at `at`: the generation of the event to schedule, or `None` if a
+    /// pending one fires no later.
+    fn arm(&mut self, at: SimTime) -> Option<u32> {
+        if self.at.is_some_and(|pending| pending <= at) {
+            return None;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        self.at = Some(at);
+        Some(self.generation)
+    }
+
+    /// Whether an event of `generation` is the pending one (and so is now consumed).
+    fn fire(&mut self, generation: u32) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        self.at = None;
+        true
+    }
 }
 
 struct Function {
@@ -77,8 +120,9 @@ struct Function {
     od_cap: Option<u32>,
     od_in_use: u32,
     bucket: Option<TokenBucket>,
-    reap_generation: u32,
-    reap_at: Option<SimTime>,
+    reaper: Timer,
+    async_queue: AsyncQueue,
+    async_timer: Timer,
     stats: FunctionStats,
 }
 
@@ -91,6 +135,8 @@ pub struct LambdaModel {
     prices: &'static LambdaPrices,
     warmup: SimTime,
     end: SimTime,
+    /// Asynchronous events waiting, over all functions (for the time series).
+    async_waiting: u32,
 }
 
 /// Lambda's per-function scaling rate since 2023-11-27: 1,000 environments per 10 s.
@@ -118,6 +164,7 @@ impl LambdaModel {
                 }
                 let mut stats = FunctionStats {
                     arrivals: 0,
+                    attempts: 0,
                     invocations: 0,
                     cold_starts: 0,
                     throttles: 0,
@@ -129,6 +176,7 @@ impl LambdaModel {
                     instances: Level::new(warmup, end),
                     concurrency: Level::new(warmup, end),
                     usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
+                    asynchronous: AsyncStats::default(),
                 };
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
                 series.environments_add(SimTime::ZERO, cfg.provisioned as i32);
@@ -142,8 +190,9 @@ impl LambdaModel {
                     od_cap: cfg.reserved.map(|r| r - cfg.provisioned),
                     od_in_use: 0,
                     bucket: (lambda.scaling == Scaling::PerFunction).then(per_function_bucket),
-                    reap_generation: 0,
-                    reap_at: None,
+                    reaper: Timer::default(),
+                    async_queue: AsyncQueue::default(),
+                    async_timer: Timer::default(),
                     stats,
                     cfg: cfg.clone(),
                 }
@@ -163,6 +212,7 @@ impl LambdaModel {
             prices: scenario.prices,
             warmup,
             end,
+            async_waiting: 0,
         }
     }
 
@@ -177,45 +227,197 @@ impl LambdaModel {
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) {
+        series.row().arrivals += 1;
+        if now >= self.warmup {
+            self.functions[function as usize].stats.arrivals += 1;
+        }
+        self.attempt(function, now, run, Origin::Sync, queue, series);
+    }
+
+    /// An asynchronous invocation (an event) of `function` arriving at `now`: accepted into
+    /// the function's queue and delivered at once if an environment is free.
+    pub fn invoke_async(
+        &mut self,
+        function: u32,
+        now: SimTime,
+        run: SimDuration,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
         let counted = now >= self.warmup;
         let func = &mut self.functions[function as usize];
-        series.row().arrivals += 1;
+        let row = series.row();
+        row.arrivals += 1;
+        row.async_events += 1;
         if counted {
             func.stats.arrivals += 1;
+            func.stats.asynchronous.events += 1;
         }
+        let event = AsyncEvent { arrived: now, work: run, runs: 0, throttles: 0, counted };
+        if func.cfg.reserved == Some(0) {
+            // A function reserved at zero is fully throttled: events go straight to the
+            // failure destination, without retries (aws-facts 1.2).
+            Self::fail(func, event, false, series);
+            return;
+        }
+        self.deliver(function, now, event, queue, series);
+    }
 
-        let (env, cold) = if let Some(env) = func.pool.take_provisioned() {
-            (env, false)
-        } else {
-            let slot_free = match func.od_cap {
-                Some(cap) => func.od_in_use < cap,
-                None => self.unreserved_used < self.unreserved_cap,
-            };
-            let taken = if !slot_free {
-                None
-            } else if let Some(env) = func.pool.take_idle() {
-                Some((env, false))
+    /// One delivery of a waiting asynchronous event: dropped if too old, else an attempt;
+    /// a throttled attempt goes back to the queue with backoff.
+    fn deliver(
+        &mut self,
+        function: u32,
+        now: SimTime,
+        mut event: AsyncEvent,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
+        let func = &mut self.functions[function as usize];
+        let age = now - event.arrived;
+        if age >= func.cfg.maximum_event_age {
+            Self::fail(func, event, true, series);
+            return;
+        }
+        let row = series.row();
+        row.async_event_age_max_s = row.async_event_age_max_s.max(age.as_secs_f64());
+        if self.attempt(function, now, event.work, Origin::Async(event), queue, series) {
+            return;
+        }
+        let func = &mut self.functions[function as usize];
+        event.throttles = event.throttles.saturating_add(1);
+        if event.counted {
+            func.stats.asynchronous.redeliveries += 1;
+        }
+        let backoff = async_queue::throttle_backoff(event.throttles);
+        self.wait(function, now, event, backoff, queue, series);
+    }
+
+    /// Puts an event back in its function's queue for `delay` (or until it expires).
+    fn wait(
+        &mut self,
+        function: u32,
+        now: SimTime,
+        event: AsyncEvent,
+        delay: SimDuration,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
+        let func = &mut self.functions[function as usize];
+        func.async_queue.wait(event, now, delay, func.cfg.maximum_event_age);
+        let depth = func.async_queue.len() as u32;
+        func.stats.asynchronous.max_queue_depth =
+            func.stats.asynchronous.max_queue_depth.max(depth);
+        self.async_waiting += 1;
+        let row = series.row();
+        row.async_queue_depth_max = row.async_queue_depth_max.max(self.async_waiting);
+        Self::arm_async_timer(func, function, queue);
+    }
+
+    fn arm_async_timer(func: &mut Function, function: u32, queue: &mut EventQueue<Event>) {
+        if let Some(due) = func.async_queue.next_due()
+            && let Some(generation) = func.async_timer.arm(due)
+        {
+            queue.push(due, Event::Lambda(LambdaEvent::AsyncEventDue { function, generation }));
+        }
+    }
+
+    /// An event that will not be retried: delivered to the `on_failure` destination.
+    fn fail(func: &mut Function, event: AsyncEvent, expired: bool, series: &mut MinuteSeries) {
+        series.row().async_failed += 1;
+        if event.counted {
+            let a = &mut func.stats.asynchronous;
+            a.failed += 1;
+            if expired {
+                a.expired += 1;
             } else {
+                a.retries_exhausted += 1;
+            }
+        }
+    }
+
+    /// Admits and starts one invocation attempt, or records a throttle. Returns whether it
+    /// started.
+    #[inline]
+    fn attempt(
+        &mut self,
+        function: u32,
+        now: SimTime,
+        run: SimDuration,
+        origin: Origin,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) -> bool {
+        let counted = now >= self.warmup;
+        if counted {
+            self.functions[function as usize].stats.attempts += 1;
+        }
+        match self.admit(function, now) {
+            Some((env, cold)) => {
+                self.start(function, env, cold, now, run, origin, queue, series);
+                true
+            }
+            None => {
+                series.row().throttles += 1;
+                if counted {
+                    self.functions[function as usize].stats.throttles += 1;
+                }
+                false
+            }
+        }
+    }
+
+    /// An environment for a new invocation of `function` at `now` and whether it is a cold
+    /// start, or `None` if a limit throttles it. Takes the concurrency slot.
+    #[inline]
+    fn admit(&mut self, function: u32, now: SimTime) -> Option<(EnvId, bool)> {
+        let func = &mut self.functions[function as usize];
+        if let Some(env) = func.pool.take_provisioned() {
+            return Some((env, false));
+        }
+        let slot_free = match func.od_cap {
+            Some(cap) => func.od_in_use < cap,
+            None => self.unreserved_used < self.unreserved_cap,
+        };
+        if !slot_free {
+            return None;
+        }
+        let taken = match func.pool.take_idle() {
+            Some(env) => (env, false),
+            None => {
                 let may_scale = match (&mut func.bucket, &mut self.account_bucket) {
                     (Some(b), _) | (None, Some(b)) => b.try_take(now),
                     (None, None) => true,
                 };
-                may_scale.then(|| (func.pool.create(false), true))
-            };
-            let Some(taken) = taken else {
-                series.row().throttles += 1;
-                if counted {
-                    func.stats.throttles += 1;
+                if !may_scale {
+                    return None;
                 }
-                return;
-            };
-            func.od_in_use += 1;
-            if func.od_cap.is_none() {
-                self.unreserved_used += 1;
+                (func.pool.create(false), true)
             }
-            taken
         };
+        func.od_in_use += 1;
+        if func.od_cap.is_none() {
+            self.unreserved_used += 1;
+        }
+        Some(taken)
+    }
 
+    /// Runs an admitted invocation: decides its outcome, schedules its end, records it.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &mut self,
+        function: u32,
+        env: EnvId,
+        cold: bool,
+        now: SimTime,
+        run: SimDuration,
+        origin: Origin,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
+        let counted = now >= self.warmup;
+        let func = &mut self.functions[function as usize];
         let cfg = &func.cfg;
         let init = if cold { cfg.init.sample(&mut func.rng) } else { SimDuration::ZERO };
         let timed_out = run > cfg.timeout;
@@ -227,7 +429,9 @@ impl LambdaModel {
         let e = func.pool.env_mut(env);
         e.ready_at = now + init;
         e.reset_after = timed_out;
+        e.errored = error;
         e.counted = counted;
+        e.origin = origin;
         queue.push(
             now + init + handler,
             Event::Lambda(LambdaEvent::InvocationFinished { function, env }),
@@ -249,6 +453,16 @@ impl LambdaModel {
         let eph_extra = cfg.ephemeral_mb - 512;
         row.cost_usd +=
             billing::list_price(self.prices, cfg.architecture, mb_ms, on_pc, eph_extra, billed_ms);
+        let succeeds = !error && !timed_out;
+        if let Origin::Async(event) = origin {
+            let a = &mut func.stats.asynchronous;
+            if event.counted && event.runs > 0 {
+                a.retries += 1;
+            }
+            if event.counted && succeeds {
+                a.age.record(now - event.arrived);
+            }
+        }
 
         if counted {
             let s = &mut func.stats;
@@ -264,7 +478,7 @@ impl LambdaModel {
                 s.usage.on_demand_mb_ms += mb_ms as u128;
             }
             s.usage.ephemeral_mb_ms += (billed_ms * eph_extra as u64) as u128;
-            if !error && !timed_out {
+            if succeeds {
                 s.latency.record(init + handler);
             }
         }
@@ -283,15 +497,26 @@ impl LambdaModel {
             }
             LambdaEvent::IdleExpiryDue { function, generation } => {
                 let func = &mut self.functions[function as usize];
-                if generation != func.reap_generation {
+                if !func.reaper.fire(generation) {
                     return; // superseded by an earlier expiry
                 }
-                func.reap_at = None;
                 while func.pool.reap_one(now).is_some() {
                     func.stats.instances.add(now, -1);
                     series.environments_add(now, -1);
                 }
                 Self::schedule_reaper(func, function, self.end, queue);
+            }
+            LambdaEvent::AsyncEventDue { function, generation } => {
+                if !self.functions[function as usize].async_timer.fire(generation) {
+                    return;
+                }
+                // Deliveries that are throttled again go back with a backoff of at least 1 s,
+                // so this loop ends.
+                while let Some(event) = self.functions[function as usize].async_queue.pop_due(now) {
+                    self.async_waiting -= 1;
+                    self.deliver(function, now, event, queue, series);
+                }
+                Self::arm_async_timer(&mut self.functions[function as usize], function, queue);
             }
         }
     }
@@ -308,6 +533,7 @@ impl LambdaModel {
         func.stats.concurrency.add(now, -1);
         series.concurrency_add(now, -1);
         let e = func.pool.env(env);
+        let (origin, failed) = (e.origin, e.errored || e.reset_after);
         if e.counted {
             func.stats.finished += 1;
         }
@@ -315,22 +541,36 @@ impl LambdaModel {
             // A provisioned environment that timed out is re-initialised by Lambda in the
             // background; it stays allocated, so it simply becomes idle again.
             func.pool.release_provisioned(env);
-            return;
+        } else {
+            func.od_in_use -= 1;
+            if func.od_cap.is_none() {
+                self.unreserved_used -= 1;
+            }
+            if e.reset_after {
+                // A timeout resets the environment: the next request pays init again.
+                func.pool.destroy(env);
+                func.stats.instances.add(now, -1);
+                series.environments_add(now, -1);
+            } else {
+                let keep_alive = func.cfg.keep_alive.sample(&mut func.rng);
+                func.pool.make_idle(env, now + keep_alive);
+                Self::schedule_reaper(func, function, self.end, queue);
+            }
         }
-        func.od_in_use -= 1;
-        if func.od_cap.is_none() {
-            self.unreserved_used -= 1;
+        if let Origin::Async(mut event) = origin {
+            event.runs += 1;
+            if !failed {
+                series.row().async_succeeded += 1;
+                if event.counted {
+                    func.stats.asynchronous.succeeded += 1;
+                }
+            } else if event.runs <= func.cfg.maximum_retry_attempts as u8 {
+                let delay = async_queue::retry_delay(event.runs);
+                self.wait(function, now, event, delay, queue, series);
+            } else {
+                Self::fail(func, event, false, series);
+            }
         }
-        if e.reset_after {
-            // A timeout resets the environment: the next request pays init again.
-            func.pool.destroy(env);
-            func.stats.instances.add(now, -1);
-            series.environments_add(now, -1);
-            return;
-        }
-        let keep_alive = func.cfg.keep_alive.sample(&mut func.rng);
-        func.pool.make_idle(env, now + keep_alive);
-        Self::schedule_reaper(func, function, self.end, queue);
     }
 
     /// Makes sure a reaper event is pending at the earliest idle expiry.
@@ -347,18 +587,9 @@ impl LambdaModel {
         if at >= end {
             return; // after the run nothing is measured: let the queue drain instead
         }
-        if func.reap_at.is_some_and(|pending| pending <= at) {
-            return; // a pending reaper fires first; it reschedules itself
+        if let Some(generation) = func.reaper.arm(at) {
+            queue.push(at, Event::Lambda(LambdaEvent::IdleExpiryDue { function, generation }));
         }
-        func.reap_generation = func.reap_generation.wrapping_add(1);
-        func.reap_at = Some(at);
-        queue.push(
-            at,
-            Event::Lambda(LambdaEvent::IdleExpiryDue {
-                function,
-                generation: func.reap_generation,
-            }),
-        );
     }
 
     /// Closes the measurement window and returns each function's config and statistics.

@@ -392,6 +392,7 @@ mod tests {
                     environments_mean: arrivals as f64 / 60.0 * 0.9 + 2.0,
                     environments_max: (arrivals as f64 / 60.0 * 1.7) as u32 + 2,
                     cost_usd: arrivals as f64 * 2e-6,
+                    ..MinuteRow::default()
                 }
             })
             .collect()

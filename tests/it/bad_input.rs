@@ -138,11 +138,8 @@ fn missing_required_settings_are_explained() {
 
 #[test]
 fn features_of_later_releases_are_refused_clearly() {
-    let e = error_of(&with(
-        "target = \"function:f\"",
-        "target = \"function:f\"\ninvocation = \"async\"",
-    ));
-    assert_mentions(&e, &["workload[0].invocation", "async", "not supported yet"]);
+    let e = error_of(&with("target = \"function:f\"", "target = \"service:web\""));
+    assert_mentions(&e, &["workload[0].target", "service:web", "only function targets"]);
     let e = error_of(&format!("{GOOD}\n[[service]]\nname = \"s\"\n"));
     assert_mentions(&e, &["service", "not supported yet"]);
 }

@@ -21,6 +21,9 @@ proptest! {
         scaling in prop::sample::select(vec!["per-function", "unlimited"]),
         poisson in any::<bool>(),
         seed in 0u64..1000,
+        async_reserved in 0u32..20,
+        retries in 0u32..=2,
+        max_age_s in 60u32..400,
     ) {
         let provisioned = (reserved as f64 * provisioned_share) as u32;
         let s = scenario(&format!(
@@ -45,6 +48,20 @@ proptest! {
             name = "shared"
             runtime = "nodejs20.x"
             keep_alive = "{keep_alive_s}s"
+            [[lambda.function]]
+            name = "queued"
+            runtime = "java21"
+            reserved_concurrency = {async_reserved}
+            error_rate = {error_rate}
+            timeout = "{timeout_s}s"
+            maximum_retry_attempts = {retries}
+            maximum_event_age = "{max_age_s}s"
+            [[workload]]
+            name = "events"
+            target = "function:queued"
+            invocation = "async"
+            arrivals = {{ process = "poisson", rate = {rate} }}
+            duration = {{ dist = "exponential", mean = "{mean_ms}ms" }}
             [[workload]]
             name = "w"
             targets = ["function:limited", "function:shared"]
@@ -55,11 +72,20 @@ proptest! {
         ));
         let sum = summarize(&s);
         let fns = sum["functions"].as_object().unwrap();
-        let arrivals: Vec<f64> = fns.values().map(|f| f64_at(f, "arrivals")).collect();
-        prop_assert_eq!(arrivals[0], arrivals[1], "both targets receive the same stream");
+        prop_assert_eq!(
+            f64_at(&fns["limited"], "arrivals"),
+            f64_at(&fns["shared"], "arrivals"),
+            "both targets receive the same stream"
+        );
+        let a = &fns["queued"]["async"];
+        prop_assert_eq!(f64_at(a, "events"), f64_at(&fns["queued"], "arrivals"));
+        prop_assert_eq!(f64_at(a, "events"), f64_at(a, "succeeded") + f64_at(a, "failed"), "no event is lost");
+        prop_assert_eq!(f64_at(a, "failed"), f64_at(a, "expired") + f64_at(a, "retries_exhausted"));
+        prop_assert_eq!(f64_at(a, "in_flight"), 0.0);
+        prop_assert!(f64_at(a, "age_ms.max") < max_age_s as f64 * 1000.0);
         for (name, f) in fns {
             let n = |k: &str| f64_at(f, k);
-            prop_assert_eq!(n("arrivals"), n("invocations") + n("throttles"), "{}", name);
+            prop_assert_eq!(n("attempts"), n("invocations") + n("throttles"), "{}", name);
             prop_assert_eq!(n("invocations"), n("completed") + n("errors") + n("timeouts"), "{}", name);
             prop_assert_eq!(n("in_flight"), 0.0, "{}", name);
             prop_assert!(n("cold_starts") <= n("invocations"));
