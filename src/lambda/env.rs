@@ -23,6 +23,10 @@ pub enum Origin {
     Sync,
     /// An asynchronous event: success, or a retry or failure, follows the end.
     Async(AsyncEvent),
+    /// A batch of an event-source mapping (a poller of a queue or stream): its end is handed
+    /// back to the caller of [`LambdaModel::handle`](super::LambdaModel::handle) as an
+    /// [`Outcome`](super::Outcome).
+    Source { source: u32, batch: u32 },
 }
 const NIL: EnvId = EnvId::MAX;
 
@@ -40,8 +44,9 @@ pub struct Env {
     pub provisioned: bool,
     /// Creation order, for the newest-created policy.
     pub created: u64,
-    /// While busy: when init ends and the handler starts (the phase is derived from it, so
-    /// the end of init needs no event of its own).
+    /// While busy: when the invocation started, and when init ends and the handler starts
+    /// (the phase is derived from it, so the end of init needs no event of its own).
+    pub started_at: SimTime,
     pub ready_at: SimTime,
     /// When the current idle period ends the environment (valid while idle, on-demand only).
     pub expires_at: SimTime,
@@ -125,6 +130,7 @@ impl EnvPool {
             state: EnvState::Busy,
             provisioned,
             created: self.created,
+            started_at: SimTime::ZERO,
             ready_at: SimTime::ZERO,
             expires_at: SimTime::MAX,
             reset_after: false,

@@ -41,7 +41,8 @@ use crate::sim::{Event, derive_seed};
 use crate::token_bucket::TokenBucket;
 use async_queue::{AsyncEvent, AsyncQueue, AsyncStats};
 use billing::Usage;
-use env::{EnvId, EnvPool, Origin};
+pub use env::Origin;
+use env::{EnvId, EnvPool};
 
 /// Events of the Lambda model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +54,16 @@ pub enum LambdaEvent {
     IdleExpiryDue { function: u32, generation: u32 },
     /// The earliest waiting asynchronous event of a function is due (same staleness rule).
     AsyncEventDue { function: u32, generation: u32 },
+}
+
+/// The end of an invocation started by an event-source mapping ([`Origin::Source`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub source: u32,
+    pub batch: u32,
+    pub started_at: SimTime,
+    /// Completed without a function error or timeout.
+    pub succeeded: bool,
 }
 
 /// Counters of one function over the measurement window.
@@ -337,9 +348,10 @@ impl LambdaModel {
     }
 
     /// Admits and starts one invocation attempt, or records a throttle. Returns whether it
-    /// started.
+    /// started. Event-source mappings call it with [`Origin::Source`] and learn the end from
+    /// [`handle`](Self::handle).
     #[inline]
-    fn attempt(
+    pub fn attempt(
         &mut self,
         function: u32,
         now: SimTime,
@@ -427,6 +439,7 @@ impl LambdaModel {
         let on_pc = func.pool.env(env).provisioned;
 
         let e = func.pool.env_mut(env);
+        e.started_at = now;
         e.ready_at = now + init;
         e.reset_after = timed_out;
         e.errored = error;
@@ -484,21 +497,22 @@ impl LambdaModel {
         }
     }
 
+    /// Handles one of the model's events; the end of an event-source batch is returned.
     pub fn handle(
         &mut self,
         now: SimTime,
         event: LambdaEvent,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
-    ) {
+    ) -> Option<Outcome> {
         match event {
             LambdaEvent::InvocationFinished { function, env } => {
-                self.finished(function, env, now, queue, series)
+                return self.finished(function, env, now, queue, series);
             }
             LambdaEvent::IdleExpiryDue { function, generation } => {
                 let func = &mut self.functions[function as usize];
                 if !func.reaper.fire(generation) {
-                    return; // superseded by an earlier expiry
+                    return None; // superseded by an earlier expiry
                 }
                 while func.pool.reap_one(now).is_some() {
                     func.stats.instances.add(now, -1);
@@ -508,7 +522,7 @@ impl LambdaModel {
             }
             LambdaEvent::AsyncEventDue { function, generation } => {
                 if !self.functions[function as usize].async_timer.fire(generation) {
-                    return;
+                    return None;
                 }
                 // Deliveries that are throttled again go back with a backoff of at least 1 s,
                 // so this loop ends.
@@ -519,6 +533,7 @@ impl LambdaModel {
                 Self::arm_async_timer(&mut self.functions[function as usize], function, queue);
             }
         }
+        None
     }
 
     fn finished(
@@ -528,12 +543,12 @@ impl LambdaModel {
         now: SimTime,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
-    ) {
+    ) -> Option<Outcome> {
         let func = &mut self.functions[function as usize];
         func.stats.concurrency.add(now, -1);
         series.concurrency_add(now, -1);
         let e = func.pool.env(env);
-        let (origin, failed) = (e.origin, e.errored || e.reset_after);
+        let (origin, failed, started_at) = (e.origin, e.errored || e.reset_after, e.started_at);
         if e.counted {
             func.stats.finished += 1;
         }
@@ -557,18 +572,25 @@ impl LambdaModel {
                 Self::schedule_reaper(func, function, self.end, queue);
             }
         }
-        if let Origin::Async(mut event) = origin {
-            event.runs += 1;
-            if !failed {
-                series.row().async_succeeded += 1;
-                if event.counted {
-                    func.stats.asynchronous.succeeded += 1;
+        match origin {
+            Origin::Sync => None,
+            Origin::Async(mut event) => {
+                event.runs += 1;
+                if !failed {
+                    series.row().async_succeeded += 1;
+                    if event.counted {
+                        func.stats.asynchronous.succeeded += 1;
+                    }
+                } else if event.runs <= func.cfg.maximum_retry_attempts as u8 {
+                    let delay = async_queue::retry_delay(event.runs);
+                    self.wait(function, now, event, delay, queue, series);
+                } else {
+                    Self::fail(func, event, false, series);
                 }
-            } else if event.runs <= func.cfg.maximum_retry_attempts as u8 {
-                let delay = async_queue::retry_delay(event.runs);
-                self.wait(function, now, event, delay, queue, series);
-            } else {
-                Self::fail(func, event, false, series);
+                None
+            }
+            Origin::Source { source, batch } => {
+                Some(Outcome { source, batch, started_at, succeeded: !failed })
             }
         }
     }
