@@ -27,6 +27,11 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     for (i, ((cfg, stats), cost)) in run.functions.iter_mut().zip(&costs).enumerate() {
         lambda_total += cost.total;
         let mut f = function_json(stats, cost, end);
+        let window_s = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
+        let idle_envs = f["instances"]["mean"].as_f64().unwrap_or(0.0)
+            - f["concurrency"]["mean"].as_f64().unwrap_or(0.0);
+        f["idle_gb_seconds"] = json!(idle_envs.max(0.0) * window_s * cfg.memory_mb as f64 / 1024.0);
+        f["prewarms"] = json!(stats.prewarms);
         f["memory_size"] = json!(cfg.memory_mb);
         f["architecture"] = json!(cfg.architecture.as_str());
         let receives_async = scenario

@@ -139,6 +139,7 @@ pub struct FunctionConfig {
     pub reserved: Option<u32>,
     pub provisioned: u32,
     pub keep_alive: Dist,
+    pub keep_alive_policy: KeepAlivePolicyConfig,
     pub init: Dist,
     pub error_rate: f64,
     pub maximum_retry_attempts: u32,
@@ -151,6 +152,15 @@ impl FunctionConfig {
     pub fn vcpu(&self) -> f64 {
         (self.memory_mb as f64 / 1769.0).min(6.0)
     }
+}
+
+/// Which keep-alive policy a function's environments follow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeepAlivePolicyConfig {
+    /// Keep idle for `keep_alive` (AWS's observed behaviour; the default).
+    Fixed,
+    /// Shahrad et al.'s hybrid histogram, with `keep_alive` as its fallback.
+    HybridHistogram(crate::lambda::keep_alive::HybridConfig),
 }
 
 #[derive(Debug, Clone)]

@@ -95,6 +95,7 @@ pub struct RawFunction {
     pub reserved_concurrency: Option<i64>,
     pub provisioned_concurrency: Option<i64>,
     pub keep_alive: Option<RawDist>,
+    pub keep_alive_policy: Option<RawKeepAlivePolicyOrName>,
     pub init_duration: Option<RawDist>,
     pub error_rate: Option<f64>,
     pub maximum_retry_attempts: Option<i64>,
@@ -141,3 +142,55 @@ pub struct RawArrivals {
     pub process: RawProcess,
     pub rate: Option<f64>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawPolicyKind {
+    Fixed,
+    HybridHistogram,
+}
+
+/// `keep_alive_policy = "hybrid-histogram"` or a table with `policy` and its settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeepAlivePolicy {
+    pub policy: Option<RawPolicyKind>,
+    pub range: Option<RawDuration>,
+    pub head: Option<f64>,
+    pub tail: Option<f64>,
+    pub margin: Option<f64>,
+    pub min_samples: Option<i64>,
+    pub cv_threshold: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for RawKeepAlivePolicyOrName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawKeepAlivePolicyOrName;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"fixed\", \"hybrid-histogram\" or a table with `policy`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let kind =
+                    RawPolicyKind::deserialize(serde::de::value::StrDeserializer::<E>::new(v))?;
+                Ok(RawKeepAlivePolicyOrName(RawKeepAlivePolicy {
+                    policy: Some(kind),
+                    ..Default::default()
+                }))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                RawKeepAlivePolicy::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawKeepAlivePolicyOrName)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The policy as written: a name or a table.
+#[derive(Debug, Clone)]
+pub struct RawKeepAlivePolicyOrName(pub RawKeepAlivePolicy);

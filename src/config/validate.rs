@@ -7,6 +7,7 @@ use super::duration::RawDuration;
 use super::raw::*;
 use super::*;
 use crate::dist::{Dist, RawDist};
+use crate::lambda::keep_alive::HybridConfig;
 use crate::lambda::runtime;
 use crate::pricing;
 
@@ -295,6 +296,10 @@ fn validate_function(
         Some(d) => c.dist(&key("keep_alive"), d, base_dir),
         None => Some(Dist::Constant(DEFAULT_KEEP_ALIVE)),
     };
+    let keep_alive_policy = match &f.keep_alive_policy {
+        None => KeepAlivePolicyConfig::Fixed,
+        Some(p) => validate_policy(c, &key("keep_alive_policy"), &p.0),
+    };
     let runtime_init = f.runtime.as_deref().map(|rt| (rt, runtime::default_init(rt, architecture)));
     if let Some((rt, None)) = runtime_init {
         let known = runtime::known_runtimes().join(", ");
@@ -330,6 +335,7 @@ fn validate_function(
         reserved,
         provisioned,
         keep_alive: keep_alive?,
+        keep_alive_policy,
         init: init?,
         error_rate,
         maximum_retry_attempts,
@@ -426,6 +432,60 @@ fn validate_workloads(
         }
     }
     out
+}
+
+fn validate_policy(c: &mut Checker, key: &str, p: &RawKeepAlivePolicy) -> KeepAlivePolicyConfig {
+    let settings = [
+        ("range", p.range.is_some()),
+        ("head", p.head.is_some()),
+        ("tail", p.tail.is_some()),
+        ("margin", p.margin.is_some()),
+        ("min_samples", p.min_samples.is_some()),
+        ("cv_threshold", p.cv_threshold.is_some()),
+    ];
+    match p.policy {
+        None => {
+            c.bad(key, "needs `policy` = \"fixed\" or \"hybrid-histogram\"");
+            KeepAlivePolicyConfig::Fixed
+        }
+        Some(RawPolicyKind::Fixed) => {
+            if let Some((name, _)) = settings.iter().find(|(_, set)| *set) {
+                c.bad(format!("{key}.{name}"), "applies only to policy = \"hybrid-histogram\"");
+            }
+            KeepAlivePolicyConfig::Fixed
+        }
+        Some(RawPolicyKind::HybridHistogram) => {
+            let d = HybridConfig::default();
+            let mut share = |name: &str, v: Option<f64>, default: f64, lo: f64, hi: f64| {
+                let x = v.unwrap_or(default);
+                if !(lo..=hi).contains(&x) {
+                    c.bad(
+                        format!("{key}.{name}"),
+                        format!("{x} is out of range; allowed {lo}..={hi}"),
+                    );
+                }
+                x
+            };
+            let head = share("head", p.head, d.head, 0.0, 1.0);
+            let tail = share("tail", p.tail, d.tail, 0.0, 1.0);
+            let margin = share("margin", p.margin, d.margin, 0.0, 0.99);
+            let cv_threshold = share("cv_threshold", p.cv_threshold, d.cv_threshold, 0.0, 1e6);
+            if head > tail {
+                c.bad(format!("{key}.head"), format!("{head} is above tail = {tail}"));
+            }
+            let range = c.duration(&format!("{key}.range"), p.range, 4 * 3600, 60, 7 * 86400);
+            let min_samples =
+                c.int(&format!("{key}.min_samples"), p.min_samples, 10, 1, 1_000_000, "");
+            KeepAlivePolicyConfig::HybridHistogram(HybridConfig {
+                range,
+                head,
+                tail,
+                margin,
+                min_samples,
+                cv_threshold,
+            })
+        }
+    }
 }
 
 /// The index of the function a target names, or a problem reported at `key`.

@@ -28,12 +28,16 @@
 pub mod async_queue;
 pub mod billing;
 pub mod env;
+pub mod keep_alive;
 pub mod runtime;
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::config::{FunctionConfig, Scaling, Scenario};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::config::{FunctionConfig, KeepAlivePolicyConfig, Scaling, Scenario};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::{Histogram, Level, MinuteSeries};
 use crate::pricing::LambdaPrices;
@@ -43,6 +47,7 @@ use async_queue::{AsyncEvent, AsyncQueue, AsyncStats};
 use billing::Usage;
 pub use env::Origin;
 use env::{EnvId, EnvPool};
+use keep_alive::{Decision, KeepAlivePolicy};
 
 /// Events of the Lambda model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +59,8 @@ pub enum LambdaEvent {
     IdleExpiryDue { function: u32, generation: u32 },
     /// The earliest waiting asynchronous event of a function is due (same staleness rule).
     AsyncEventDue { function: u32, generation: u32 },
+    /// The earliest pre-warm of a function is due (same staleness rule).
+    PrewarmDue { function: u32, generation: u32 },
 }
 
 /// The end of an invocation started by an event-source mapping ([`Origin::Source`]).
@@ -89,6 +96,8 @@ pub struct FunctionStats {
     pub usage: Usage,
     /// Asynchronous invocation, event by event.
     pub asynchronous: AsyncStats,
+    /// Environments loaded ahead of demand by the keep-alive policy.
+    pub prewarms: u64,
 }
 
 /// One pending timer event per function and purpose (idle expiry, async retries): a new,
@@ -134,6 +143,13 @@ struct Function {
     reaper: Timer,
     async_queue: AsyncQueue,
     async_timer: Timer,
+    policy: Box<dyn KeepAlivePolicy>,
+    /// Since when nothing has been running (for the policy's idle times).
+    idle_since: Option<SimTime>,
+    /// Pre-warms to come: (when, sequence, keep-alive after loading).
+    prewarms: BinaryHeap<Reverse<(SimTime, u64, SimDuration)>>,
+    prewarm_seq: u64,
+    prewarm_timer: Timer,
     stats: FunctionStats,
 }
 
@@ -168,7 +184,17 @@ impl LambdaModel {
             .iter()
             .enumerate()
             .map(|(i, cfg)| {
-                let mut pool = EnvPool::new(lambda.idle_selection, cfg.keep_alive.is_constant());
+                let policy: Box<dyn KeepAlivePolicy> = match &cfg.keep_alive_policy {
+                    KeepAlivePolicyConfig::Fixed => {
+                        Box::new(keep_alive::Fixed(cfg.keep_alive.clone()))
+                    }
+                    KeepAlivePolicyConfig::HybridHistogram(h) => Box::new(
+                        keep_alive::HybridHistogram::new(h.clone(), cfg.keep_alive.clone()),
+                    ),
+                };
+                let constant_keep_alive = cfg.keep_alive.is_constant()
+                    && cfg.keep_alive_policy == KeepAlivePolicyConfig::Fixed;
+                let mut pool = EnvPool::new(lambda.idle_selection, constant_keep_alive);
                 for _ in 0..cfg.provisioned {
                     let id = pool.create(true);
                     pool.release_provisioned(id);
@@ -188,6 +214,7 @@ impl LambdaModel {
                     concurrency: Level::new(warmup, end),
                     usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
                     asynchronous: AsyncStats::default(),
+                    prewarms: 0,
                 };
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
                 series.environments_add(SimTime::ZERO, cfg.provisioned as i32);
@@ -204,6 +231,11 @@ impl LambdaModel {
                     reaper: Timer::default(),
                     async_queue: AsyncQueue::default(),
                     async_timer: Timer::default(),
+                    policy,
+                    idle_since: None,
+                    prewarms: BinaryHeap::new(),
+                    prewarm_seq: 0,
+                    prewarm_timer: Timer::default(),
                     stats,
                     cfg: cfg.clone(),
                 }
@@ -323,6 +355,14 @@ impl LambdaModel {
         let row = series.row();
         row.async_queue_depth_max = row.async_queue_depth_max.max(self.async_waiting);
         Self::arm_async_timer(func, function, queue);
+    }
+
+    fn arm_prewarm_timer(func: &mut Function, function: u32, queue: &mut EventQueue<Event>) {
+        if let Some(&Reverse((due, _, _))) = func.prewarms.peek()
+            && let Some(generation) = func.prewarm_timer.arm(due)
+        {
+            queue.push(due, Event::Lambda(LambdaEvent::PrewarmDue { function, generation }));
+        }
     }
 
     fn arm_async_timer(func: &mut Function, function: u32, queue: &mut EventQueue<Event>) {
@@ -450,6 +490,9 @@ impl LambdaModel {
             Event::Lambda(LambdaEvent::InvocationFinished { function, env }),
         );
 
+        if let Some(since) = func.idle_since.take() {
+            func.policy.observe_idle(now - since);
+        }
         func.stats.concurrency.add(now, 1);
         series.concurrency_add(now, 1);
         if cold {
@@ -520,6 +563,27 @@ impl LambdaModel {
                 }
                 Self::schedule_reaper(func, function, self.end, queue);
             }
+            LambdaEvent::PrewarmDue { function, generation } => {
+                let func = &mut self.functions[function as usize];
+                if !func.prewarm_timer.fire(generation) {
+                    return None;
+                }
+                while let Some(&Reverse((at, _, keep_for))) = func.prewarms.peek() {
+                    if at > now {
+                        break;
+                    }
+                    func.prewarms.pop();
+                    // loaded off the request path: no concurrency slot, no scaling token; the
+                    // provider's cost, not billed to the function
+                    let env = func.pool.create(false);
+                    func.pool.make_idle(env, now + keep_for);
+                    func.stats.prewarms += u64::from(now >= self.warmup);
+                    func.stats.instances.add(now, 1);
+                    series.environments_add(now, 1);
+                }
+                Self::schedule_reaper(func, function, self.end, queue);
+                Self::arm_prewarm_timer(func, function, queue);
+            }
             LambdaEvent::AsyncEventDue { function, generation } => {
                 if !self.functions[function as usize].async_timer.fire(generation) {
                     return None;
@@ -547,6 +611,9 @@ impl LambdaModel {
         let func = &mut self.functions[function as usize];
         func.stats.concurrency.add(now, -1);
         series.concurrency_add(now, -1);
+        if func.stats.concurrency.value() == 0 {
+            func.idle_since = Some(now);
+        }
         let e = func.pool.env(env);
         let (origin, failed, started_at) = (e.origin, e.errored || e.reset_after, e.started_at);
         if e.counted {
@@ -567,9 +634,22 @@ impl LambdaModel {
                 func.stats.instances.add(now, -1);
                 series.environments_add(now, -1);
             } else {
-                let keep_alive = func.cfg.keep_alive.sample(&mut func.rng);
-                func.pool.make_idle(env, now + keep_alive);
-                Self::schedule_reaper(func, function, self.end, queue);
+                match func.policy.decide(&mut func.rng) {
+                    Decision::KeepFor(keep_alive) => {
+                        func.pool.make_idle(env, now + keep_alive);
+                        Self::schedule_reaper(func, function, self.end, queue);
+                    }
+                    Decision::UnloadThenPrewarm { after, keep_for } => {
+                        func.pool.destroy(env);
+                        func.stats.instances.add(now, -1);
+                        series.environments_add(now, -1);
+                        if now + after < self.end {
+                            func.prewarm_seq += 1;
+                            func.prewarms.push(Reverse((now + after, func.prewarm_seq, keep_for)));
+                            Self::arm_prewarm_timer(func, function, queue);
+                        }
+                    }
+                }
             }
         }
         match origin {

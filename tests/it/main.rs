@@ -5,6 +5,7 @@ mod bad_input;
 mod common;
 mod conservation;
 mod determinism;
+mod keep_alive;
 mod lifecycle;
 mod pricing;
 mod queueing;
