@@ -237,8 +237,11 @@ pub struct MinuteSeries {
     end: SimTime,
     concurrency: MinuteLevel,
     environments: MinuteLevel,
-    /// Cost that accrues with time rather than per request (provisioned concurrency), per second.
+    /// Cost that accrues with time rather than per request (provisioned concurrency), per
+    /// second, and what accrued in the current minute up to `fixed_since`.
     fixed_usd_per_s: f64,
+    fixed_accrued: f64,
+    fixed_since: SimTime,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -284,6 +287,8 @@ impl MinuteSeries {
             concurrency: MinuteLevel::default(),
             environments: MinuteLevel::default(),
             fixed_usd_per_s: 0.0,
+            fixed_accrued: 0.0,
+            fixed_since: SimTime::ZERO,
         };
         s.open(0);
         s
@@ -308,15 +313,25 @@ impl MinuteSeries {
         }
     }
 
-    /// Adds a cost that accrues per second of simulated time to every minute's row.
-    pub fn add_fixed_cost_per_second(&mut self, usd_per_s: f64) {
+    /// Changes, from `t` on, the cost that accrues per second of simulated time (provisioned
+    /// concurrency being configured or released).
+    pub fn add_fixed_cost_per_second(&mut self, t: SimTime, usd_per_s: f64) {
+        self.accrue_fixed(t.min(self.end));
         self.fixed_usd_per_s += usd_per_s;
+    }
+
+    fn accrue_fixed(&mut self, t: SimTime) {
+        if t > self.fixed_since {
+            self.fixed_accrued += self.fixed_usd_per_s * (t - self.fixed_since).as_secs_f64();
+            self.fixed_since = t;
+        }
     }
 
     fn close_current(&mut self) {
         let minute_end = (self.minute_start + MINUTE).min(self.end);
         let len = minute_end - self.minute_start;
-        self.current.cost_usd += self.fixed_usd_per_s * len.as_secs_f64();
+        self.accrue_fixed(minute_end);
+        self.current.cost_usd += std::mem::take(&mut self.fixed_accrued);
         (self.current.concurrency_mean, self.current.concurrency_max) =
             self.concurrency.close(minute_end, len);
         (self.current.environments_mean, self.current.environments_max) =
@@ -421,16 +436,17 @@ mod tests {
     fn minute_series_closes_minutes_lazily() {
         let m = MINUTE.0;
         let mut s = MinuteSeries::new(SimTime::ZERO, SimTime(3 * m));
-        s.add_fixed_cost_per_second(0.5); // $30 a minute
+        s.add_fixed_cost_per_second(SimTime::ZERO, 0.5); // $30 a minute, then $60 from 2.5 min
         s.environments_add(SimTime(0), 1);
         s.advance(SimTime(m / 2));
         s.row().arrivals += 1;
         s.environments_add(SimTime(m / 2), 1); // 1 for half a minute, then 2
-        s.advance(SimTime(2 * m + 1));
+        s.advance(SimTime(2 * m + m / 2));
+        s.add_fixed_cost_per_second(SimTime(2 * m + m / 2), 0.5);
         s.row().arrivals += 5;
         let rows = s.finish();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows.iter().map(|r| r.cost_usd).sum::<f64>(), 90.0);
+        assert_eq!(rows.iter().map(|r| r.cost_usd).collect::<Vec<_>>(), vec![30.0, 30.0, 45.0]);
         assert_eq!(rows[0].arrivals, 1);
         assert!((rows[0].environments_mean - 1.5).abs() < 1e-9);
         assert_eq!(rows[0].environments_max, 2);

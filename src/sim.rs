@@ -69,7 +69,9 @@ impl Simulation {
         let warmup = SimTime(scenario.warmup.0);
         let mut queue: EventQueue<Event> = EventQueue::new();
         let mut series = MinuteSeries::new(warmup, end);
-        let lambda = LambdaModel::new(scenario, derive_seed(seed, STREAM_FUNCTIONS), &mut series);
+        let mut lambda =
+            LambdaModel::new(scenario, derive_seed(seed, STREAM_FUNCTIONS), &mut series);
+        lambda.schedule_provisioning(&mut queue);
         let workload_seed = derive_seed(seed, STREAM_WORKLOADS);
         let streams: Vec<Stream> = scenario
             .workloads

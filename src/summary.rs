@@ -101,6 +101,10 @@ fn function_json(stats: &mut FunctionStats, cost: &Cost, end: SimTime) -> Value 
         "latency_ms": latency_json(&stats.latency),
         "instances": { "mean": stats.instances.mean_until(end), "max": stats.instances.max() },
         "concurrency": { "mean": stats.concurrency.mean_until(end), "max": stats.concurrency.max() },
+        "provisioned_concurrency": {
+            "mean": stats.provisioned.mean_until(end),
+            "max": stats.provisioned.max(),
+        },
         "billed_gb_seconds": stats.usage.billed_gb_s(),
         "cost_usd": cost_json(cost),
         "arrivals": stats.arrivals,

@@ -137,7 +137,13 @@ pub struct FunctionConfig {
     pub timeout: SimDuration,
     pub ephemeral_mb: u32,
     pub reserved: Option<u32>,
+    /// Provisioned environments at time 0.
     pub provisioned: u32,
+    /// How provisioned concurrency changes after time 0.
+    pub provisioned_plan: ProvisionedPlan,
+    /// The most provisioned concurrency the plan can reach (what validation sets aside).
+    pub provisioned_max: u32,
+    pub provisioned_allocation_delay: SimDuration,
     pub keep_alive: Dist,
     pub keep_alive_policy: KeepAlivePolicyConfig,
     pub init: Dist,
@@ -152,6 +158,21 @@ impl FunctionConfig {
     pub fn vcpu(&self) -> f64 {
         (self.memory_mb as f64 / 1769.0).min(6.0)
     }
+}
+
+/// How a function's provisioned concurrency changes over the run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProvisionedPlan {
+    Constant,
+    /// Scheduled actions: from each time on, this many environments (times increasing).
+    Schedule(Vec<(SimDuration, u32)>),
+    /// Application Auto Scaling target tracking on utilisation (busy / provisioned, averaged
+    /// per minute): out after 3 minutes above `target`, in after 15 minutes below 90% of it.
+    TargetTracking {
+        target: f64,
+        min: u32,
+        max: u32,
+    },
 }
 
 /// Which keep-alive policy a function's environments follow.

@@ -94,6 +94,12 @@ pub struct RawFunction {
     pub ephemeral_storage: Option<i64>,
     pub reserved_concurrency: Option<i64>,
     pub provisioned_concurrency: Option<i64>,
+    /// Scheduled provisioned concurrency: `[["0s", 5], ["8h", 50]]` (time, environments).
+    pub provisioned_schedule: Option<Vec<(RawDuration, i64)>>,
+    /// Target tracking on provisioned-concurrency utilisation.
+    pub provisioned_autoscaling: Option<RawPcAutoscaling>,
+    /// From a request for more provisioned concurrency until the environments are ready.
+    pub provisioned_allocation_delay: Option<RawDuration>,
     pub keep_alive: Option<RawDist>,
     pub keep_alive_policy: Option<RawKeepAlivePolicyOrName>,
     pub init_duration: Option<RawDist>,
@@ -194,3 +200,11 @@ impl<'de> Deserialize<'de> for RawKeepAlivePolicyOrName {
 /// The policy as written: a name or a table.
 #[derive(Debug, Clone)]
 pub struct RawKeepAlivePolicyOrName(pub RawKeepAlivePolicy);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPcAutoscaling {
+    pub target: Option<f64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}

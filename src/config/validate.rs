@@ -219,7 +219,8 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
 
     // Reservations (and provisioned concurrency of unreserved functions) come out of the
     // account pool and must leave `unreserved_minimum` for everything else (aws-facts 1.2).
-    let set_aside: u64 = functions.iter().map(|f| f.reserved.unwrap_or(f.provisioned) as u64).sum();
+    let set_aside: u64 =
+        functions.iter().map(|f| f.reserved.unwrap_or(f.provisioned_max) as u64).sum();
     if set_aside + unreserved_minimum as u64 > limit as u64 {
         let key = raw
             .function
@@ -281,17 +282,32 @@ fn validate_function(
     });
     let provisioned =
         c.int(&key("provisioned_concurrency"), f.provisioned_concurrency, 0, 0, limit, "");
+    let (provisioned, plan) = validate_provisioned_plan(c, i, f, provisioned, limit);
+    let provisioned_max = match &plan {
+        ProvisionedPlan::Constant => provisioned,
+        ProvisionedPlan::Schedule(steps) => {
+            steps.iter().map(|s| s.1).max().unwrap_or(0).max(provisioned)
+        }
+        ProvisionedPlan::TargetTracking { max, .. } => *max,
+    };
     if let Some(r) = reserved
-        && provisioned > r
+        && provisioned_max > r
     {
         c.bad(
             key("provisioned_concurrency"),
             format!(
-                "{provisioned} exceeds reserved_concurrency = {r}; \
+                "{provisioned_max} exceeds reserved_concurrency = {r}; \
                  provisioned environments count against the reservation"
             ),
         );
     }
+    let provisioned_allocation_delay = c.duration(
+        &key("provisioned_allocation_delay"),
+        f.provisioned_allocation_delay,
+        90,
+        0,
+        3600,
+    );
     let keep_alive = match &f.keep_alive {
         Some(d) => c.dist(&key("keep_alive"), d, base_dir),
         None => Some(Dist::Constant(DEFAULT_KEEP_ALIVE)),
@@ -334,6 +350,9 @@ fn validate_function(
         ephemeral_mb,
         reserved,
         provisioned,
+        provisioned_plan: plan,
+        provisioned_max,
+        provisioned_allocation_delay,
         keep_alive: keep_alive?,
         keep_alive_policy,
         init: init?,
@@ -432,6 +451,68 @@ fn validate_workloads(
         }
     }
     out
+}
+
+/// The initial provisioned concurrency and how it changes (schedule or target tracking).
+fn validate_provisioned_plan(
+    c: &mut Checker,
+    i: usize,
+    f: &RawFunction,
+    initial: u32,
+    limit: u32,
+) -> (u32, ProvisionedPlan) {
+    let key = |k: &str| format!("lambda.function[{i}].{k}");
+    match (&f.provisioned_schedule, &f.provisioned_autoscaling) {
+        (Some(_), Some(_)) => {
+            c.bad(
+                key("provisioned_autoscaling"),
+                "give a provisioned_schedule or provisioned_autoscaling, not both",
+            );
+            (initial, ProvisionedPlan::Constant)
+        }
+        (Some(steps), None) => {
+            let mut out: Vec<(SimDuration, u32)> = Vec::new();
+            for (j, (at, n)) in steps.iter().enumerate() {
+                let k = format!("lambda.function[{i}].provisioned_schedule[{j}]");
+                let n = c.int(&k, Some(*n), 0, 0, limit, " environments");
+                if out.last().is_some_and(|last| last.0 >= at.0) {
+                    c.bad(
+                        &k,
+                        format!("\"{}\" is not after the previous step; times must increase", at.0),
+                    );
+                }
+                out.push((at.0, n));
+            }
+            match out.first() {
+                Some(&(at, n)) if at == SimDuration::ZERO => {
+                    if f.provisioned_concurrency.is_some() && n != initial {
+                        let msg = format!(
+                            "{initial} conflicts with the schedule's value at \"0s\" ({n})"
+                        );
+                        c.bad(key("provisioned_concurrency"), msg);
+                    }
+                    (n, ProvisionedPlan::Schedule(out))
+                }
+                _ => (initial, ProvisionedPlan::Schedule(out)),
+            }
+        }
+        (None, Some(a)) => {
+            let target = a.target.unwrap_or(0.7);
+            if !(target > 0.0 && target <= 1.0) {
+                c.bad(
+                    key("provisioned_autoscaling.target"),
+                    format!("{target} is not a utilisation; allowed above 0 up to 1"),
+                );
+            }
+            let min = c.int(&key("provisioned_autoscaling.min"), a.min, 1, 0, limit, "");
+            let max = c.int(&key("provisioned_autoscaling.max"), a.max, min.max(1), 0, limit, "");
+            if max < min {
+                c.bad(key("provisioned_autoscaling.max"), format!("{max} is below min = {min}"));
+            }
+            (initial.clamp(min, max.max(min)), ProvisionedPlan::TargetTracking { target, min, max })
+        }
+        (None, None) => (initial, ProvisionedPlan::Constant),
+    }
 }
 
 fn validate_policy(c: &mut Checker, key: &str, p: &RawKeepAlivePolicy) -> KeepAlivePolicyConfig {

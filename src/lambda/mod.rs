@@ -29,6 +29,7 @@ pub mod async_queue;
 pub mod billing;
 pub mod env;
 pub mod keep_alive;
+mod provisioned;
 pub mod runtime;
 
 use rand::{RngExt, SeedableRng};
@@ -37,7 +38,7 @@ use rand_pcg::Pcg64Mcg;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::config::{FunctionConfig, KeepAlivePolicyConfig, Scaling, Scenario};
+use crate::config::{FunctionConfig, KeepAlivePolicyConfig, ProvisionedPlan, Scaling, Scenario};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::{Histogram, Level, MinuteSeries};
 use crate::pricing::LambdaPrices;
@@ -61,6 +62,12 @@ pub enum LambdaEvent {
     AsyncEventDue { function: u32, generation: u32 },
     /// The earliest pre-warm of a function is due (same staleness rule).
     PrewarmDue { function: u32, generation: u32 },
+    /// A scheduled action sets a function's provisioned concurrency.
+    ProvisionedSet { function: u32, target: u32 },
+    /// Provisioned environments requested earlier are ready, up to `up_to`.
+    ProvisionedReady { function: u32, up_to: u32 },
+    /// A minute of target tracking on provisioned-concurrency utilisation.
+    ProvisioningTick { function: u32 },
 }
 
 /// The end of an invocation started by an event-source mapping ([`Origin::Source`]).
@@ -98,6 +105,8 @@ pub struct FunctionStats {
     pub asynchronous: AsyncStats,
     /// Environments loaded ahead of demand by the keep-alive policy.
     pub prewarms: u64,
+    /// Provisioned concurrency configured.
+    pub provisioned: Level,
 }
 
 /// One pending timer event per function and purpose (idle expiry, async retries): a new,
@@ -150,6 +159,7 @@ struct Function {
     prewarms: BinaryHeap<Reverse<(SimTime, u64, SimDuration)>>,
     prewarm_seq: u64,
     prewarm_timer: Timer,
+    pc: provisioned::Provisioned,
     stats: FunctionStats,
 }
 
@@ -215,13 +225,15 @@ impl LambdaModel {
                     usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
                     asynchronous: AsyncStats::default(),
                     prewarms: 0,
+                    provisioned: Level::new(warmup, end),
                 };
+                stats.provisioned.set(SimTime::ZERO, cfg.provisioned);
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
                 series.environments_add(SimTime::ZERO, cfg.provisioned as i32);
                 let pc_gb = cfg.provisioned as f64 * cfg.memory_mb as f64 / 1024.0;
                 let pc_price =
                     billing::arch_prices(scenario.prices, cfg.architecture).provisioned_gb_s;
-                series.add_fixed_cost_per_second(pc_gb * pc_price);
+                series.add_fixed_cost_per_second(SimTime::ZERO, pc_gb * pc_price);
                 Function {
                     pool,
                     rng: Pcg64Mcg::seed_from_u64(derive_seed(seed, i as u64)),
@@ -236,6 +248,7 @@ impl LambdaModel {
                     prewarms: BinaryHeap::new(),
                     prewarm_seq: 0,
                     prewarm_timer: Timer::default(),
+                    pc: provisioned::Provisioned::new(cfg.provisioned),
                     stats,
                     cfg: cfg.clone(),
                 }
@@ -477,6 +490,9 @@ impl LambdaModel {
         let error = !timed_out && cfg.error_rate > 0.0 && func.rng.random_bool(cfg.error_rate);
         let billed_ms = (init + handler).ceil_millis();
         let on_pc = func.pool.env(env).provisioned;
+        if on_pc {
+            func.pc.busy_add(now, 1);
+        }
 
         let e = func.pool.env_mut(env);
         e.started_at = now;
@@ -563,6 +579,15 @@ impl LambdaModel {
                 }
                 Self::schedule_reaper(func, function, self.end, queue);
             }
+            LambdaEvent::ProvisionedSet { function, target } => {
+                self.set_provisioned(function, now, target, queue, series);
+            }
+            LambdaEvent::ProvisionedReady { function, up_to } => {
+                self.provisioned_ready(function, now, up_to, series);
+            }
+            LambdaEvent::ProvisioningTick { function } => {
+                self.provisioning_tick(function, now, queue, series);
+            }
             LambdaEvent::PrewarmDue { function, generation } => {
                 let func = &mut self.functions[function as usize];
                 if !func.prewarm_timer.fire(generation) {
@@ -620,9 +645,15 @@ impl LambdaModel {
             func.stats.finished += 1;
         }
         if e.provisioned {
-            // A provisioned environment that timed out is re-initialised by Lambda in the
-            // background; it stays allocated, so it simply becomes idle again.
-            func.pool.release_provisioned(env);
+            func.pc.busy_add(now, -1);
+            if func.pc.envs > func.pc.target {
+                func.pool.destroy(env); // released while busy
+                Self::provisioned_env_gone(func, now, series);
+            } else {
+                // A provisioned environment that timed out is re-initialised by Lambda in the
+                // background; it stays allocated, so it simply becomes idle again.
+                func.pool.release_provisioned(env);
+            }
         } else {
             func.od_in_use -= 1;
             if func.od_cap.is_none() {
@@ -697,14 +728,21 @@ impl LambdaModel {
     /// Closes the measurement window and returns each function's config and statistics.
     pub fn finish(self) -> Vec<(FunctionConfig, FunctionStats)> {
         let window = (self.end - self.warmup).as_secs_f64();
+        let end = self.end;
         self.functions
             .into_iter()
             .map(|mut f| {
-                f.stats.usage.provisioned_configured_gb_s = billing::provisioned_configured_gb_s(
-                    f.cfg.provisioned,
-                    f.cfg.memory_mb,
-                    window,
-                );
+                let gb = f.cfg.memory_mb as f64 / 1024.0;
+                f.stats.usage.provisioned_configured_gb_s = match f.cfg.provisioned_plan {
+                    // constant: AWS rounds the configured period up to 5 minutes
+                    ProvisionedPlan::Constant => billing::provisioned_configured_gb_s(
+                        f.cfg.provisioned,
+                        f.cfg.memory_mb,
+                        window,
+                    ),
+                    // changing: the exact configured environment-seconds
+                    _ => f.stats.provisioned.mean_until(end) * window * gb,
+                };
                 (f.cfg, f.stats)
             })
             .collect()

@@ -8,6 +8,7 @@ mod determinism;
 mod keep_alive;
 mod lifecycle;
 mod pricing;
+mod provisioned;
 mod queueing;
 mod scaling;
 mod scenarios;
