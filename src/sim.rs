@@ -4,7 +4,10 @@
 //! its random streams, derived from the run's seed, so a run is `Send` and independent of
 //! whatever else runs in parallel: the same seed gives the same bytes on any thread count.
 
-use crate::config::{FunctionConfig, Invocation, Scenario};
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+use crate::config::{AliasConfig, FunctionConfig, Invocation, Scenario};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::lambda::{FunctionStats, LambdaEvent, LambdaModel};
 use crate::metrics::{MinuteRow, MinuteSeries};
@@ -34,6 +37,7 @@ pub fn derive_seed(seed: u64, stream: u64) -> u64 {
 /// Random stream families within a run.
 const STREAM_WORKLOADS: u64 = 1;
 const STREAM_FUNCTIONS: u64 = 2;
+const STREAM_ALIASES: u64 = 3;
 
 /// What one run produced.
 #[derive(Debug)]
@@ -57,6 +61,11 @@ pub struct Simulation {
     streams: Vec<Stream>,
     /// (function, run-time multiplier) for each target of each workload.
     targets: Vec<Vec<(u32, f64)>>,
+    /// (alias, run-time multiplier) for each alias target of each workload.
+    alias_targets: Vec<Vec<(usize, f64)>>,
+    aliases: Vec<AliasConfig>,
+    /// Routing draws of each alias.
+    alias_rngs: Vec<Pcg64Mcg>,
     invocation: Vec<Invocation>,
     workload_requests: Vec<u64>,
     warmup: SimTime,
@@ -95,6 +104,22 @@ impl Simulation {
             }
         }
         let invocation = scenario.workloads.iter().map(|w| w.invocation).collect();
+        let aliases = scenario.lambda.aliases.clone();
+        let alias_targets = scenario
+            .workloads
+            .iter()
+            .map(|w| {
+                let factor = |a: usize| {
+                    let f = aliases[a].versions[0] as u32;
+                    lambda.cpu_factor(f, w.cpu_bound, w.threads)
+                };
+                w.aliases.iter().map(|&a| (a, factor(a))).collect()
+            })
+            .collect();
+        let alias_seed = derive_seed(seed, STREAM_ALIASES);
+        let alias_rngs = (0..aliases.len())
+            .map(|i| Pcg64Mcg::seed_from_u64(derive_seed(alias_seed, i as u64)))
+            .collect();
         let workload_requests = vec![0; streams.len()];
         Simulation {
             seed,
@@ -104,6 +129,9 @@ impl Simulation {
             streams,
             targets,
             invocation,
+            alias_targets,
+            aliases,
+            alias_rngs,
             workload_requests,
             warmup,
             events: 0,
@@ -126,19 +154,20 @@ impl Simulation {
                 if let Some(next) = stream.peek() {
                     self.queue.push(next, event);
                 }
+                let inv = self.invocation[workload as usize];
+                let mut to = Dispatch {
+                    lambda: &mut self.lambda,
+                    queue: &mut self.queue,
+                    series: &mut self.series,
+                };
                 for &(function, factor) in &self.targets[workload as usize] {
-                    let run = if factor == 1.0 {
-                        work
-                    } else {
-                        SimDuration((work.0 as f64 * factor).round() as u64)
-                    };
-                    let (queue, series) = (&mut self.queue, &mut self.series);
-                    match self.invocation[workload as usize] {
-                        Invocation::Sync => self.lambda.invoke(function, now, run, queue, series),
-                        Invocation::Async => {
-                            self.lambda.invoke_async(function, now, run, queue, series)
-                        }
-                    }
+                    to.send(function, now, work, factor, inv);
+                }
+                for &(alias, factor) in &self.alias_targets[workload as usize] {
+                    let a = &self.aliases[alias];
+                    let weight = a.weight_at(now - SimTime::ZERO);
+                    let new_version = self.alias_rngs[alias].random_bool(weight.clamp(0.0, 1.0));
+                    to.send(a.versions[usize::from(new_version)] as u32, now, work, factor, inv);
                 }
             }
             Event::Lambda(e) => {
@@ -177,6 +206,35 @@ impl Simulation {
             minutes: self.series.finish(),
             workload_requests: self.workload_requests,
             events: self.events,
+        }
+    }
+}
+
+/// Where a request's copies go: borrows the parts of a [`Simulation`] that handle them.
+struct Dispatch<'a> {
+    lambda: &'a mut LambdaModel,
+    queue: &'a mut EventQueue<Event>,
+    series: &'a mut MinuteSeries,
+}
+
+impl Dispatch<'_> {
+    /// Sends one copy of a request to a function, its work scaled to the function's CPU.
+    #[inline]
+    fn send(
+        &mut self,
+        function: u32,
+        now: SimTime,
+        work: SimDuration,
+        factor: f64,
+        inv: Invocation,
+    ) {
+        let run =
+            if factor == 1.0 { work } else { SimDuration((work.0 as f64 * factor).round() as u64) };
+        match inv {
+            Invocation::Sync => self.lambda.invoke(function, now, run, self.queue, self.series),
+            Invocation::Async => {
+                self.lambda.invoke_async(function, now, run, self.queue, self.series)
+            }
         }
     }
 }

@@ -43,12 +43,40 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         }
         functions.insert(cfg.name.clone(), f);
     }
+    let mut aliases = Map::new();
+    for a in &scenario.lambda.aliases {
+        let names: Vec<&str> =
+            a.versions.iter().map(|&i| scenario.lambda.functions[i].name.as_str()).collect();
+        let total = |path: &[&str]| -> f64 {
+            names
+                .iter()
+                .map(|n| path.iter().fold(&functions[*n], |v, k| &v[*k]).as_f64().unwrap_or(0.0))
+                .sum()
+        };
+        let new_invocations = functions[names[1]]["invocations"].as_f64().unwrap_or(0.0);
+        aliases.insert(
+            a.name.clone(),
+            json!({
+                "versions": names,
+                "invocations": total(&["invocations"]),
+                "cold_starts": total(&["cold_starts"]),
+                "throttles": total(&["throttles"]),
+                "errors": total(&["errors"]),
+                "timeouts": total(&["timeouts"]),
+                "new_version_share": new_invocations / total(&["invocations"]).max(1.0),
+                "cost_usd": { "total": total(&["cost_usd", "total"]) },
+            }),
+        );
+    }
     let mut workloads = Map::new();
     for (w, requests) in scenario.workloads.iter().zip(&run.workload_requests) {
         let targets: Vec<String> = w
             .functions
             .iter()
             .map(|&f| format!("function:{}", scenario.lambda.functions[f].name))
+            .chain(
+                w.aliases.iter().map(|&a| format!("function:{}", scenario.lambda.aliases[a].name)),
+            )
             .collect();
         let invocation = match w.invocation {
             Invocation::Sync => "sync",
@@ -65,6 +93,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         "simulated_seconds": scenario.duration.as_secs_f64(),
         "measured_seconds": (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9,
         "functions": functions,
+        "aliases": aliases,
         "workloads": workloads,
         "apis": {},
         "services": {},

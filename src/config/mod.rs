@@ -82,7 +82,27 @@ pub struct LambdaConfig {
     pub unreserved_minimum: u32,
     pub scaling: Scaling,
     pub idle_selection: IdleSelection,
+    /// Functions, and each version of an aliased function (named `NAME:VERSION`).
     pub functions: Vec<FunctionConfig>,
+    pub aliases: Vec<AliasConfig>,
+}
+
+/// A weighted alias: requests to `name` go to one of two versions, each a function of its
+/// own in the model (its own environments and provisioned concurrency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasConfig {
+    pub name: String,
+    /// Indices into `functions`: the stable version, then the new one.
+    pub versions: [usize; 2],
+    /// From each time on, the share of requests to the new version (times increasing).
+    pub shift: Vec<(SimDuration, f64)>,
+}
+
+impl AliasConfig {
+    /// The share of requests routed to the new version at `t` (since the run's start).
+    pub fn weight_at(&self, t: SimDuration) -> f64 {
+        self.shift.iter().take_while(|(at, _)| *at <= t).last().map_or(0.0, |s| s.1)
+    }
 }
 
 /// How fast Lambda may add execution environments (aws-facts 1.2).
@@ -189,6 +209,8 @@ pub struct WorkloadConfig {
     pub name: String,
     /// Indices into `lambda.functions`; each receives an identical copy of the stream.
     pub functions: Vec<usize>,
+    /// Indices into `lambda.aliases`, which also receive a copy each.
+    pub aliases: Vec<usize>,
     pub arrivals: Arrivals,
     /// Handler run time on one full vCPU.
     pub work: Dist,

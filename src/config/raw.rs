@@ -108,6 +108,21 @@ pub struct RawFunction {
     pub maximum_event_age: Option<RawDuration>,
     pub on_failure: Option<String>,
     pub copies: Option<i64>,
+    /// A weighted alias over two versions of the function (canary deployments).
+    pub alias: Option<RawAlias>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlias {
+    /// Exactly two version names: the stable one, then the new one.
+    pub versions: Vec<String>,
+    /// Share of requests routed to the second version (constant).
+    pub weight: Option<f64>,
+    /// Or a schedule of that share: `[["0s", 0.0], ["10m", 0.1], ["30m", 1.0]]`.
+    pub shift: Option<Vec<(RawDuration, f64)>>,
+    /// Provisioned concurrency of each version (default: none).
+    pub provisioned: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

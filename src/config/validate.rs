@@ -139,7 +139,8 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     });
 
     let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
-    let workloads = validate_workloads(&mut c, &raw.workload, &lambda.functions, base_dir);
+    let workloads =
+        validate_workloads(&mut c, &raw.workload, &lambda.functions, &lambda.aliases, base_dir);
 
     if !c.problems.is_empty() {
         return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
@@ -207,6 +208,7 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
 
     let mut names = HashSet::new();
     let mut functions = Vec::new();
+    let mut aliases = Vec::new();
     for (i, f) in raw.function.iter().enumerate() {
         if !names.insert(f.name.as_str()) {
             c.bad(
@@ -214,7 +216,25 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
                 format!("\"{}\" is declared twice; function names must be unique", f.name),
             );
         }
-        functions.extend(validate_function(c, i, f, limit, base_dir));
+        let Some(function) = validate_function(c, i, f, limit, base_dir) else { continue };
+        match &f.alias {
+            None => functions.push(function),
+            Some(a) => {
+                let key = format!("lambda.function[{i}].alias");
+                if let Some(alias) = validate_alias(c, &key, a, &function, functions.len(), limit) {
+                    for (v, n) in a.versions.iter().zip(alias_provisioned(a)) {
+                        let name = format!("{}:{v}", function.name);
+                        functions.push(FunctionConfig {
+                            name,
+                            provisioned: n,
+                            provisioned_max: n,
+                            ..function.clone()
+                        });
+                    }
+                    aliases.push(alias);
+                }
+            }
+        }
     }
 
     // Reservations (and provisioned concurrency of unreserved functions) come out of the
@@ -244,6 +264,7 @@ fn validate_lambda(c: &mut Checker, raw: Option<&RawLambda>, base_dir: &Path) ->
         scaling,
         idle_selection,
         functions,
+        aliases,
     }
 }
 
@@ -367,6 +388,7 @@ fn validate_workloads(
     c: &mut Checker,
     raw: &[RawWorkload],
     functions: &[FunctionConfig],
+    aliases: &[AliasConfig],
     base_dir: &Path,
 ) -> Vec<WorkloadConfig> {
     if raw.is_empty() {
@@ -398,10 +420,16 @@ fn validate_workloads(
                 Vec::new()
             }
         };
-        let fn_indices: Vec<usize> = targets
-            .into_iter()
-            .filter_map(|(tkey, t)| resolve_target(c, tkey, t, functions))
-            .collect();
+        let mut fn_indices = Vec::new();
+        let mut alias_indices = Vec::new();
+        for (tkey, t) in targets {
+            let alias =
+                t.strip_prefix("function:").and_then(|n| aliases.iter().position(|a| a.name == n));
+            match alias {
+                Some(a) => alias_indices.push(a),
+                None => fn_indices.extend(resolve_target(c, tkey, t, functions)),
+            }
+        }
         if let Some(r) = &w.route {
             c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
         }
@@ -441,6 +469,7 @@ fn validate_workloads(
             out.push(WorkloadConfig {
                 name: w.name.clone(),
                 functions: fn_indices,
+                aliases: alias_indices,
                 arrivals,
                 work,
                 cpu_bound,
@@ -451,6 +480,94 @@ fn validate_workloads(
         }
     }
     out
+}
+
+fn alias_provisioned(a: &RawAlias) -> [u32; 2] {
+    let p = a.provisioned.as_deref().unwrap_or(&[0, 0]);
+    [p.first().copied().unwrap_or(0).max(0) as u32, p.get(1).copied().unwrap_or(0).max(0) as u32]
+}
+
+/// An alias over two versions of `f` (whose versions will be `functions[first..first + 2]`).
+fn validate_alias(
+    c: &mut Checker,
+    key: &str,
+    a: &RawAlias,
+    f: &FunctionConfig,
+    first: usize,
+    limit: u32,
+) -> Option<AliasConfig> {
+    let mut ok = true;
+    if a.versions.len() != 2 {
+        c.bad(
+            format!("{key}.versions"),
+            format!("{:?}: a weighted alias routes between exactly two versions", a.versions),
+        );
+        ok = false;
+    }
+    let version_ok = |v: &String| {
+        !v.is_empty()
+            && v.len() <= 32
+            && v.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    };
+    if let Some(v) = a.versions.iter().find(|v| !version_ok(v)) {
+        c.bad(
+            format!("{key}.versions"),
+            format!("\"{v}\" is not a version name: 1-32 letters, digits, '-' or '_'"),
+        );
+        ok = false;
+    }
+    if a.versions.len() == 2 && a.versions[0] == a.versions[1] {
+        c.bad(format!("{key}.versions"), "the two versions must differ");
+        ok = false;
+    }
+    if f.reserved.is_some() || f.provisioned > 0 || f.provisioned_plan != ProvisionedPlan::Constant
+    {
+        let msg = "with an alias, set provisioned concurrency per version in alias.provisioned; \
+                   reserved concurrency shared by versions is not supported yet";
+        c.bad(key, msg);
+        ok = false;
+    }
+    if let Some(p) = &a.provisioned {
+        if p.len() != 2 {
+            c.bad(format!("{key}.provisioned"), format!("{p:?}: give one value per version"));
+            ok = false;
+        }
+        for (j, &n) in p.iter().enumerate() {
+            c.int(&format!("{key}.provisioned[{j}]"), Some(n), 0, 0, limit, "");
+        }
+    }
+    let share = |c: &mut Checker, k: String, w: f64| {
+        if !(0.0..=1.0).contains(&w) {
+            c.bad(k, format!("{w} is not a share; allowed 0.0..=1.0"));
+        }
+    };
+    let shift = match (a.weight, &a.shift) {
+        (Some(_), Some(_)) => {
+            c.bad(format!("{key}.shift"), "give `weight` or `shift`, not both");
+            return None;
+        }
+        (Some(w), None) => {
+            share(c, format!("{key}.weight"), w);
+            vec![(SimDuration::ZERO, w)]
+        }
+        (None, Some(steps)) => {
+            for (j, (at, w)) in steps.iter().enumerate() {
+                share(c, format!("{key}.shift[{j}]"), *w);
+                if j > 0 && steps[j - 1].0.0 >= at.0 {
+                    c.bad(
+                        format!("{key}.shift[{j}]"),
+                        format!("\"{}\" is not after the previous step; times must increase", at.0),
+                    );
+                }
+            }
+            steps.iter().map(|(at, w)| (at.0, *w)).collect()
+        }
+        (None, None) => {
+            c.bad(key, "needs `weight` (share to the second version) or a `shift` schedule");
+            return None;
+        }
+    };
+    ok.then(|| AliasConfig { name: f.name.clone(), versions: [first, first + 1], shift })
 }
 
 /// The initial provisioned concurrency and how it changes (schedule or target tracking).

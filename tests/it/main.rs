@@ -12,3 +12,4 @@ mod provisioned;
 mod queueing;
 mod scaling;
 mod scenarios;
+mod versions;
