@@ -139,7 +139,11 @@ pub struct FunctionConfig {
     pub reserved: Option<u32>,
     pub provisioned: u32,
     pub keep_alive: Dist,
+    /// Cold-start init of the runtime and function code: `init_duration`, or the runtime's
+    /// default plus what the package size adds.
     pub init: Dist,
+    /// Unzipped package size in MB (0 if not given).
+    pub package_mb: u32,
     pub error_rate: f64,
     pub maximum_retry_attempts: u32,
     pub maximum_event_age: SimDuration,

@@ -96,6 +96,8 @@ pub struct RawFunction {
     pub provisioned_concurrency: Option<i64>,
     pub keep_alive: Option<RawDist>,
     pub init_duration: Option<RawDist>,
+    /// Unzipped deployment package, layers included, in MB (slsim extension).
+    pub package_size: Option<i64>,
     pub error_rate: Option<f64>,
     pub maximum_retry_attempts: Option<i64>,
     pub maximum_event_age: Option<RawDuration>,

@@ -300,9 +300,21 @@ fn validate_function(
         let known = runtime::known_runtimes().join(", ");
         c.bad(key("runtime"), format!("\"{rt}\" is not a known runtime; known runtimes: {known}"));
     }
+    let package_mb = c.int(
+        &key("package_size"),
+        f.package_size,
+        0,
+        0,
+        runtime::MAX_PACKAGE_MB,
+        " MB (unzipped, layers included)",
+    );
     let init = match (&f.init_duration, runtime_init) {
+        // an explicit init_duration is the whole function init: the package size is in it
         (Some(d), _) => c.dist(&key("init_duration"), d, base_dir),
-        (None, Some((_, default))) => default.map(Dist::Constant), // unknown: reported above
+        // (an unknown runtime has no default and was reported above)
+        (None, Some((_, default))) => {
+            default.map(|d| Dist::Constant(d + runtime::package_init(package_mb)))
+        }
         (None, None) => {
             c.bad(
                 key("runtime"),
@@ -331,6 +343,7 @@ fn validate_function(
         provisioned,
         keep_alive: keep_alive?,
         init: init?,
+        package_mb,
         error_rate,
         maximum_retry_attempts,
         maximum_event_age,

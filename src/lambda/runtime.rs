@@ -95,6 +95,40 @@ pub fn default_init(runtime: &str, arch: Architecture) -> Option<SimDuration> {
     })
 }
 
+/// Unzipped deployment package limit, layers included (aws-facts 1.1: 250 MB).
+pub const MAX_PACKAGE_MB: u32 = 250;
+
+/// Measured Init Duration by unzipped package size: (MB, ms), Node.js 20 at 256 MB,
+/// us-east-1, 2023 (adriantanasa gists, aws-facts 1.3), the middle of each measured range:
+/// 170-240 ms at 1 KB (here 0 MB), ~300 ms at 1-2 MB, 400-470 at 8, 650-700 at 16, ~1.3 s at
+/// 32, 3.1-3.2 s at 64.
+const PACKAGE_POINTS: [(u32, f64); 7] =
+    [(0, 205.0), (1, 300.0), (2, 300.0), (8, 435.0), (16, 675.0), (32, 1300.0), (64, 3150.0)];
+
+/// Init time a package of `mb` unzipped megabytes adds to the runtime's hello-world init.
+///
+/// Model: piecewise-linear interpolation of the measured points, minus the 1 KB point (what
+/// the hello-world figure of the runtime table already covers). Beyond the last point (64 MB)
+/// the last segment's slope continues (57.8 ms per MB), so 250 MB adds about 13.7 s; nothing
+/// was measured there, and slsim does not model Lambda's 10 s INIT limit. The curve was
+/// measured on Node.js only; it is applied to every runtime, with no dependence on memory or
+/// architecture. Over 0-64 MB it averages 46 ms per MB, but it is convex: 20-30 ms per MB
+/// between 2 and 16 MB, 58 ms per MB between 32 and 64 MB.
+pub fn package_init(mb: u32) -> SimDuration {
+    let base = PACKAGE_POINTS[0].1;
+    let ms = match PACKAGE_POINTS.windows(2).find(|w| mb <= w[1].0) {
+        Some(w) => {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            y0 + (y1 - y0) * (mb - x0) as f64 / (x1 - x0) as f64
+        }
+        None => {
+            let [.., (x0, y0), (x1, y1)] = PACKAGE_POINTS;
+            y1 + (y1 - y0) / (x1 - x0) as f64 * (mb - x1) as f64
+        }
+    };
+    SimDuration::from_secs_f64((ms - base) / 1e3)
+}
+
 /// Whether `runtime` has SnapStart, or `None` if the runtime is unknown.
 pub fn snap_start(runtime: &str) -> Option<SnapStartSupport> {
     find(runtime).map(|r| r.snap_start)
@@ -144,6 +178,37 @@ mod tests {
             let ms = |a| default_init(rt, a).unwrap().0 / 1_000_000;
             assert!((x86.0..=x86.1).contains(&ms(Architecture::X86_64)), "{rt} x86");
             assert!((arm.0..=arm.1).contains(&ms(Architecture::Arm64)), "{rt} arm64");
+        }
+    }
+
+    fn package_ms(mb: u32) -> f64 {
+        package_init(mb).as_millis_f64()
+    }
+
+    #[test]
+    fn package_init_passes_through_the_measured_points() {
+        // measured total minus the 1 KB point (205 ms)
+        for (mb, extra) in [(0, 0.0), (1, 95.0), (2, 95.0), (8, 230.0), (16, 470.0)] {
+            assert_eq!(package_ms(mb), extra, "{mb} MB");
+        }
+        assert_eq!(package_ms(32), 1095.0);
+        assert_eq!(package_ms(64), 2945.0);
+        // each measured total, on the 1 KB baseline, lies in its measured range
+        for (mb, lo, hi) in [(8, 400.0, 470.0), (16, 650.0, 700.0), (64, 3100.0, 3200.0)] {
+            let total = 205.0 + package_ms(mb);
+            assert!((lo..=hi).contains(&total), "{mb} MB: {total}");
+        }
+    }
+
+    #[test]
+    fn package_init_interpolates_between_points_and_extrapolates_past_64_mb() {
+        assert_eq!(package_ms(4), 95.0 + 135.0 * 2.0 / 6.0); // a third of the way 2 -> 8 MB
+        assert_eq!(package_ms(24), 470.0 + 625.0 / 2.0);
+        let slope = (3150.0 - 1300.0) / 32.0;
+        assert!((package_ms(MAX_PACKAGE_MB) - (2945.0 + slope * 186.0)).abs() < 1e-6);
+        // never decreasing
+        for mb in 0..MAX_PACKAGE_MB {
+            assert!(package_init(mb + 1) >= package_init(mb), "{mb} MB");
         }
     }
 

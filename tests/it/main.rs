@@ -7,5 +7,6 @@ mod determinism;
 mod lifecycle;
 mod pricing;
 mod queueing;
+mod runtimes;
 mod scaling;
 mod scenarios;
