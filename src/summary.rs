@@ -26,6 +26,8 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         let ms = |ns: f64| ns / 1e6;
         let lat = &stats.latency;
         let completed = stats.invocations - stats.errors - stats.timeouts;
+        let mean_ms =
+            |total_ns: u128, n: u64| if n == 0 { 0.0 } else { total_ns as f64 / n as f64 / 1e6 };
         functions.insert(
             cfg.name.clone(),
             json!({
@@ -46,6 +48,8 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
                 },
                 "instances": { "mean": stats.instances.mean_until(end), "max": stats.instances.max() },
                 "concurrency": { "mean": stats.concurrency.mean_until(end), "max": stats.concurrency.max() },
+                "init_ms": { "mean": mean_ms(stats.phases.cold_start_ns, stats.cold_starts) },
+                "post_invocation_ms": { "mean": mean_ms(stats.phases.post_invocation_ns, stats.invocations) },
                 "billed_gb_seconds": stats.usage.billed_gb_s(),
                 "cost_usd": cost_json(cost),
                 "arrivals": stats.arrivals,

@@ -144,10 +144,23 @@ pub struct FunctionConfig {
     pub init: Dist,
     /// Unzipped package size in MB (0 if not given).
     pub package_mb: u32,
+    /// Lambda extensions, in the order declared.
+    pub extensions: Vec<Extension>,
     pub error_rate: f64,
     pub maximum_retry_attempts: u32,
     pub maximum_event_age: SimDuration,
     pub on_failure: Option<String>,
+}
+
+/// A Lambda extension: a process beside the function's runtime (aws-facts 1.3). How its
+/// times combine with the function's is in `lambda::phases`.
+#[derive(Debug, Clone)]
+pub struct Extension {
+    pub name: String,
+    /// What the extension adds to a cold start's init.
+    pub init: Dist,
+    /// How long it keeps working after each invocation's handler returns.
+    pub post_invocation: Dist,
 }
 
 impl FunctionConfig {

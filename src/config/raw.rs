@@ -98,11 +98,22 @@ pub struct RawFunction {
     pub init_duration: Option<RawDist>,
     /// Unzipped deployment package, layers included, in MB (slsim extension).
     pub package_size: Option<i64>,
+    /// Lambda extensions (slsim extension).
+    pub extensions: Option<Vec<RawExtension>>,
     pub error_rate: Option<f64>,
     pub maximum_retry_attempts: Option<i64>,
     pub maximum_event_age: Option<RawDuration>,
     pub on_failure: Option<String>,
     pub copies: Option<i64>,
+}
+
+/// `extensions = [{ name = "datadog", init = "120ms", post_invocation = "15ms" }]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtension {
+    pub name: String,
+    pub init: Option<RawDist>,
+    pub post_invocation: Option<RawDist>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -324,6 +324,7 @@ fn validate_function(
             None
         }
     };
+    let extensions = validate_extensions(c, i, f.extensions.as_deref().unwrap_or(&[]), base_dir);
     let error_rate = f.error_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&error_rate) {
         c.bad(key("error_rate"), format!("{error_rate} is not a probability; allowed 0.0..=1.0"));
@@ -344,11 +345,55 @@ fn validate_function(
         keep_alive: keep_alive?,
         init: init?,
         package_mb,
+        extensions: extensions?,
         error_rate,
         maximum_retry_attempts,
         maximum_event_age,
         on_failure: f.on_failure.clone(),
     })
+}
+
+/// Lambda registers at most 10 extensions per function (AWS Lambda Developer Guide,
+/// "Configuring Lambda extensions").
+const MAX_EXTENSIONS: usize = 10;
+
+/// The extensions of function `i`, or `None` if any is invalid (each problem reported).
+fn validate_extensions(
+    c: &mut Checker,
+    i: usize,
+    raw: &[RawExtension],
+    base_dir: &Path,
+) -> Option<Vec<Extension>> {
+    let key = |j: usize, k: &str| format!("lambda.function[{i}].extensions[{j}].{k}");
+    if raw.len() > MAX_EXTENSIONS {
+        c.bad(
+            format!("lambda.function[{i}].extensions"),
+            format!(
+                "{} extensions declared; Lambda allows at most {MAX_EXTENSIONS} per function",
+                raw.len()
+            ),
+        );
+    }
+    let mut names = HashSet::new();
+    let mut out = Some(Vec::with_capacity(raw.len()));
+    for (j, x) in raw.iter().enumerate() {
+        if x.name.is_empty() || !names.insert(x.name.as_str()) {
+            c.bad(key(j, "name"), format!("\"{}\" must be non-empty and unique", x.name));
+        }
+        let mut dist = |k: &str, d: &Option<RawDist>| match d {
+            Some(d) => c.dist(&key(j, k), d, base_dir),
+            None => Some(Dist::Constant(SimDuration::ZERO)),
+        };
+        let init = dist("init", &x.init);
+        let post_invocation = dist("post_invocation", &x.post_invocation);
+        match (init, post_invocation, &mut out) {
+            (Some(init), Some(post_invocation), Some(v)) => {
+                v.push(Extension { name: x.name.clone(), init, post_invocation })
+            }
+            _ => out = None,
+        }
+    }
+    out
 }
 
 fn validate_workloads(

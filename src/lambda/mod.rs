@@ -25,6 +25,7 @@
 
 pub mod billing;
 pub mod env;
+pub mod phases;
 pub mod runtime;
 
 use rand::{RngExt, SeedableRng};
@@ -66,6 +67,8 @@ pub struct FunctionStats {
     pub instances: Level,
     pub concurrency: Level,
     pub usage: Usage,
+    /// Init and post-invocation time totals.
+    pub phases: phases::PhaseStats,
 }
 
 struct Function {
@@ -129,6 +132,7 @@ impl LambdaModel {
                     instances: Level::new(warmup, end),
                     concurrency: Level::new(warmup, end),
                     usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
+                    phases: phases::PhaseStats::default(),
                 };
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
                 series.environments_add(SimTime::ZERO, cfg.provisioned as i32);
@@ -217,19 +221,21 @@ impl LambdaModel {
         };
 
         let cfg = &func.cfg;
-        let init = if cold { cfg.init.sample(&mut func.rng) } else { SimDuration::ZERO };
+        let init = if cold { phases::cold_start(cfg, &mut func.rng) } else { SimDuration::ZERO };
         let timed_out = run > cfg.timeout;
         let handler = if timed_out { cfg.timeout } else { run };
         let error = !timed_out && cfg.error_rate > 0.0 && func.rng.random_bool(cfg.error_rate);
-        let billed_ms = (init + handler).ceil_millis();
+        // extensions keep the environment busy, and billed, after the response (phases.rs)
+        let post = phases::post_invocation(cfg, handler, timed_out, &mut func.rng);
+        let billed_ms = (init + handler + post.time).ceil_millis();
         let on_pc = func.pool.env(env).provisioned;
 
         let e = func.pool.env_mut(env);
         e.ready_at = now + init;
-        e.reset_after = timed_out;
+        e.reset_after = timed_out || post.cut;
         e.counted = counted;
         queue.push(
-            now + init + handler,
+            now + init + handler + post.time,
             Event::Lambda(LambdaEvent::InvocationFinished { function, env }),
         );
 
@@ -264,6 +270,8 @@ impl LambdaModel {
                 s.usage.on_demand_mb_ms += mb_ms as u128;
             }
             s.usage.ephemeral_mb_ms += (billed_ms * eph_extra as u64) as u128;
+            s.phases.cold_start_ns += init.0 as u128;
+            s.phases.post_invocation_ns += post.time.0 as u128;
             if !error && !timed_out {
                 s.latency.record(init + handler);
             }

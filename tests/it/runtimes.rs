@@ -78,3 +78,122 @@ fn package_size_is_limited_to_250_mb_unzipped() {
     assert!(err.contains("lambda.function[0].package_size"), "{err}");
     assert!(err.contains("251") && err.contains("0..=250 MB"), "{err}");
 }
+
+/// Asserts `a == b` up to floating-point rounding of sums.
+fn close(a: f64, b: f64) {
+    assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "{a} != {b}");
+}
+
+#[test]
+fn extensions_add_init_to_cold_starts_and_post_time_to_billing_and_concurrency_not_latency() {
+    // A request every 100 ms for 10 s, 50 ms handler; function init 200 ms; one extension
+    // adding 120 ms to init and working 15 ms after each handler. The first four requests
+    // find no free environment (each is busy 320 + 50 + 15 = 385 ms); from 400 ms on, a warm
+    // environment is always free (busy 65 ms of every 100).
+    let f = simulate(&one_function(
+        r#"init_duration = "200ms"
+        extensions = [{ name = "telemetry", init = "120ms", post_invocation = "15ms" }]"#,
+        10.0,
+        "50ms",
+        "10s",
+    ));
+    assert_eq!(f64_at(&f, "invocations"), 100.0);
+    assert_eq!(f64_at(&f, "cold_starts"), 4.0);
+    // latency ends when the handler returns: 320 + 50 cold, 50 warm
+    assert_eq!(f64_at(&f, "latency_ms.max"), 370.0);
+    close(f64_at(&f, "latency_ms.mean"), (4.0 * 370.0 + 96.0 * 50.0) / 100.0);
+    // billed: init + handler + post-invocation, at 1 GB
+    let busy_s = (4.0 * 385.0 + 96.0 * 65.0) / 1000.0;
+    close(f64_at(&f, "billed_gb_seconds"), busy_s);
+    // the environment is busy until the extension is done: mean concurrency is busy time over
+    // the 10 s run, and the four cold starts overlap (0-385 ms ... 300-685 ms)
+    close(f64_at(&f, "concurrency.mean"), busy_s / 10.0);
+    assert_eq!(f64_at(&f, "concurrency.max"), 4.0);
+    assert_eq!(f64_at(&f, "init_ms.mean"), 320.0);
+    assert_eq!(f64_at(&f, "post_invocation_ms.mean"), 15.0);
+    assert_eq!(f64_at(&f, "completed"), 100.0);
+}
+
+#[test]
+fn without_extensions_nothing_runs_after_the_handler() {
+    let f = simulate(&one_function(r#"init_duration = "200ms""#, 10.0, "50ms", "10s"));
+    // cold starts hold an environment 250 ms, so the requests at 0, 100 and 200 ms are cold;
+    // after that a 50 ms run leaves it free long before the next request
+    assert_eq!(f64_at(&f, "cold_starts"), 3.0);
+    close(f64_at(&f, "billed_gb_seconds"), (3.0 * 250.0 + 97.0 * 50.0) / 1000.0);
+    close(f64_at(&f, "concurrency.mean"), (3.0 * 250.0 + 97.0 * 50.0) / 1000.0 / 10.0);
+    assert_eq!(f64_at(&f, "post_invocation_ms.mean"), 0.0);
+}
+
+#[test]
+fn the_longest_extension_sets_the_post_invocation_time_and_inits_add_up() {
+    // one request: init 100 + 30 + 50 ms, handler 100 ms, extensions busy 20 and 70 ms after
+    let f = simulate(&one_function(
+        r#"init_duration = "100ms"
+        extensions = [
+          { name = "a", init = "30ms", post_invocation = "20ms" },
+          { name = "b", init = "50ms", post_invocation = "70ms" },
+        ]"#,
+        1.0,
+        "100ms",
+        "1s",
+    ));
+    assert_eq!(f64_at(&f, "latency_ms.max"), 280.0);
+    close(f64_at(&f, "billed_gb_seconds"), 0.35);
+}
+
+#[test]
+fn post_invocation_past_the_timeout_is_cut_and_resets_the_environment() {
+    // Requests at 0 s and 5 s. The 2.9 s handler returns in time, but the extension's 500 ms
+    // would end past the 3 s timeout: it is stopped at 3 s after arrival + init, billed to
+    // there, and the environment is reset, so the second request is cold again. The client
+    // had its response: both invocations completed, none timed out.
+    let f = simulate(&one_function(
+        r#"init_duration = "100ms"
+        timeout = "3s"
+        extensions = [{ name = "slow-flush", post_invocation = "500ms" }]"#,
+        0.2,
+        "2900ms",
+        "10s",
+    ));
+    assert_eq!(f64_at(&f, "invocations"), 2.0);
+    assert_eq!(f64_at(&f, "cold_starts"), 2.0);
+    assert_eq!((f64_at(&f, "timeouts"), f64_at(&f, "completed")), (0.0, 2.0));
+    assert_eq!(f64_at(&f, "latency_ms.max"), 3000.0);
+    close(f64_at(&f, "billed_gb_seconds"), 2.0 * 3.1);
+}
+
+#[test]
+fn a_handler_stopped_at_the_timeout_runs_no_post_invocation() {
+    let f = simulate(&one_function(
+        r#"init_duration = "100ms"
+        timeout = "3s"
+        extensions = [{ name = "flush", post_invocation = "500ms" }]"#,
+        1.0,
+        "4s",
+        "1s",
+    ));
+    assert_eq!(f64_at(&f, "timeouts"), 1.0);
+    close(f64_at(&f, "billed_gb_seconds"), 3.1);
+    assert_eq!(f64_at(&f, "post_invocation_ms.mean"), 0.0);
+}
+
+#[test]
+fn extensions_are_validated_by_key() {
+    let base = one_function("runtime = \"nodejs20.x\"\nEXT", 1.0, "1ms", "1s");
+    let err = error_of(&base.replace(
+        "EXT",
+        r#"extensions = [{ name = "a", init = "1ms" }, { name = "a", post_invocation = "2" }]"#,
+    ));
+    assert!(err.contains("lambda.function[0].extensions[1]"), "{err}");
+    let err = error_of(&base.replace("EXT", r#"extensions = [{ name = "a", boot = "1ms" }]"#));
+    assert!(err.contains("boot"), "{err}");
+    let eleven: Vec<String> = (0..11).map(|i| format!("{{ name = \"x{i}\" }}")).collect();
+    let err = error_of(&base.replace("EXT", &format!("extensions = [{}]", eleven.join(", "))));
+    assert!(err.contains("lambda.function[0].extensions") && err.contains("at most 10"), "{err}");
+    let err = error_of(&base.replace(
+        "EXT",
+        r#"extensions = [{ name = "a" }, { name = "a", init = { dist = "uniform", low = "2ms", high = "1ms" } }]"#,
+    ));
+    assert!(err.contains("extensions[1].name") && err.contains("extensions[1].init"), "{err}");
+}
