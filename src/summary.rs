@@ -33,6 +33,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             json!({
                 "invocations": stats.invocations,
                 "cold_starts": stats.cold_starts,
+                "restores": stats.usage.restores,
                 "throttles": stats.throttles,
                 "errors": stats.errors,
                 "timeouts": stats.timeouts,
@@ -79,6 +80,7 @@ fn cost_json(c: &Cost) -> Value {
         "duration": c.duration,
         "provisioned": c.provisioned,
         "ephemeral_storage": c.ephemeral_storage,
+        "snap_start": c.snap_start,
         "total": c.total,
     })
 }

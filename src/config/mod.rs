@@ -146,6 +146,8 @@ pub struct FunctionConfig {
     pub package_mb: u32,
     /// Lambda extensions, in the order declared.
     pub extensions: Vec<Extension>,
+    /// SnapStart, if enabled.
+    pub snap_start: Option<SnapStart>,
     pub error_rate: f64,
     pub maximum_retry_attempts: u32,
     pub maximum_event_age: SimDuration,
@@ -161,6 +163,16 @@ pub struct Extension {
     pub init: Dist,
     /// How long it keeps working after each invocation's handler returns.
     pub post_invocation: Dist,
+}
+
+/// SnapStart on a function (aws-facts 1.3): a cold start restores the snapshot of an
+/// initialised environment (extensions included) instead of running init.
+#[derive(Debug, Clone)]
+pub struct SnapStart {
+    /// Restore Duration: replaces init on a cold start.
+    pub restore: Dist,
+    /// Cache and restore charges apply (Python, .NET); Java SnapStart is free.
+    pub priced: bool,
 }
 
 impl FunctionConfig {

@@ -100,6 +100,9 @@ pub struct RawFunction {
     pub package_size: Option<i64>,
     /// Lambda extensions (slsim extension).
     pub extensions: Option<Vec<RawExtension>>,
+    /// SnapStart (slsim extension): cold starts restore a snapshot instead of running init.
+    pub snap_start: Option<bool>,
+    pub restore_duration: Option<RawDist>,
     pub error_rate: Option<f64>,
     pub maximum_retry_attempts: Option<i64>,
     pub maximum_event_age: Option<RawDuration>,

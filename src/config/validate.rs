@@ -7,7 +7,7 @@ use super::duration::RawDuration;
 use super::raw::*;
 use super::*;
 use crate::dist::{Dist, RawDist};
-use crate::lambda::runtime;
+use crate::lambda::runtime::{self, SnapStartSupport};
 use crate::pricing;
 
 /// Collects problems so that one pass reports all of them.
@@ -325,6 +325,7 @@ fn validate_function(
         }
     };
     let extensions = validate_extensions(c, i, f.extensions.as_deref().unwrap_or(&[]), base_dir);
+    let snap_start = validate_snap_start(c, i, f, provisioned, ephemeral_mb, base_dir);
     let error_rate = f.error_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&error_rate) {
         c.bad(key("error_rate"), format!("{error_rate} is not a probability; allowed 0.0..=1.0"));
@@ -346,6 +347,7 @@ fn validate_function(
         init: init?,
         package_mb,
         extensions: extensions?,
+        snap_start: snap_start?,
         error_rate,
         maximum_retry_attempts,
         maximum_event_age,
@@ -394,6 +396,75 @@ fn validate_extensions(
         }
     }
     out
+}
+
+/// SnapStart settings of function `i`: `Some(None)` when off, `None` if the restore time is
+/// not a valid distribution.
+///
+/// Lambda supports SnapStart on Java 11+, Python 3.12+ and .NET 8+, and not together with
+/// provisioned concurrency, Amazon EFS or ephemeral storage above 512 MB (AWS Lambda Developer
+/// Guide, "Improving startup performance with Lambda SnapStart").
+fn validate_snap_start(
+    c: &mut Checker,
+    i: usize,
+    f: &RawFunction,
+    provisioned: u32,
+    ephemeral_mb: u32,
+    base_dir: &Path,
+) -> Option<Option<SnapStart>> {
+    let key = |k: &str| format!("lambda.function[{i}].{k}");
+    if f.snap_start != Some(true) {
+        if f.restore_duration.is_some() {
+            c.bad(key("restore_duration"), "applies only with snap_start = true");
+        }
+        return Some(None);
+    }
+    let runtimes = || {
+        format!(
+            "SnapStart is available for Java 11+, Python 3.12+ and .NET 8+ ({})",
+            runtime::snap_start_runtimes().join(", ")
+        )
+    };
+    // Broken rules are reported but keep the setting, so that the function stays declared
+    // and its workloads do not report it missing as well.
+    let support = match f.runtime.as_deref() {
+        None => {
+            c.bad(key("snap_start"), format!("needs `runtime`: {}", runtimes()));
+            None
+        }
+        Some(rt) => {
+            let support = runtime::snap_start(rt); // an unknown runtime is reported at `runtime`
+            if support == Some(SnapStartSupport::Unsupported) {
+                let msg = format!("true is not available for runtime \"{rt}\"; {}", runtimes());
+                c.bad(key("snap_start"), msg);
+            }
+            support
+        }
+    };
+    if provisioned > 0 {
+        c.bad(
+            key("snap_start"),
+            format!(
+                "SnapStart cannot be combined with provisioned concurrency \
+                 (provisioned_concurrency = {provisioned}); use one or the other"
+            ),
+        );
+    }
+    if ephemeral_mb > 512 {
+        c.bad(
+            key("snap_start"),
+            format!(
+                "SnapStart does not support ephemeral storage above 512 MB \
+                 (ephemeral_storage = {ephemeral_mb})"
+            ),
+        );
+    }
+    let restore = match &f.restore_duration {
+        Some(d) => c.dist(&key("restore_duration"), d, base_dir),
+        None => Some(Dist::Constant(runtime::DEFAULT_RESTORE)),
+    };
+    let priced = support == Some(SnapStartSupport::Priced);
+    Some(Some(SnapStart { restore: restore?, priced }))
 }
 
 fn validate_workloads(

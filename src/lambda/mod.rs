@@ -131,7 +131,7 @@ impl LambdaModel {
                     latency: Histogram::new(),
                     instances: Level::new(warmup, end),
                     concurrency: Level::new(warmup, end),
-                    usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
+                    usage: Usage::of(cfg),
                     phases: phases::PhaseStats::default(),
                 };
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
@@ -140,6 +140,8 @@ impl LambdaModel {
                 let pc_price =
                     billing::arch_prices(scenario.prices, cfg.architecture).provisioned_gb_s;
                 series.add_fixed_cost_per_second(pc_gb * pc_price);
+                let snap_cache = billing::snap_start_cache_per_second(scenario.prices, cfg);
+                series.add_fixed_cost_per_second(snap_cache);
                 Function {
                     pool,
                     rng: Pcg64Mcg::seed_from_u64(derive_seed(seed, i as u64)),
@@ -255,6 +257,9 @@ impl LambdaModel {
         let eph_extra = cfg.ephemeral_mb - 512;
         row.cost_usd +=
             billing::list_price(self.prices, cfg.architecture, mb_ms, on_pc, eph_extra, billed_ms);
+        if cold {
+            row.cost_usd += billing::restore_list_price(self.prices, cfg);
+        }
 
         if counted {
             let s = &mut func.stats;
@@ -272,6 +277,7 @@ impl LambdaModel {
             s.usage.ephemeral_mb_ms += (billed_ms * eph_extra as u64) as u128;
             s.phases.cold_start_ns += init.0 as u128;
             s.phases.post_invocation_ns += post.time.0 as u128;
+            s.usage.restores += u64::from(cold && cfg.snap_start.is_some());
             if !error && !timed_out {
                 s.latency.record(init + handler);
             }
@@ -380,6 +386,7 @@ impl LambdaModel {
                     f.cfg.memory_mb,
                     window,
                 );
+                f.stats.usage.snap_start_cached_s = window;
                 (f.cfg, f.stats)
             })
             .collect()

@@ -10,6 +10,11 @@
 //! - **Init** is the function's init (`init_duration`, or the runtime default plus the package
 //!   size) plus each extension's `init`: an extension's `init` is what it *adds* to Init
 //!   (aws-facts 1.3), so they sum.
+//! - **SnapStart**: a cold start restores the snapshot taken after Init at publication, so
+//!   `restore_duration` replaces all of the above: function, package and extensions' init.
+//!   The restore is billed as duration like init; that is an upper bound, since AWS bills
+//!   only the runtime-load and after-restore-hook part of it ("Billed Restore Duration"),
+//!   not the snapshot fetch (AWS Lambda Developer Guide, "Monitoring for Lambda SnapStart").
 //! - **Post-invocation**: after the handler returns, extensions may keep working (flushing
 //!   telemetry). They are separate processes that all receive the invoke event, and the
 //!   invoke phase ends when the last one signals it is done, so this is the *longest* of the
@@ -35,6 +40,9 @@ use crate::engine::SimDuration;
 /// Time from a cold start's arrival until its handler starts.
 #[inline]
 pub fn cold_start<R: Rng + ?Sized>(cfg: &FunctionConfig, rng: &mut R) -> SimDuration {
+    if let Some(snap) = &cfg.snap_start {
+        return snap.restore.sample(rng);
+    }
     let mut init = cfg.init.sample(rng);
     for x in &cfg.extensions {
         init = init + x.init.sample(rng);
@@ -105,6 +113,7 @@ mod tests {
             keep_alive: Dist::Constant(SimDuration::from_secs(600)),
             init: Dist::Constant(ms(init_ms)),
             package_mb: 0,
+            snap_start: None,
             extensions: extensions
                 .iter()
                 .enumerate()
@@ -132,6 +141,17 @@ mod tests {
         let plain = function(200, &[]);
         assert_eq!(cold_start(&plain, &mut rng), ms(200));
         assert_eq!(post_invocation(&plain, ms(100), false, &mut rng).time, SimDuration::ZERO);
+    }
+
+    #[test]
+    fn a_snap_start_restore_replaces_function_and_extension_init() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
+        let mut f = function(2000, &[(120, 15)]);
+        f.snap_start =
+            Some(crate::config::SnapStart { restore: Dist::Constant(ms(250)), priced: true });
+        assert_eq!(cold_start(&f, &mut rng), ms(250));
+        // the extensions still work after each invocation
+        assert_eq!(post_invocation(&f, ms(100), false, &mut rng).time, ms(15));
     }
 
     #[test]

@@ -129,6 +129,12 @@ pub fn package_init(mb: u32) -> SimDuration {
     SimDuration::from_secs_f64((ms - base) / 1e3)
 }
 
+/// Default SnapStart Restore Duration. AWS publishes no figure (it says restores make cold
+/// starts "sub-second") and aws-facts has no measurement, so this is an assumption: a few
+/// hundred milliseconds, taken constant. Set `restore_duration` from the `Restore Duration` of
+/// your function's REPORT lines.
+pub const DEFAULT_RESTORE: SimDuration = SimDuration::from_millis(300);
+
 /// Whether `runtime` has SnapStart, or `None` if the runtime is unknown.
 pub fn snap_start(runtime: &str) -> Option<SnapStartSupport> {
     find(runtime).map(|r| r.snap_start)
