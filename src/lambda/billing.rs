@@ -1,8 +1,8 @@
 //! Lambda billing: simulated usage -> dollars, as the pricing page computes them.
 //!
-//! Per invocation the model adds billed duration (init on cold starts + handler, rounded up to
-//! 1 ms, since INIT is billed for all functions from 2025-08-01) times memory, in exact integer
-//! MB-milliseconds. Here the account-level rules apply: the free tier (1M requests and
+//! Per invocation the model adds billed duration (init or SnapStart restore on cold starts +
+//! handler + extensions' post-invocation time, rounded up to 1 ms, since INIT is billed for all
+//! functions from 2025-08-01) times memory, in exact integer MB-milliseconds. Here the account-level rules apply: the free tier (1M requests and
 //! 400,000 GB-s a month, when `pricing.free_tier = true`) and the duration volume tiers act on
 //! the totals of the simulated period, which is treated as one billing month starting at zero
 //! usage. Account-level amounts are then shared out to functions in proportion to their usage.

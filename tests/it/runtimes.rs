@@ -330,3 +330,26 @@ fn pricing_page_snap_example_telemetry_with_snap_start() {
     close(f64_at(f, "cost_usd.snap_start"), cache + restores);
     assert_eq!(cents(f64_at(&s, "cost_usd.total")), 263.92);
 }
+
+#[test]
+fn per_minute_costs_include_snap_start_cache_and_restores() {
+    // 4 h (past the 3-hour cache minimum), one request a minute, each cold (30 s keep-alive):
+    // the minute rows, at list price, add up to the bill.
+    let sc = scenario(&one_function(
+        r#"runtime = "python3.13"
+        snap_start = true
+        restore_duration = "100ms"
+        keep_alive = "30s""#,
+        1.0 / 60.0,
+        "200ms",
+        "4h",
+    ));
+    let s = summarize(&sc);
+    let f = only_function(&s);
+    assert_eq!((f64_at(f, "invocations"), f64_at(f, "restores")), (240.0, 240.0));
+    let cache = 4.0 * 3600.0 * 0.0000015046;
+    close(f64_at(f, "cost_usd.snap_start"), cache + 240.0 * 0.0001397998);
+    let run = slsim::sim::run(&sc, 1);
+    let per_minute: f64 = run.minutes.iter().map(|m| m.cost_usd).sum();
+    close(per_minute, f64_at(&s, "cost_usd.total"));
+}
