@@ -39,11 +39,19 @@ pub struct LambdaPrices {
     /// Monthly free tier, shared by both architectures (L-PRICE).
     pub free_requests: u64,
     pub free_gb_s: f64,
+    /// SnapStart for Python and .NET (Java SnapStart is free), since 2024-11-18: snapshot cache
+    /// per GB-s of memory size, charged per published version for at least `snap_start_min_cache_s`,
+    /// and restores per GB restored (L-PRICE, SNAP-GA; aws-facts 1.3 and the "Snap" example of
+    /// 1.6). No free tier; one price for both architectures.
+    pub snap_start_cache_gb_s: f64,
+    pub snap_start_min_cache_s: f64,
+    pub snap_start_restore_gb: f64,
 }
 
 pub const US_EAST_1: LambdaPrices = LambdaPrices {
     region: "us-east-1",
-    as_of: "2026 (tiers since 2022; INIT billed since 2025-08-01)",
+    as_of: "2026 (tiers since 2022; SnapStart charges since 2024-11-18; \
+            INIT billed since 2025-08-01)",
     source: "AWS Lambda pricing page (L-PRICE), AWS Compute Blog tiered pricing (BLOG-TIER), \
              AWS Price List API (PRICELIST); see aws-facts.md 1.6",
     usd_per_request: 0.20 / 1_000_000.0,
@@ -68,6 +76,9 @@ pub const US_EAST_1: LambdaPrices = LambdaPrices {
     ephemeral_gb_s: 0.0000000309,
     free_requests: 1_000_000,
     free_gb_s: 400_000.0,
+    snap_start_cache_gb_s: 0.0000015046,
+    snap_start_min_cache_s: 3.0 * 3600.0,
+    snap_start_restore_gb: 0.0001397998,
 };
 
 const REGIONS: &[LambdaPrices] = &[US_EAST_1];

@@ -118,10 +118,15 @@ fn latency_json(h: &Histogram) -> Value {
     })
 }
 
+fn mean_ms(total_ns: u128, n: u64) -> f64 {
+    if n == 0 { 0.0 } else { total_ns as f64 / n as f64 / 1e6 }
+}
+
 fn function_json(stats: &mut FunctionStats, cost: &Cost, end: SimTime) -> Value {
     json!({
         "invocations": stats.invocations,
         "cold_starts": stats.cold_starts,
+        "restores": stats.usage.restores,
         "throttles": stats.throttles,
         "errors": stats.errors,
         "timeouts": stats.timeouts,
@@ -134,6 +139,8 @@ fn function_json(stats: &mut FunctionStats, cost: &Cost, end: SimTime) -> Value 
             "mean": stats.provisioned.mean_until(end),
             "max": stats.provisioned.max(),
         },
+        "init_ms": { "mean": mean_ms(stats.phases.cold_start_ns, stats.cold_starts) },
+        "post_invocation_ms": { "mean": mean_ms(stats.phases.post_invocation_ns, stats.invocations) },
         "billed_gb_seconds": stats.usage.billed_gb_s(),
         "cost_usd": cost_json(cost),
         "arrivals": stats.arrivals,
@@ -165,6 +172,7 @@ fn cost_json(c: &Cost) -> Value {
         "duration": c.duration,
         "provisioned": c.provisioned,
         "ephemeral_storage": c.ephemeral_storage,
+        "snap_start": c.snap_start,
         "total": c.total,
     })
 }

@@ -166,11 +166,40 @@ pub struct FunctionConfig {
     pub provisioned_allocation_delay: SimDuration,
     pub keep_alive: Dist,
     pub keep_alive_policy: KeepAlivePolicyConfig,
+    /// Cold-start init of the runtime and function code: `init_duration`, or the runtime's
+    /// default plus what the package size adds.
     pub init: Dist,
+    /// Unzipped package size in MB (0 if not given).
+    pub package_mb: u32,
+    /// Lambda extensions, in the order declared.
+    pub extensions: Vec<Extension>,
+    /// SnapStart, if enabled.
+    pub snap_start: Option<SnapStart>,
     pub error_rate: f64,
     pub maximum_retry_attempts: u32,
     pub maximum_event_age: SimDuration,
     pub on_failure: Option<String>,
+}
+
+/// A Lambda extension: a process beside the function's runtime (aws-facts 1.3). How its
+/// times combine with the function's is in `lambda::phases`.
+#[derive(Debug, Clone)]
+pub struct Extension {
+    pub name: String,
+    /// What the extension adds to a cold start's init.
+    pub init: Dist,
+    /// How long it keeps working after each invocation's handler returns.
+    pub post_invocation: Dist,
+}
+
+/// SnapStart on a function (aws-facts 1.3): a cold start restores the snapshot of an
+/// initialised environment (extensions included) instead of running init.
+#[derive(Debug, Clone)]
+pub struct SnapStart {
+    /// Restore Duration: replaces init on a cold start.
+    pub restore: Dist,
+    /// Cache and restore charges apply (Python, .NET); Java SnapStart is free.
+    pub priced: bool,
 }
 
 impl FunctionConfig {

@@ -103,6 +103,13 @@ pub struct RawFunction {
     pub keep_alive: Option<RawDist>,
     pub keep_alive_policy: Option<RawKeepAlivePolicyOrName>,
     pub init_duration: Option<RawDist>,
+    /// Unzipped deployment package, layers included, in MB (slsim extension).
+    pub package_size: Option<i64>,
+    /// Lambda extensions (slsim extension).
+    pub extensions: Option<Vec<RawExtension>>,
+    /// SnapStart (slsim extension): cold starts restore a snapshot instead of running init.
+    pub snap_start: Option<bool>,
+    pub restore_duration: Option<RawDist>,
     pub error_rate: Option<f64>,
     pub maximum_retry_attempts: Option<i64>,
     pub maximum_event_age: Option<RawDuration>,
@@ -123,6 +130,15 @@ pub struct RawAlias {
     pub shift: Option<Vec<(RawDuration, f64)>>,
     /// Provisioned concurrency of each version (default: none).
     pub provisioned: Option<Vec<i64>>,
+}
+
+/// `extensions = [{ name = "datadog", init = "120ms", post_invocation = "15ms" }]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtension {
+    pub name: String,
+    pub init: Option<RawDist>,
+    pub post_invocation: Option<RawDist>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

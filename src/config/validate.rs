@@ -8,7 +8,7 @@ use super::raw::*;
 use super::*;
 use crate::dist::{Dist, RawDist};
 use crate::lambda::keep_alive::HybridConfig;
-use crate::lambda::runtime;
+use crate::lambda::runtime::{self, SnapStartSupport};
 use crate::pricing;
 
 /// Collects problems so that one pass reports all of them.
@@ -342,9 +342,21 @@ fn validate_function(
         let known = runtime::known_runtimes().join(", ");
         c.bad(key("runtime"), format!("\"{rt}\" is not a known runtime; known runtimes: {known}"));
     }
+    let package_mb = c.int(
+        &key("package_size"),
+        f.package_size,
+        0,
+        0,
+        runtime::MAX_PACKAGE_MB,
+        " MB (unzipped, layers included)",
+    );
     let init = match (&f.init_duration, runtime_init) {
+        // an explicit init_duration is the whole function init: the package size is in it
         (Some(d), _) => c.dist(&key("init_duration"), d, base_dir),
-        (None, Some((_, default))) => default.map(Dist::Constant), // unknown: reported above
+        // (an unknown runtime has no default and was reported above)
+        (None, Some((_, default))) => {
+            default.map(|d| Dist::Constant(d + runtime::package_init(package_mb)))
+        }
         (None, None) => {
             c.bad(
                 key("runtime"),
@@ -354,6 +366,8 @@ fn validate_function(
             None
         }
     };
+    let extensions = validate_extensions(c, i, f.extensions.as_deref().unwrap_or(&[]), base_dir);
+    let snap_start = validate_snap_start(c, i, f, provisioned_max, ephemeral_mb, base_dir);
     let error_rate = f.error_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&error_rate) {
         c.bad(key("error_rate"), format!("{error_rate} is not a probability; allowed 0.0..=1.0"));
@@ -377,11 +391,126 @@ fn validate_function(
         keep_alive: keep_alive?,
         keep_alive_policy,
         init: init?,
+        package_mb,
+        extensions: extensions?,
+        snap_start: snap_start?,
         error_rate,
         maximum_retry_attempts,
         maximum_event_age,
         on_failure: f.on_failure.clone(),
     })
+}
+
+/// Lambda registers at most 10 extensions per function (AWS Lambda Developer Guide,
+/// "Configuring Lambda extensions").
+const MAX_EXTENSIONS: usize = 10;
+
+/// The extensions of function `i`, or `None` if any is invalid (each problem reported).
+fn validate_extensions(
+    c: &mut Checker,
+    i: usize,
+    raw: &[RawExtension],
+    base_dir: &Path,
+) -> Option<Vec<Extension>> {
+    let key = |j: usize, k: &str| format!("lambda.function[{i}].extensions[{j}].{k}");
+    if raw.len() > MAX_EXTENSIONS {
+        c.bad(
+            format!("lambda.function[{i}].extensions"),
+            format!(
+                "{} extensions declared; Lambda allows at most {MAX_EXTENSIONS} per function",
+                raw.len()
+            ),
+        );
+    }
+    let mut names = HashSet::new();
+    let mut out = Some(Vec::with_capacity(raw.len()));
+    for (j, x) in raw.iter().enumerate() {
+        if x.name.is_empty() || !names.insert(x.name.as_str()) {
+            c.bad(key(j, "name"), format!("\"{}\" must be non-empty and unique", x.name));
+        }
+        let mut dist = |k: &str, d: &Option<RawDist>| match d {
+            Some(d) => c.dist(&key(j, k), d, base_dir),
+            None => Some(Dist::Constant(SimDuration::ZERO)),
+        };
+        let init = dist("init", &x.init);
+        let post_invocation = dist("post_invocation", &x.post_invocation);
+        match (init, post_invocation, &mut out) {
+            (Some(init), Some(post_invocation), Some(v)) => {
+                v.push(Extension { name: x.name.clone(), init, post_invocation })
+            }
+            _ => out = None,
+        }
+    }
+    out
+}
+
+/// SnapStart settings of function `i`: `Some(None)` when off, `None` if the restore time is
+/// not a valid distribution.
+///
+/// Lambda supports SnapStart on Java 11+, Python 3.12+ and .NET 8+, and not together with
+/// provisioned concurrency, Amazon EFS or ephemeral storage above 512 MB (AWS Lambda Developer
+/// Guide, "Improving startup performance with Lambda SnapStart").
+fn validate_snap_start(
+    c: &mut Checker,
+    i: usize,
+    f: &RawFunction,
+    provisioned: u32,
+    ephemeral_mb: u32,
+    base_dir: &Path,
+) -> Option<Option<SnapStart>> {
+    let key = |k: &str| format!("lambda.function[{i}].{k}");
+    if f.snap_start != Some(true) {
+        if f.restore_duration.is_some() {
+            c.bad(key("restore_duration"), "applies only with snap_start = true");
+        }
+        return Some(None);
+    }
+    let runtimes = || {
+        format!(
+            "SnapStart is available for Java 11+, Python 3.12+ and .NET 8+ ({})",
+            runtime::snap_start_runtimes().join(", ")
+        )
+    };
+    // Broken rules are reported but keep the setting, so that the function stays declared
+    // and its workloads do not report it missing as well.
+    let support = match f.runtime.as_deref() {
+        None => {
+            c.bad(key("snap_start"), format!("needs `runtime`: {}", runtimes()));
+            None
+        }
+        Some(rt) => {
+            let support = runtime::snap_start(rt); // an unknown runtime is reported at `runtime`
+            if support == Some(SnapStartSupport::Unsupported) {
+                let msg = format!("true is not available for runtime \"{rt}\"; {}", runtimes());
+                c.bad(key("snap_start"), msg);
+            }
+            support
+        }
+    };
+    if provisioned > 0 {
+        c.bad(
+            key("snap_start"),
+            format!(
+                "SnapStart cannot be combined with provisioned concurrency \
+                 (provisioned_concurrency = {provisioned}); use one or the other"
+            ),
+        );
+    }
+    if ephemeral_mb > 512 {
+        c.bad(
+            key("snap_start"),
+            format!(
+                "SnapStart does not support ephemeral storage above 512 MB \
+                 (ephemeral_storage = {ephemeral_mb})"
+            ),
+        );
+    }
+    let restore = match &f.restore_duration {
+        Some(d) => c.dist(&key("restore_duration"), d, base_dir),
+        None => Some(Dist::Constant(runtime::DEFAULT_RESTORE)),
+    };
+    let priced = support == Some(SnapStartSupport::Priced);
+    Some(Some(SnapStart { restore: restore?, priced }))
 }
 
 fn validate_workloads(

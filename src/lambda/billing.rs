@@ -1,18 +1,24 @@
 //! Lambda billing: simulated usage -> dollars, as the pricing page computes them.
 //!
-//! Per invocation the model adds billed duration (init on cold starts + handler, rounded up to
-//! 1 ms, since INIT is billed for all functions from 2025-08-01) times memory, in exact integer
-//! MB-milliseconds. Here the account-level rules apply: the free tier (1M requests and
+//! Per invocation the model adds billed duration (init or SnapStart restore on cold starts +
+//! handler + extensions' post-invocation time, rounded up to 1 ms, since INIT is billed for all
+//! functions from 2025-08-01) times memory, in exact integer MB-milliseconds. Here the account-level rules apply: the free tier (1M requests and
 //! 400,000 GB-s a month, when `pricing.free_tier = true`) and the duration volume tiers act on
 //! the totals of the simulated period, which is treated as one billing month starting at zero
 //! usage. Account-level amounts are then shared out to functions in proportion to their usage.
+//!
+//! SnapStart (Python and .NET; Java's is free) adds the snapshot cache, memory size x the
+//! measured window (at least 3 hours: slsim treats the function as one published version,
+//! cached for the whole simulated period), and each measured restore, memory size in GB. The
+//! pricing page's "Snap" example prices exactly these: 1 GB cached for a 31-day month and
+//! one restore of 1 GB per cold start.
 //!
 //! Free tier details follow the pricing page's worked examples (aws-facts 1.6): it reduces
 //! billable requests and on-demand duration; provisioned concurrency and the duration of
 //! invocations served by provisioned environments are never free (example PC-1). The free
 //! GB-s are split between x86_64 and arm64 in proportion to their usage.
 
-use crate::config::Architecture;
+use crate::config::{Architecture, FunctionConfig};
 use crate::pricing::{ArchPrices, LambdaPrices};
 
 /// MB-milliseconds per GB-second.
@@ -31,9 +37,34 @@ pub struct Usage {
     pub ephemeral_mb_ms: u128,
     /// Provisioned environments x memory x configured time (rounded up to 5 minutes).
     pub provisioned_configured_gb_s: f64,
+    /// Cold starts that restored a SnapStart snapshot (priced or not).
+    pub restores: u64,
+    /// Memory size in MB when SnapStart is on and priced (what is cached and restored);
+    /// 0 when SnapStart is off or free (Java).
+    pub snap_start_priced_mb: u32,
+    /// Seconds the snapshot is cached: the measured window (the minimum applies in [`bill`]).
+    pub snap_start_cached_s: f64,
 }
 
 impl Usage {
+    /// Nothing used yet by a function configured as `cfg`.
+    pub fn of(cfg: &FunctionConfig) -> Usage {
+        let priced = cfg.snap_start.as_ref().is_some_and(|s| s.priced);
+        Usage {
+            architecture: Some(cfg.architecture),
+            snap_start_priced_mb: if priced { cfg.memory_mb } else { 0 },
+            ..Usage::default()
+        }
+    }
+
+    /// SnapStart cache and restore charges.
+    pub fn snap_start_cost(&self, prices: &LambdaPrices) -> f64 {
+        let gb = self.snap_start_priced_mb as f64 / 1024.0;
+        let cached_s = self.snap_start_cached_s.max(prices.snap_start_min_cache_s);
+        gb * cached_s * prices.snap_start_cache_gb_s
+            + self.restores as f64 * gb * prices.snap_start_restore_gb
+    }
+
     pub fn on_demand_gb_s(&self) -> f64 {
         self.on_demand_mb_ms as f64 / MB_MS_PER_GB_S
     }
@@ -54,6 +85,8 @@ pub struct Cost {
     /// Provisioned concurrency: configured GB-s plus the duration served on it.
     pub provisioned: f64,
     pub ephemeral_storage: f64,
+    /// SnapStart snapshot cache and restores (Python and .NET).
+    pub snap_start: f64,
     pub total: f64,
 }
 
@@ -104,12 +137,14 @@ pub fn bill(prices: &LambdaPrices, free_tier: bool, usages: &[Usage]) -> Vec<Cos
                 + u.provisioned_gb_s() * p.provisioned_duration_gb_s;
             let ephemeral_storage =
                 u.ephemeral_mb_ms as f64 / MB_MS_PER_GB_S * prices.ephemeral_gb_s;
+            let snap_start = u.snap_start_cost(prices);
             Cost {
                 requests,
                 duration,
                 provisioned,
                 ephemeral_storage,
-                total: requests + duration + provisioned + ephemeral_storage,
+                snap_start,
+                total: requests + duration + provisioned + ephemeral_storage + snap_start,
             }
         })
         .collect()
@@ -130,6 +165,22 @@ pub fn list_price(
     prices.usd_per_request
         + gb_s * rate
         + (billed_ms as f64 * ephemeral_extra_mb as f64 / MB_MS_PER_GB_S) * prices.ephemeral_gb_s
+}
+
+/// List price of one cold start of `cfg`: a SnapStart restore when priced, else nothing.
+pub fn restore_list_price(prices: &LambdaPrices, cfg: &FunctionConfig) -> f64 {
+    match &cfg.snap_start {
+        Some(s) if s.priced => cfg.memory_mb as f64 / 1024.0 * prices.snap_start_restore_gb,
+        _ => 0.0,
+    }
+}
+
+/// SnapStart cache of `cfg` per second, for the per-minute rows (no 3-hour minimum there).
+pub fn snap_start_cache_per_second(prices: &LambdaPrices, cfg: &FunctionConfig) -> f64 {
+    match &cfg.snap_start {
+        Some(s) if s.priced => cfg.memory_mb as f64 / 1024.0 * prices.snap_start_cache_gb_s,
+        _ => 0.0,
+    }
 }
 
 /// Configured provisioned GB-s for `pcs` environments of `memory_mb` over `seconds`, with the
@@ -184,6 +235,29 @@ mod tests {
         // 1.2M GB-s, 400,000 free, 200,000 off each architecture
         assert!((c[0].duration - 400_000.0 * 0.0000166667).abs() < 1e-9);
         assert!((c[1].duration - 400_000.0 * 0.0000133334).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pricing_page_snap_example_cache_and_restores() {
+        // telemetry (example 2) + SnapStart with 1% restores: 1 GB cached for 31 days,
+        // 74,400 restores of 1 GB: $4.03 + $10.40; total $263.92
+        let mut u = usage(Architecture::X86_64, 7_440_000, 2000, 1024);
+        u.snap_start_priced_mb = 1024;
+        u.snap_start_cached_s = 31.0 * 86_400.0;
+        u.restores = 74_400;
+        let cache = 2_678_400.0 * 0.0000015046;
+        let restore = 74_400.0 * 0.0001397998;
+        assert_eq!((cents(cache), cents(restore)), (4.03, 10.40));
+        let c = bill(&US_EAST_1, false, &[u.clone()]);
+        assert!((c[0].snap_start - (cache + restore)).abs() < 1e-9);
+        assert_eq!(cents(c[0].total), 263.92);
+        // Java SnapStart (not priced) costs nothing extra, restores or not
+        let java = Usage { snap_start_priced_mb: 0, ..u.clone() };
+        assert_eq!(bill(&US_EAST_1, false, &[java])[0].snap_start, 0.0);
+        // the cache is billed for at least 3 hours
+        let short = Usage { snap_start_cached_s: 60.0, restores: 0, ..u };
+        let c = bill(&US_EAST_1, false, &[short]);
+        assert!((c[0].snap_start - 10_800.0 * 0.0000015046).abs() < 1e-12);
     }
 
     #[test]

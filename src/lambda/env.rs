@@ -52,7 +52,7 @@ pub struct Env {
     pub expires_at: SimTime,
     /// The running invocation hit the timeout: the environment is reset when it ends.
     pub reset_after: bool,
-    /// The running invocation fails with a function error.
+    /// The running invocation fails (a function error or a timeout).
     pub errored: bool,
     /// The running invocation arrived after the warm-up and counts in the metrics.
     pub counted: bool,

@@ -29,6 +29,7 @@ pub mod async_queue;
 pub mod billing;
 pub mod env;
 pub mod keep_alive;
+pub mod phases;
 mod provisioned;
 pub mod runtime;
 
@@ -107,6 +108,8 @@ pub struct FunctionStats {
     pub prewarms: u64,
     /// Provisioned concurrency configured.
     pub provisioned: Level,
+    /// Init and post-invocation time totals.
+    pub phases: phases::PhaseStats,
 }
 
 /// One pending timer event per function and purpose (idle expiry, async retries): a new,
@@ -222,10 +225,11 @@ impl LambdaModel {
                     latency: Histogram::new(),
                     instances: Level::new(warmup, end),
                     concurrency: Level::new(warmup, end),
-                    usage: Usage { architecture: Some(cfg.architecture), ..Usage::default() },
+                    usage: Usage::of(cfg),
                     asynchronous: AsyncStats::default(),
                     prewarms: 0,
                     provisioned: Level::new(warmup, end),
+                    phases: phases::PhaseStats::default(),
                 };
                 stats.provisioned.set(SimTime::ZERO, cfg.provisioned);
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
@@ -234,6 +238,8 @@ impl LambdaModel {
                 let pc_price =
                     billing::arch_prices(scenario.prices, cfg.architecture).provisioned_gb_s;
                 series.add_fixed_cost_per_second(SimTime::ZERO, pc_gb * pc_price);
+                let snap_cache = billing::snap_start_cache_per_second(scenario.prices, cfg);
+                series.add_fixed_cost_per_second(SimTime::ZERO, snap_cache);
                 Function {
                     pool,
                     rng: Pcg64Mcg::seed_from_u64(derive_seed(seed, i as u64)),
@@ -484,11 +490,13 @@ impl LambdaModel {
         let counted = now >= self.warmup;
         let func = &mut self.functions[function as usize];
         let cfg = &func.cfg;
-        let init = if cold { cfg.init.sample(&mut func.rng) } else { SimDuration::ZERO };
+        let init = if cold { phases::cold_start(cfg, &mut func.rng) } else { SimDuration::ZERO };
         let timed_out = run > cfg.timeout;
         let handler = if timed_out { cfg.timeout } else { run };
         let error = !timed_out && cfg.error_rate > 0.0 && func.rng.random_bool(cfg.error_rate);
-        let billed_ms = (init + handler).ceil_millis();
+        // extensions keep the environment busy, and billed, after the response (phases.rs)
+        let post = phases::post_invocation(cfg, handler, timed_out, &mut func.rng);
+        let billed_ms = (init + handler + post.time).ceil_millis();
         let on_pc = func.pool.env(env).provisioned;
         if on_pc {
             func.pc.busy_add(now, 1);
@@ -497,12 +505,12 @@ impl LambdaModel {
         let e = func.pool.env_mut(env);
         e.started_at = now;
         e.ready_at = now + init;
-        e.reset_after = timed_out;
-        e.errored = error;
+        e.reset_after = timed_out || post.cut;
+        e.errored = error || timed_out;
         e.counted = counted;
         e.origin = origin;
         queue.push(
-            now + init + handler,
+            now + init + handler + post.time,
             Event::Lambda(LambdaEvent::InvocationFinished { function, env }),
         );
 
@@ -525,6 +533,9 @@ impl LambdaModel {
         let eph_extra = cfg.ephemeral_mb - 512;
         row.cost_usd +=
             billing::list_price(self.prices, cfg.architecture, mb_ms, on_pc, eph_extra, billed_ms);
+        if cold {
+            row.cost_usd += billing::restore_list_price(self.prices, cfg);
+        }
         let succeeds = !error && !timed_out;
         if let Origin::Async(event) = origin {
             let a = &mut func.stats.asynchronous;
@@ -550,6 +561,9 @@ impl LambdaModel {
                 s.usage.on_demand_mb_ms += mb_ms as u128;
             }
             s.usage.ephemeral_mb_ms += (billed_ms * eph_extra as u64) as u128;
+            s.phases.cold_start_ns += init.0 as u128;
+            s.phases.post_invocation_ns += post.time.0 as u128;
+            s.usage.restores += u64::from(cold && cfg.snap_start.is_some());
             if succeeds {
                 s.latency.record(init + handler);
             }
@@ -640,7 +654,7 @@ impl LambdaModel {
             func.idle_since = Some(now);
         }
         let e = func.pool.env(env);
-        let (origin, failed, started_at) = (e.origin, e.errored || e.reset_after, e.started_at);
+        let (origin, failed, started_at) = (e.origin, e.errored, e.started_at);
         if e.counted {
             func.stats.finished += 1;
         }
@@ -743,6 +757,7 @@ impl LambdaModel {
                     // changing: the exact configured environment-seconds
                     _ => f.stats.provisioned.mean_until(end) * window * gb,
                 };
+                f.stats.usage.snap_start_cached_s = window;
                 (f.cfg, f.stats)
             })
             .collect()

@@ -10,6 +10,7 @@ mod lifecycle;
 mod pricing;
 mod provisioned;
 mod queueing;
+mod runtimes;
 mod scaling;
 mod scenarios;
 mod versions;
