@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::logs::LoggedRequest;
 use crate::config::IdleSelection;
 use crate::engine::SimTime;
 
@@ -39,6 +40,8 @@ pub struct Env {
     pub reset_after: bool,
     /// The running invocation arrived after the warm-up and counts in the metrics.
     pub counted: bool,
+    /// The running invocation is being logged: what its REPORT line needs (`--logs` only).
+    pub log: Option<LoggedRequest>,
     /// Counts idle periods, so heap entries of an earlier idle period are recognised as stale.
     idle_epoch: u32,
     prev: EnvId,
@@ -115,6 +118,7 @@ impl EnvPool {
             expires_at: SimTime::MAX,
             reset_after: false,
             counted: false,
+            log: None,
             idle_epoch: 0,
             prev: NIL,
             next: NIL,

@@ -25,6 +25,7 @@
 
 pub mod billing;
 pub mod env;
+pub mod logs;
 pub mod runtime;
 
 use rand::{RngExt, SeedableRng};
@@ -91,6 +92,8 @@ pub struct LambdaModel {
     prices: &'static LambdaPrices,
     warmup: SimTime,
     end: SimTime,
+    /// CloudWatch-style invocation logs (`--logs`), attached before the run.
+    logs: Option<logs::LogSink>,
 }
 
 /// Lambda's per-function scaling rate since 2023-11-27: 1,000 environments per 10 s.
@@ -163,6 +166,7 @@ impl LambdaModel {
             prices: scenario.prices,
             warmup,
             end,
+            logs: None,
         }
     }
 
@@ -228,6 +232,9 @@ impl LambdaModel {
         e.ready_at = now + init;
         e.reset_after = timed_out;
         e.counted = counted;
+        if let Some(logs) = &mut self.logs {
+            e.log = logs.started(function, now, init, cold, logs::Status::of(timed_out, error));
+        }
         queue.push(
             now + init + handler,
             Event::Lambda(LambdaEvent::InvocationFinished { function, env }),
@@ -310,6 +317,11 @@ impl LambdaModel {
         let e = func.pool.env(env);
         if e.counted {
             func.stats.finished += 1;
+        }
+        if let Some(logs) = &mut self.logs
+            && let Some(req) = &e.log
+        {
+            logs.finished(function, now, e.ready_at, req);
         }
         if e.provisioned {
             // A provisioned environment that timed out is re-initialised by Lambda in the
