@@ -5,6 +5,7 @@ mod common;
 mod conservation;
 mod determinism;
 mod lifecycle;
+mod logs;
 mod pricing;
 mod queueing;
 mod scaling;
