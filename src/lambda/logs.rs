@@ -95,25 +95,71 @@ pub struct LoggedRequest {
     pub status: Status,
 }
 
+// Lines are built byte by byte into a reused buffer: a full log writes three lines per
+// invocation, and the same lines through `write!` took about 7 times the instructions.
+
+/// Appends `v` in decimal, zero-padded to `width` digits.
+fn put_dec(buf: &mut Vec<u8>, mut v: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len() - width.min(digits.len()));
+    buf.extend_from_slice(&digits[start..]);
+}
+
+/// Appends a duration in units of `unit` nanoseconds with two decimals, rounded half up.
+fn put_2_decimals(buf: &mut Vec<u8>, d: SimDuration, unit: u64) {
+    let hundredths = d.0.saturating_add(unit / 200) / (unit / 100);
+    put_dec(buf, hundredths / 100, 1);
+    buf.push(b'.');
+    put_dec(buf, hundredths % 100, 2);
+}
+
+/// A duration in milliseconds with two decimals (`4157.16`), rounded to the nearest 10 us.
+fn put_ms2(buf: &mut Vec<u8>, d: SimDuration) {
+    put_2_decimals(buf, d, 1_000_000);
+}
+
 /// A timestamp `2026-01-01T00:00:00.120Z`: simulated time after [`EPOCH`], to the millisecond
 /// (truncated, so time order is kept).
 #[derive(Clone, Copy, Debug)]
 pub struct Timestamp(pub SimTime);
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// The timestamp's 24 ASCII bytes.
+    fn bytes(self) -> [u8; 24] {
         let ms = self.0.0 / 1_000_000;
         let secs = ms / 1000;
         let (y, m, d) = civil_from_days(EPOCH_DAYS + secs / 86_400);
         let s = secs % 86_400;
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-            s / 3600,
-            s / 60 % 60,
-            s % 60,
-            ms % 1000
-        )
+        let mut b = *b"0000-00-00T00:00:00.000Z";
+        let mut digits = |at: usize, width: usize, mut v: u64| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        digits(0, 4, y);
+        digits(5, 2, m);
+        digits(8, 2, d);
+        digits(11, 2, s / 3600);
+        digits(14, 2, s / 60 % 60);
+        digits(17, 2, s % 60);
+        digits(20, 3, ms % 1000);
+        b
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.bytes()).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -134,7 +180,7 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 /// A deterministic, UUID-shaped request id (version 4 layout), hashed from a per-function key
 /// and the invocation's sequence number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RequestId(u128);
+pub struct RequestId(u64, u64);
 
 impl RequestId {
     pub fn new(key: u64, seq: u64) -> RequestId {
@@ -142,42 +188,29 @@ impl RequestId {
         let lo = derive_seed(key, seq.wrapping_mul(2).wrapping_add(1));
         let hi = (hi & !0xF000) | 0x4000; // version 4
         let lo = (lo & !(0b11 << 62)) | (0b10 << 62); // RFC 4122 variant
-        RequestId((u128::from(hi) << 64) | u128::from(lo))
+        RequestId(hi, lo)
+    }
+
+    /// The id's 36 ASCII bytes: `8-4-4-4-12` lowercase hex digits.
+    fn bytes(self) -> [u8; 36] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        // where the 32 digits go, around the dashes at 8, 13, 18 and 23
+        const AT: [usize; 32] = [
+            0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27,
+            28, 29, 30, 31, 32, 33, 34, 35,
+        ];
+        let mut b = [b'-'; 36];
+        for k in 0..16 {
+            b[AT[k]] = HEX[(self.0 >> (60 - 4 * k)) as usize & 0xF];
+            b[AT[16 + k]] = HEX[(self.1 >> (60 - 4 * k)) as usize & 0xF];
+        }
+        b
     }
 }
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        write!(
-            f,
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            (v >> 96) as u32,
-            (v >> 80) as u16,
-            (v >> 64) as u16,
-            (v >> 48) as u16,
-            v as u64 & 0xFFFF_FFFF_FFFF
-        )
-    }
-}
-
-/// A duration in milliseconds with two decimals (`4157.16`), rounded to the nearest 10 us.
-struct Ms2(SimDuration);
-
-impl fmt::Display for Ms2 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hundredths = self.0.0.saturating_add(5_000) / 10_000;
-        write!(f, "{}.{:02}", hundredths / 100, hundredths % 100)
-    }
-}
-
-/// A duration in seconds with two decimals (`3.00`).
-struct Secs2(SimDuration);
-
-impl fmt::Display for Secs2 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hundredths = self.0.0.saturating_add(NANOS_PER_SEC / 200) / (NANOS_PER_SEC / 100);
-        write!(f, "{}.{:02}", hundredths / 100, hundredths % 100)
+        f.write_str(std::str::from_utf8(&self.bytes()).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -188,51 +221,66 @@ pub struct ReportConfig {
     pub max_memory_used_mb: u32,
 }
 
-/// `START RequestId: <id> Version: <version>`
-pub fn write_start(
-    w: &mut impl Write,
-    at: SimTime,
-    id: RequestId,
-    version: &str,
-) -> io::Result<()> {
-    writeln!(w, "{}\tSTART RequestId: {id} Version: {version}", Timestamp(at))
+/// Appends `START RequestId: <id> Version: <version>`, timestamped.
+pub fn start_line(buf: &mut Vec<u8>, at: SimTime, id: RequestId, version: &str) {
+    buf.extend_from_slice(&Timestamp(at).bytes());
+    buf.extend_from_slice(b"\tSTART RequestId: ");
+    buf.extend_from_slice(&id.bytes());
+    buf.extend_from_slice(b" Version: ");
+    buf.extend_from_slice(version.as_bytes());
+    buf.push(b'\n');
 }
 
-/// The lines written when an invocation ends at `at` after `handler` in the handler: END and
-/// REPORT, preceded on a timeout by Lambda's `Task timed out after X seconds` line (whose
-/// message carries its own timestamp and the request id, as Lambda writes it).
-pub fn write_end(
-    w: &mut impl Write,
+/// Appends the lines written when an invocation ends at `at` after `handler` in the handler:
+/// END and REPORT, preceded on a timeout by Lambda's `Task timed out after X seconds` line
+/// (whose message carries its own timestamp and the request id, as Lambda writes it).
+pub fn end_lines(
+    buf: &mut Vec<u8>,
     at: SimTime,
     id: RequestId,
     req: &LoggedRequest,
     handler: SimDuration,
     cfg: ReportConfig,
-) -> io::Result<()> {
-    let ts = Timestamp(at);
+) {
+    let (ts, id) = (Timestamp(at).bytes(), id.bytes());
     if req.status == Status::Timeout {
-        writeln!(w, "{ts}\t{ts} {id} Task timed out after {} seconds", Secs2(handler))?;
+        buf.extend_from_slice(&ts);
+        buf.push(b'\t');
+        buf.extend_from_slice(&ts);
+        buf.push(b' ');
+        buf.extend_from_slice(&id);
+        buf.extend_from_slice(b" Task timed out after ");
+        put_2_decimals(buf, handler, NANOS_PER_SEC);
+        buf.extend_from_slice(b" seconds\n");
     }
-    writeln!(w, "{ts}\tEND RequestId: {id}")?;
+    buf.extend_from_slice(&ts);
+    buf.extend_from_slice(b"\tEND RequestId: ");
+    buf.extend_from_slice(&id);
+    buf.push(b'\n');
     // Billed Duration includes init on cold starts (AWS bills INIT since 2025-08-01), as the
     // model bills it; each field ends with a tab, as in Lambda's own lines.
-    write!(
-        w,
-        "{ts}\tREPORT RequestId: {id}\tDuration: {} ms\tBilled Duration: {} ms\t\
-         Memory Size: {} MB\tMax Memory Used: {} MB\t",
-        Ms2(handler),
-        (req.init + handler).ceil_millis(),
-        cfg.memory_mb,
-        cfg.max_memory_used_mb.min(cfg.memory_mb),
-    )?;
+    buf.extend_from_slice(&ts);
+    buf.extend_from_slice(b"\tREPORT RequestId: ");
+    buf.extend_from_slice(&id);
+    buf.extend_from_slice(b"\tDuration: ");
+    put_ms2(buf, handler);
+    buf.extend_from_slice(b" ms\tBilled Duration: ");
+    put_dec(buf, (req.init + handler).ceil_millis(), 1);
+    buf.extend_from_slice(b" ms\tMemory Size: ");
+    put_dec(buf, cfg.memory_mb.into(), 1);
+    buf.extend_from_slice(b" MB\tMax Memory Used: ");
+    put_dec(buf, cfg.max_memory_used_mb.min(cfg.memory_mb).into(), 1);
+    buf.extend_from_slice(b" MB\t");
     if req.cold {
-        write!(w, "Init Duration: {} ms\t", Ms2(req.init))?;
+        buf.extend_from_slice(b"Init Duration: ");
+        put_ms2(buf, req.init);
+        buf.extend_from_slice(b" ms\t");
     }
-    match req.status {
-        Status::Success => writeln!(w),
-        Status::Error => writeln!(w, "Status: error"),
-        Status::Timeout => writeln!(w, "Status: timeout"),
-    }
+    buf.extend_from_slice(match req.status {
+        Status::Success => b"\n".as_slice(),
+        Status::Error => b"Status: error\n",
+        Status::Timeout => b"Status: timeout\n",
+    });
 }
 
 /// `Max Memory Used`, estimated: slsim has no memory model, so this is a fixed baseline per
@@ -308,6 +356,8 @@ impl Drop for FunctionLog {
 /// Where the Lambda model writes its invocation logs, one file per function.
 pub struct LogSink {
     functions: Vec<FunctionLog>,
+    /// The lines being written (reused: no allocation per line).
+    line: Vec<u8>,
     /// An invocation is logged when a uniform `u64` draw is below this; `None`: all are.
     threshold: Option<u64>,
     error: Option<LogError>,
@@ -351,7 +401,7 @@ impl LogSink {
         // with it nests the samples: what 1% logs, 2% logs too (same seed).
         let p = sample.get();
         let threshold = (p < 1.0).then_some((p * 18_446_744_073_709_551_616.0) as u64);
-        Ok(LogSink { functions: logs, threshold, error: None })
+        Ok(LogSink { functions: logs, line: Vec::with_capacity(512), threshold, error: None })
     }
 
     /// Seeds the sampling streams and request ids from the run's log seed.
@@ -383,8 +433,9 @@ impl LogSink {
             return None;
         }
         if self.error.is_none() {
-            let r = write_start(&mut f.out, now, RequestId::new(f.id_key, seq), f.version);
-            self.check(function, r);
+            self.line.clear();
+            start_line(&mut self.line, now, RequestId::new(f.id_key, seq), f.version);
+            self.write_line(function);
         }
         Some(LoggedRequest { seq, init, cold, status })
     }
@@ -400,16 +451,18 @@ impl LogSink {
         if self.error.is_some() {
             return;
         }
-        let f = &mut self.functions[function as usize];
+        let f = &self.functions[function as usize];
         let id = RequestId::new(f.id_key, req.seq);
-        let r = write_end(&mut f.out, now, id, req, now.saturating_since(ready_at), f.report);
-        self.check(function, r);
+        self.line.clear();
+        end_lines(&mut self.line, now, id, req, now.saturating_since(ready_at), f.report);
+        self.write_line(function);
     }
 
-    fn check(&mut self, function: u32, r: io::Result<()>) {
-        if let Err(source) = r {
-            let path = self.functions[function as usize].path.clone();
-            self.error.get_or_insert(LogError { path, source });
+    /// Writes the line buffer to `function`'s file; keeps the first error.
+    fn write_line(&mut self, function: u32) {
+        let f = &mut self.functions[function as usize];
+        if let Err(source) = f.out.write_all(&self.line) {
+            self.error.get_or_insert(LogError { path: f.path.clone(), source });
         }
     }
 
@@ -437,9 +490,9 @@ impl LogSink {
 mod tests {
     use super::*;
 
-    fn line(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+    fn line(write: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut buf = Vec::new();
-        write(&mut buf).unwrap();
+        write(&mut buf);
         String::from_utf8(buf).unwrap()
     }
 
@@ -455,6 +508,31 @@ mod tests {
         let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         era * 146_097 + doe - 719_468
+    }
+
+    #[test]
+    fn numbers_are_written_as_fmt_would() {
+        let s = |f: &dyn Fn(&mut Vec<u8>)| line(f);
+        for (v, width) in [(0, 1), (0, 2), (7, 3), (12_345, 2), (2026, 4), (u64::MAX, 1)] {
+            assert_eq!(s(&|b| put_dec(b, v, width)), format!("{v:0width$}"));
+        }
+        assert_eq!(s(&|b| put_ms2(b, SimDuration::ZERO)), "0.00");
+        assert_eq!(s(&|b| put_ms2(b, SimDuration::from_secs(900))), "900000.00");
+        assert_eq!(s(&|b| put_2_decimals(b, SimDuration::from_secs(900), NANOS_PER_SEC)), "900.00");
+        assert_eq!(s(&|b| put_2_decimals(b, ms(2_994.9), NANOS_PER_SEC)), "2.99");
+        assert_eq!(s(&|b| put_2_decimals(b, ms(2_995.0), NANOS_PER_SEC)), "3.00");
+        let id = RequestId::new(3, 4);
+        assert_eq!(
+            id.to_string(),
+            format!(
+                "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                id.0 >> 32,
+                id.0 >> 16 & 0xFFFF,
+                id.0 & 0xFFFF,
+                id.1 >> 48,
+                id.1 & 0xFFFF_FFFF_FFFF
+            )
+        );
     }
 
     #[test]
@@ -512,7 +590,7 @@ mod tests {
     #[test]
     fn start_and_end_lines_match_lambda() {
         let id = RequestId::new(1, 0);
-        let start = line(|w| write_start(w, SimTime::from_secs_f64(0.12), id, "$LATEST"));
+        let start = line(|b| start_line(b, SimTime::from_secs_f64(0.12), id, "$LATEST"));
         assert_eq!(
             start,
             format!("2026-01-01T00:00:00.120Z\tSTART RequestId: {id} Version: $LATEST\n")
@@ -520,7 +598,7 @@ mod tests {
         let req =
             LoggedRequest { seq: 0, init: SimDuration::ZERO, cold: false, status: Status::Success };
         let cfg = ReportConfig { memory_mb: 128, max_memory_used_mb: 40 };
-        let end = line(|w| write_end(w, SimTime::from_secs_f64(1.0), id, &req, ms(15.74), cfg));
+        let end = line(|b| end_lines(b, SimTime::from_secs_f64(1.0), id, &req, ms(15.74), cfg));
         let lines: Vec<&str> = end.lines().collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0], format!("2026-01-01T00:00:01.000Z\tEND RequestId: {id}"));
@@ -532,7 +610,7 @@ mod tests {
         let at = SimTime::from_secs_f64(5.0);
         let cfg = ReportConfig { memory_mb: 256, max_memory_used_mb: 99 };
         let report = |req: LoggedRequest, handler| {
-            line(|w| write_end(w, at, id, &req, handler, cfg)).lines().last().unwrap().to_owned()
+            line(|b| end_lines(b, at, id, &req, handler, cfg)).lines().last().unwrap().to_owned()
         };
         // aws-facts 1.7: a cold start (Init Duration last, every field followed by a tab);
         // Billed Duration = ceil(init + handler) = ceil(841.60 + 4157.16)
@@ -560,7 +638,7 @@ mod tests {
         assert!(report(warm, ms(7.0)).contains("\tDuration: 7.00 ms\tBilled Duration: 7 ms\t"));
         // the estimate never exceeds the memory size
         let small = ReportConfig { memory_mb: 128, max_memory_used_mb: 500 };
-        let l = line(|w| write_end(w, at, id, &warm, ms(1.0), small));
+        let l = line(|b| end_lines(b, at, id, &warm, ms(1.0), small));
         assert!(l.contains("\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t"), "{l}");
     }
 
@@ -570,7 +648,7 @@ mod tests {
         let at = SimTime::from_secs_f64(3.2);
         let cfg = ReportConfig { memory_mb: 128, max_memory_used_mb: 40 };
         let req = LoggedRequest { seq: 0, init: ms(200.0), cold: true, status: Status::Timeout };
-        let out = line(|w| write_end(w, at, id, &req, SimDuration::from_secs(3), cfg));
+        let out = line(|b| end_lines(b, at, id, &req, SimDuration::from_secs(3), cfg));
         let lines: Vec<&str> = out.lines().collect();
         let ts = "2026-01-01T00:00:03.200Z";
         assert_eq!(lines.len(), 3);
@@ -583,7 +661,7 @@ mod tests {
         );
         let req =
             LoggedRequest { seq: 0, init: SimDuration::ZERO, cold: false, status: Status::Error };
-        let out = line(|w| write_end(w, at, id, &req, ms(12.0), cfg));
+        let out = line(|b| end_lines(b, at, id, &req, ms(12.0), cfg));
         assert_eq!(out.lines().count(), 2);
         assert!(out.ends_with("\tMax Memory Used: 40 MB\tStatus: error\n"), "{out}");
     }
