@@ -1,13 +1,15 @@
 //! What `slsim run` does, as a library call: run the replications, write every output.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
 use crate::config::Scenario;
+use crate::lambda::logs::{LogSink, SampleRate};
 use crate::report;
-use crate::sim::{self, RunOutput};
+use crate::sim::{self, RunOutput, Simulation};
 use crate::summary;
 
 /// How to run and where to write.
@@ -19,6 +21,9 @@ pub struct RunOptions {
     pub charts: bool,
     /// Worker threads for replications; default: one per core.
     pub threads: Option<usize>,
+    /// Write CloudWatch-style invocation logs of the first replication to
+    /// `logs/<function>.log`, each invocation logged with this probability; `None`: no logs.
+    pub logs: Option<SampleRate>,
 }
 
 /// What a run produced.
@@ -54,12 +59,25 @@ pub struct Simulated {
 /// with the number of replications. Results come back in replication order: the summary does
 /// not depend on the number of threads.
 pub fn simulate(scenario: &Scenario) -> Simulated {
+    simulate_with_logs(scenario, None)
+}
+
+/// [`simulate`], streaming the invocation logs of the first replication to `logs`; the files
+/// written, or the error writing them, come back in `first.logs`.
+pub fn simulate_with_logs(scenario: &Scenario, logs: Option<LogSink>) -> Simulated {
     use rayon::prelude::*;
+    let logs = Mutex::new(logs);
     let mut runs: Vec<(serde_json::Value, u64, u64, Option<RunOutput>)> = (0..scenario
         .replications)
         .into_par_iter()
         .map(|r| {
-            let mut run = sim::run(scenario, sim::replication_seed(scenario.seed, r));
+            let mut sim = Simulation::new(scenario, sim::replication_seed(scenario.seed, r));
+            if r == 0
+                && let Some(sink) = logs.lock().unwrap_or_else(PoisonError::into_inner).take()
+            {
+                sim.attach_logs(sink);
+            }
+            let mut run = sim.run();
             let summary = summary::summarize_run(scenario, &mut run);
             let requests = run.minutes.iter().map(|m| m.arrivals).sum();
             (summary, requests, run.events, (r == 0).then_some(run))
@@ -75,11 +93,16 @@ pub fn simulate(scenario: &Scenario) -> Simulated {
     }
 }
 
-/// Runs `scenario` and writes `summary.json`, `timeseries.csv` and the charts.
+/// Runs `scenario` and writes `summary.json`, `timeseries.csv`, the charts and the logs.
 pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let out_dir = opts.out_dir.clone().unwrap_or_else(|| default_out_dir(scenario));
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create the output folder {}", out_dir.display()))?;
+    // created before the run, so a folder that cannot take them fails at once
+    let logs = opts
+        .logs
+        .map(|p| LogSink::create(&out_dir.join("logs"), &scenario.lambda.functions, p))
+        .transpose()?;
 
     let started = Instant::now();
     let sim = match opts.threads {
@@ -87,11 +110,11 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
             .num_threads(n)
             .build()
             .context("cannot start the worker threads")?
-            .install(|| simulate(scenario)),
-        None => simulate(scenario),
+            .install(|| simulate_with_logs(scenario, logs)),
+        None => simulate_with_logs(scenario, logs),
     };
     let elapsed = started.elapsed();
-    let Simulated { summary, first, requests, events } = sim;
+    let Simulated { summary, mut first, requests, events } = sim;
 
     let mut files = Vec::new();
     let path = out_dir.join("summary.json");
@@ -108,6 +131,10 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         let latencies: Vec<(String, &crate::metrics::Histogram)> =
             first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
         files.extend(report::write_charts(&out_dir, &scenario.name, &first.minutes, &latencies)?);
+    }
+    // the other outputs are written first: a failure writing the logs loses nothing else
+    if let Some(logs) = first.logs.take() {
+        files.extend(logs?);
     }
     Ok(RunReport { out_dir, summary, files, requests, events, elapsed })
 }

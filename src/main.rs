@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use slsim::app::{self, RunOptions};
 use slsim::config::{self, Override};
+use slsim::lambda::logs::SampleRate;
 use slsim::report::table;
 
 /// slsim: simulate serverless capacity, latency and cost (AWS Lambda) from a scenario file.
@@ -18,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a scenario; write summary.json, timeseries.csv and charts, print a table.
+    /// Simulate a scenario; write summary.json, timeseries.csv, charts (and logs), print a table.
     Run(RunArgs),
     /// Check a scenario and list every problem in it, without running it.
     Validate(ScenarioArgs),
@@ -50,6 +51,14 @@ struct RunArgs {
     /// Skip drawing the PNG charts.
     #[arg(long)]
     no_charts: bool,
+    /// Write CloudWatch-style START, END and REPORT lines of every invocation to
+    /// logs/<function>.log in the output folder (first replication only).
+    #[arg(long)]
+    logs: bool,
+    /// Log a random sample of invocations instead, each with probability P in (0, 1], e.g.
+    /// 0.01; implies --logs. Sampling leaves the results unchanged.
+    #[arg(long, value_name = "P")]
+    logs_sample: Option<SampleRate>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -98,6 +107,7 @@ fn main() -> ExitCode {
                 out_dir: args.out,
                 charts: !args.no_charts,
                 threads: args.threads.map(usize::from),
+                logs: args.logs_sample.or(args.logs.then_some(SampleRate::ALL)),
             };
             match app::run_scenario(&scenario, &opts) {
                 Ok(report) => {

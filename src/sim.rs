@@ -4,11 +4,14 @@
 //! its random streams, derived from the run's seed, so a run is `Send` and independent of
 //! whatever else runs in parallel: the same seed gives the same bytes on any thread count.
 
+use std::path::PathBuf;
+
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 use crate::config::{AliasConfig, FunctionConfig, Invocation, Scenario};
 use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::lambda::logs::{LogError, LogSink};
 use crate::lambda::{FunctionStats, LambdaEvent, LambdaModel};
 use crate::metrics::{MinuteRow, MinuteSeries};
 use crate::workload::Stream;
@@ -38,6 +41,8 @@ pub fn derive_seed(seed: u64, stream: u64) -> u64 {
 const STREAM_WORKLOADS: u64 = 1;
 const STREAM_FUNCTIONS: u64 = 2;
 const STREAM_ALIASES: u64 = 3;
+/// Log sampling and request ids: a stream of their own, so logging leaves the run unchanged.
+const STREAM_LOGS: u64 = 4;
 
 /// What one run produced.
 #[derive(Debug)]
@@ -49,6 +54,8 @@ pub struct RunOutput {
     pub workload_requests: Vec<u64>,
     /// Events processed (a measure of work done, for throughput figures).
     pub events: u64,
+    /// With logs attached: the log files written, or the first error writing them.
+    pub logs: Option<Result<Vec<PathBuf>, LogError>>,
 }
 
 /// One run in progress: build it, [`step`](Simulation::step) it (tests assert between
@@ -178,6 +185,12 @@ impl Simulation {
         Some((now, event))
     }
 
+    /// Streams CloudWatch-style invocation logs to `sink` (before the first step).
+    pub fn attach_logs(&mut self, sink: LogSink) {
+        debug_assert_eq!(self.events, 0, "logs are attached before the run");
+        self.lambda.attach_logs(sink, derive_seed(self.seed, STREAM_LOGS));
+    }
+
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         self.queue.peek_time()
@@ -198,14 +211,17 @@ impl Simulation {
         self.finish()
     }
 
-    /// Closes the metrics (whatever is still in flight stays counted as in flight).
-    pub fn finish(self) -> RunOutput {
+    /// Closes the metrics (whatever is still in flight stays counted as in flight) and the
+    /// log files.
+    pub fn finish(mut self) -> RunOutput {
+        let logs = self.lambda.take_logs().map(LogSink::finish);
         RunOutput {
             seed: self.seed,
             functions: self.lambda.finish(),
             minutes: self.series.finish(),
             workload_requests: self.workload_requests,
             events: self.events,
+            logs,
         }
     }
 }

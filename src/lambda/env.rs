@@ -11,6 +11,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::async_queue::AsyncEvent;
+use super::logs::LoggedRequest;
 use crate::config::IdleSelection;
 use crate::engine::SimTime;
 
@@ -58,6 +59,8 @@ pub struct Env {
     pub counted: bool,
     /// Who is waiting for the running invocation.
     pub origin: Origin,
+    /// The running invocation is being logged: what its REPORT line needs (`--logs` only).
+    pub log: Option<LoggedRequest>,
     /// Counts idle periods, so heap entries of an earlier idle period are recognised as stale.
     idle_epoch: u32,
     prev: EnvId,
@@ -137,6 +140,7 @@ impl EnvPool {
             errored: false,
             counted: false,
             origin: Origin::Sync,
+            log: None,
             idle_epoch: 0,
             prev: NIL,
             next: NIL,

@@ -29,6 +29,7 @@ pub mod async_queue;
 pub mod billing;
 pub mod env;
 pub mod keep_alive;
+pub mod logs;
 pub mod phases;
 mod provisioned;
 pub mod runtime;
@@ -177,6 +178,8 @@ pub struct LambdaModel {
     end: SimTime,
     /// Asynchronous events waiting, over all functions (for the time series).
     async_waiting: u32,
+    /// CloudWatch-style invocation logs (`--logs`), attached before the run.
+    logs: Option<logs::LogSink>,
 }
 
 /// Lambda's per-function scaling rate since 2023-11-27: 1,000 environments per 10 s.
@@ -275,6 +278,7 @@ impl LambdaModel {
             warmup,
             end,
             async_waiting: 0,
+            logs: None,
         }
     }
 
@@ -509,6 +513,11 @@ impl LambdaModel {
         e.errored = error || timed_out;
         e.counted = counted;
         e.origin = origin;
+        if let Some(logs) = &mut self.logs {
+            let restore = cold && cfg.snap_start.is_some();
+            let status = logs::Status::of(timed_out, error);
+            e.log = logs.started(function, now, init, cold, restore, post.time, status);
+        }
         queue.push(
             now + init + handler + post.time,
             Event::Lambda(LambdaEvent::InvocationFinished { function, env }),
@@ -657,6 +666,11 @@ impl LambdaModel {
         let (origin, failed, started_at) = (e.origin, e.errored, e.started_at);
         if e.counted {
             func.stats.finished += 1;
+        }
+        if let Some(logs) = &mut self.logs
+            && let Some(req) = &e.log
+        {
+            logs.finished(function, now, e.ready_at, req);
         }
         if e.provisioned {
             func.pc.busy_add(now, -1);

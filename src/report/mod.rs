@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::metrics::{Histogram, MinuteRow};
 
-fn temp_path(path: &Path, suffix: &str) -> PathBuf {
+/// The temporary name `path` is written under before the rename: `.<name>.<pid>.tmp<suffix>`
+/// in the same folder (so the rename stays on one file system).
+pub fn temp_path(path: &Path, suffix: &str) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp{suffix}", std::process::id()))
 }

@@ -8,8 +8,12 @@ use slsim::config::{self, Override};
 fn outputs(threads: usize, dir: &Path, overrides: &[Override]) -> (Vec<u8>, Vec<u8>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let s = config::load(&root.join("scenarios/api-backend.toml"), overrides).expect("valid");
-    let opts =
-        RunOptions { out_dir: Some(dir.to_path_buf()), charts: false, threads: Some(threads) };
+    let opts = RunOptions {
+        out_dir: Some(dir.to_path_buf()),
+        charts: false,
+        threads: Some(threads),
+        ..RunOptions::default()
+    };
     run_scenario(&s, &opts).expect("runs");
     (
         std::fs::read(dir.join("summary.json")).expect("summary written"),

@@ -7,6 +7,7 @@ mod conservation;
 mod determinism;
 mod keep_alive;
 mod lifecycle;
+mod logs;
 mod pricing;
 mod provisioned;
 mod queueing;
