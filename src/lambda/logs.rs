@@ -430,17 +430,14 @@ impl LogSink {
     }
 
     /// An invocation of `function` starts at `now`: decides whether it is logged and if so
-    /// writes its START line. What the environment must keep for the REPORT line comes back.
+    /// writes its START line. What the environment must keep for the REPORT line comes back
+    /// (`req` with its sequence number filled in).
     #[inline]
     pub(crate) fn started(
         &mut self,
         function: u32,
         now: SimTime,
-        init: SimDuration,
-        cold: bool,
-        restore: bool,
-        post: SimDuration,
-        status: Status,
+        mut req: LoggedRequest,
     ) -> Option<LoggedRequest> {
         let f = &mut self.functions[function as usize];
         let seq = f.next_seq;
@@ -455,7 +452,8 @@ impl LogSink {
             start_line(&mut self.line, now, RequestId::new(f.id_key, seq), &f.version);
             self.write_line(function);
         }
-        Some(LoggedRequest { seq, init, cold, restore, post, status })
+        req.seq = seq;
+        Some(req)
     }
 
     /// A logged invocation of `function` ends at `now`; its handler started at `ready_at`.
@@ -508,6 +506,18 @@ impl LogSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A warm, successful invocation with no extensions.
+    fn plain() -> LoggedRequest {
+        LoggedRequest {
+            seq: 0,
+            init: SimDuration::ZERO,
+            cold: false,
+            restore: false,
+            post: SimDuration::ZERO,
+            status: Status::Success,
+        }
+    }
 
     fn line(write: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut buf = Vec::new();
@@ -769,17 +779,7 @@ mod tests {
 
     fn one_invocation(sink: &mut LogSink, function: u32, at: f64) {
         let t = SimTime::from_secs_f64(at);
-        let req = sink
-            .started(
-                function,
-                t,
-                SimDuration::ZERO,
-                false,
-                false,
-                SimDuration::ZERO,
-                Status::Success,
-            )
-            .unwrap();
+        let req = sink.started(function, t, plain()).unwrap();
         sink.finished(function, t + ms(5.0), t, &req);
     }
 
@@ -823,20 +823,8 @@ mod tests {
                 LogSink::create(dir.path(), &functions(), SampleRate::new(p).unwrap()).unwrap();
             sink.seed(9);
             let t = SimTime::ZERO;
-            let seqs: Vec<u64> = (0..20_000)
-                .filter_map(|_| {
-                    sink.started(
-                        0,
-                        t,
-                        SimDuration::ZERO,
-                        false,
-                        false,
-                        SimDuration::ZERO,
-                        Status::Success,
-                    )
-                })
-                .map(|r| r.seq)
-                .collect();
+            let seqs: Vec<u64> =
+                (0..20_000).filter_map(|_| sink.started(0, t, plain())).map(|r| r.seq).collect();
             seqs
         };
         let (one, two, all) = (draw(0.01), draw(0.02), draw(1.0));

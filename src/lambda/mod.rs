@@ -514,9 +514,15 @@ impl LambdaModel {
         e.counted = counted;
         e.origin = origin;
         if let Some(logs) = &mut self.logs {
-            let restore = cold && cfg.snap_start.is_some();
-            let status = logs::Status::of(timed_out, error);
-            e.log = logs.started(function, now, init, cold, restore, post.time, status);
+            let req = logs::LoggedRequest {
+                seq: 0,
+                init,
+                cold,
+                restore: cold && cfg.snap_start.is_some(),
+                post: post.time,
+                status: logs::Status::of(timed_out, error),
+            };
+            e.log = logs.started(function, now, req);
         }
         queue.push(
             now + init + handler + post.time,
