@@ -27,7 +27,8 @@ pub struct RunReport {
     pub out_dir: PathBuf,
     pub summary: serde_json::Value,
     pub files: Vec<PathBuf>,
-    /// Invocations and throttled attempts simulated, over all replications and the warm-up.
+    /// Requests simulated (arrivals at functions and records put on queues), over all
+    /// replications and the warm-up.
     pub requests: u64,
     pub events: u64,
     pub elapsed: Duration,
@@ -44,7 +45,8 @@ pub struct Simulated {
     pub summary: serde_json::Value,
     /// The first replication in full (time series, histograms), for the CSV and charts.
     pub first: RunOutput,
-    /// Requests simulated (arrivals at functions), over all replications and the warm-up.
+    /// Requests simulated (arrivals at functions and records put on queues), over all
+    /// replications and the warm-up.
     pub requests: u64,
     pub events: u64,
 }
@@ -61,7 +63,7 @@ pub fn simulate(scenario: &Scenario) -> Simulated {
         .map(|r| {
             let mut run = sim::run(scenario, sim::replication_seed(scenario.seed, r));
             let summary = summary::summarize_run(scenario, &mut run);
-            let requests = run.minutes.iter().map(|m| m.arrivals).sum();
+            let requests = run.minutes.iter().map(|m| m.arrivals + m.queue_records).sum();
             (summary, requests, run.events, (r == 0).then_some(run))
         })
         .collect();

@@ -85,6 +85,7 @@ mod tests {
         WorkloadConfig {
             name: "w".into(),
             functions: vec![0],
+            queues: Vec::new(),
             arrivals,
             work: Dist::Constant(SimDuration::from_millis(1)),
             cpu_bound: 0.0,
