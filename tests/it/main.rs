@@ -8,5 +8,6 @@ mod determinism;
 mod lifecycle;
 mod pricing;
 mod queueing;
+mod queues;
 mod scaling;
 mod scenarios;
