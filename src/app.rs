@@ -109,7 +109,14 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
     if opts.charts {
         let latencies: Vec<(String, &crate::metrics::Histogram)> =
             first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
-        files.extend(report::write_charts(&out_dir, &scenario.name, &first.minutes, &latencies)?);
+        let queues = !scenario.queues.is_empty();
+        files.extend(report::write_charts(
+            &out_dir,
+            &scenario.name,
+            &first.minutes,
+            &latencies,
+            queues,
+        )?);
     }
     Ok(RunReport { out_dir, summary, files, requests, events, elapsed })
 }
