@@ -459,7 +459,7 @@ fn validate_queue(
             SimDuration::from_secs(86_400)
         }
     };
-    let message_groups = c.int(&key("message_groups"), q.message_groups, 1, 1, 1_000_000, "");
+    let message_groups = c.int(&key("message_groups"), q.message_groups, 1, 1, 100_000, "");
     let maximum_retry_attempts = match q.maximum_retry_attempts {
         None | Some(-1) => None,
         Some(n) => {
