@@ -1,6 +1,7 @@
 //! Simulation throughput on the README's benchmark workload (benches/throughput.toml), cut to
 //! 1,000 simulated seconds (1M invocations) per iteration so criterion can take samples.
-//! Throughput is reported in invocations per second of wall time.
+//! Throughput is reported in invocations per second of wall time. The same workload sent to an
+//! SQS queue (benches/sqs.toml) measures the event-source mappings, in messages per second.
 
 use std::path::Path;
 
@@ -25,6 +26,15 @@ fn bench(c: &mut Criterion) {
             b.iter(|| sim::run(&scenario, 1).events)
         });
     }
+    group.finish();
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sqs.toml");
+    let scenario = config::load(&path, &[cut]).expect("the SQS bench scenario is valid");
+    let messages: u64 = sim::run(&scenario, 1).minutes.iter().map(|m| m.queue_records).sum();
+    let mut group = c.benchmark_group("esm");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(messages));
+    group.bench_function("sqs-poisson-1000rps-1000s", |b| b.iter(|| sim::run(&scenario, 1).events));
     group.finish();
 }
 

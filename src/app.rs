@@ -32,7 +32,8 @@ pub struct RunReport {
     pub out_dir: PathBuf,
     pub summary: serde_json::Value,
     pub files: Vec<PathBuf>,
-    /// Invocations and throttled attempts simulated, over all replications and the warm-up.
+    /// Requests simulated (arrivals at functions and records put on queues), over all
+    /// replications and the warm-up.
     pub requests: u64,
     pub events: u64,
     pub elapsed: Duration,
@@ -49,7 +50,8 @@ pub struct Simulated {
     pub summary: serde_json::Value,
     /// The first replication in full (time series, histograms), for the CSV and charts.
     pub first: RunOutput,
-    /// Requests simulated (arrivals at functions), over all replications and the warm-up.
+    /// Requests simulated (arrivals at functions and records put on queues), over all
+    /// replications and the warm-up.
     pub requests: u64,
     pub events: u64,
 }
@@ -79,7 +81,7 @@ pub fn simulate_with_logs(scenario: &Scenario, logs: Option<LogSink>) -> Simulat
             }
             let mut run = sim.run();
             let summary = summary::summarize_run(scenario, &mut run);
-            let requests = run.minutes.iter().map(|m| m.arrivals).sum();
+            let requests = run.minutes.iter().map(|m| m.arrivals + m.queue_records).sum();
             (summary, requests, run.events, (r == 0).then_some(run))
         })
         .collect();
@@ -130,7 +132,14 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
     if opts.charts {
         let latencies: Vec<(String, &crate::metrics::Histogram)> =
             first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
-        files.extend(report::write_charts(&out_dir, &scenario.name, &first.minutes, &latencies)?);
+        let queues = !scenario.queues.is_empty();
+        files.extend(report::write_charts(
+            &out_dir,
+            &scenario.name,
+            &first.minutes,
+            &latencies,
+            queues,
+        )?);
     }
     // the other outputs are written first: a failure writing the logs loses nothing else
     if let Some(logs) = first.logs.take() {

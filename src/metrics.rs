@@ -224,6 +224,17 @@ pub struct MinuteRow {
     /// event at delivery (CloudWatch's AsyncEventAge), in seconds.
     pub async_queue_depth_max: u32,
     pub async_event_age_max_s: f64,
+    /// Event sources (all queues and streams): records put on them, batches invoked, records
+    /// processed successfully and records finally failed (dead-lettered, discarded, expired).
+    pub queue_records: u64,
+    pub queue_batches: u64,
+    pub queue_succeeded: u64,
+    pub queue_failed: u64,
+    /// Most records held at once (waiting, invisible or in an invocation), all queues.
+    pub queue_backlog_max: u64,
+    /// Largest age reached in the minute by a record still held (SQS's
+    /// ApproximateAgeOfOldestMessage), in seconds.
+    pub queue_age_max_s: f64,
 }
 
 /// Per-minute totals, built lazily: a minute closes when the first event of a later minute
@@ -242,6 +253,13 @@ pub struct MinuteSeries {
     fixed_usd_per_s: f64,
     fixed_accrued: f64,
     fixed_since: SimTime,
+    /// Records held by all queues now.
+    queue_backlog: u64,
+    /// Arrival of the oldest record held by a queue, as last sampled, and when the next sample
+    /// is due (the end of the open minute; `None` once taken or past the end). Sampled by the
+    /// run just before a minute closes, so no timer events are needed.
+    queue_oldest: Option<SimTime>,
+    queue_sample_due: Option<SimTime>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -289,6 +307,9 @@ impl MinuteSeries {
             fixed_usd_per_s: 0.0,
             fixed_accrued: 0.0,
             fixed_since: SimTime::ZERO,
+            queue_backlog: 0,
+            queue_oldest: None,
+            queue_sample_due: None,
         };
         s.open(0);
         s
@@ -300,8 +321,11 @@ impl MinuteSeries {
             minute,
             start_s: self.minute_start.as_secs_f64(),
             warmup: u8::from(self.minute_start < self.warmup),
+            queue_backlog_max: self.queue_backlog,
             ..MinuteRow::default()
         };
+        self.queue_sample_due =
+            (self.minute_start < self.end).then(|| (self.minute_start + MINUTE).min(self.end));
     }
 
     /// Closes every minute that ended at or before `t` (never past the run's end).
@@ -336,6 +360,10 @@ impl MinuteSeries {
             self.concurrency.close(minute_end, len);
         (self.current.environments_mean, self.current.environments_max) =
             self.environments.close(minute_end, len);
+        if let Some(oldest) = self.queue_oldest {
+            let age = minute_end.saturating_since(oldest).as_secs_f64();
+            self.current.queue_age_max_s = self.current.queue_age_max_s.max(age);
+        }
         let next = self.current.minute + 1;
         self.rows.push(std::mem::take(&mut self.current));
         self.open(next);
@@ -357,6 +385,34 @@ impl MinuteSeries {
         self.environments.add(t.min(self.end), delta);
     }
 
+    /// Records put on (positive) or taken off (negative) the queues.
+    #[inline]
+    pub fn queue_backlog_add(&mut self, delta: i64) {
+        self.queue_backlog = self.queue_backlog.saturating_add_signed(delta);
+        self.current.queue_backlog_max = self.current.queue_backlog_max.max(self.queue_backlog);
+    }
+
+    /// A record held since `arrived` left its queue at `now`: its age counts in the minute.
+    #[inline]
+    pub fn queue_record_left(&mut self, now: SimTime, arrived: SimTime) {
+        let age = now.saturating_since(arrived).as_secs_f64();
+        self.current.queue_age_max_s = self.current.queue_age_max_s.max(age);
+    }
+
+    /// Whether the oldest queued record must be sampled before [`advance`](Self::advance)ing to
+    /// `t`: an open minute ends at or before `t`.
+    #[inline]
+    pub fn wants_queue_sample(&self, t: SimTime) -> bool {
+        self.queue_sample_due.is_some_and(|due| t >= due)
+    }
+
+    /// The arrival of the oldest record held by any queue (`None`: all empty), valid until the
+    /// next event: the open minute's oldest age is taken from it when the minute closes.
+    pub fn set_queue_oldest(&mut self, oldest: Option<SimTime>) {
+        self.queue_oldest = oldest;
+        self.queue_sample_due = None;
+    }
+
     /// Closes the last (possibly partial) minute and returns all rows.
     pub fn finish(mut self) -> Vec<MinuteRow> {
         self.advance(self.end);
@@ -370,6 +426,8 @@ impl MinuteSeries {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NANOS: u64 = crate::engine::NANOS_PER_SEC;
 
     #[test]
     fn buckets_cover_values_contiguously_with_bounded_width() {
@@ -452,5 +510,27 @@ mod tests {
         assert_eq!(rows[0].environments_max, 2);
         assert_eq!(rows[1].environments_mean, 2.0);
         assert_eq!(rows[2].arrivals, 5);
+    }
+
+    #[test]
+    fn queue_backlog_and_oldest_age_per_minute() {
+        let m = MINUTE.0;
+        let mut s = MinuteSeries::new(SimTime::ZERO, SimTime(3 * m));
+        s.queue_backlog_add(3);
+        s.queue_backlog_add(-1);
+        // a record held from 10 s leaves at 50 s: its age counts in minute 0
+        s.queue_record_left(SimTime(50 * NANOS), SimTime(10 * NANOS));
+        assert!(!s.wants_queue_sample(SimTime(m - 1)));
+        assert!(s.wants_queue_sample(SimTime(m)));
+        // the oldest record still held arrived at 30 s; nothing happens until 2.5 minutes
+        s.set_queue_oldest(Some(SimTime(30 * NANOS)));
+        s.advance(SimTime(5 * m / 2));
+        s.queue_backlog_add(-2);
+        let rows = s.finish();
+        assert_eq!(rows[0].queue_backlog_max, 3);
+        assert_eq!(rows[0].queue_age_max_s, 40.0, "the record that left beats 60 - 30");
+        assert_eq!(rows[1].queue_backlog_max, 2, "the level carries into the next minute");
+        assert_eq!(rows[1].queue_age_max_s, 90.0, "at the end of minute 1: 120 - 30");
+        assert_eq!(rows[2].queue_age_max_s, 150.0, "the last sample holds until the end");
     }
 }

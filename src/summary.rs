@@ -8,9 +8,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::config::Invocation;
-use crate::config::Scenario;
+use crate::config::{Invocation, QueueKind, Scenario};
 use crate::engine::SimTime;
+use crate::esm::QueueStats;
 use crate::lambda::FunctionStats;
 use crate::lambda::async_queue::AsyncStats;
 use crate::lambda::billing::{self, Cost};
@@ -77,6 +77,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             .chain(
                 w.aliases.iter().map(|&a| format!("function:{}", scenario.lambda.aliases[a].name)),
             )
+            .chain(w.queues.iter().map(|&q| format!("queue:{}", scenario.queues[q].name)))
             .collect();
         let invocation = match w.invocation {
             Invocation::Sync => "sync",
@@ -87,6 +88,11 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             json!({ "requests": requests, "source": w.source, "invocation": invocation, "targets": targets }),
         );
     }
+    let mut queues = Map::new();
+    for (cfg, stats) in &run.queues {
+        let target = format!("function:{}", scenario.lambda.functions[cfg.function].name);
+        queues.insert(cfg.name.clone(), queue_json(stats, cfg.kind, &target));
+    }
     json!({
         "scenario": scenario.name,
         "seed": run.seed,
@@ -95,6 +101,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         "functions": functions,
         "aliases": aliases,
         "workloads": workloads,
+        "queues": queues,
         "apis": {},
         "services": {},
         "cost_usd": { "total": lambda_total, "lambda": lambda_total },
@@ -164,6 +171,38 @@ fn async_json(a: &AsyncStats) -> Value {
         "max_queue_depth": a.max_queue_depth,
         "in_flight": a.events - a.succeeded - a.failed,
     })
+}
+
+/// A queue's figures: records and what became of them, batches, backlog, ages.
+fn queue_json(q: &QueueStats, kind: QueueKind, target: &str) -> Value {
+    let mut v = json!({
+        "kind": kind.as_str(),
+        "target": target,
+        "records": q.records,
+        "batches": q.batches,
+        "max_backlog": q.max_backlog,
+        "age_ms": latency_json(&q.age),
+        "succeeded": q.succeeded,
+        "failed": q.failed,
+        "in_flight": q.records - q.succeeded - q.failed,
+        "expired": q.expired,
+        "retries": q.retries,
+        "throttled_batches": q.throttled_batches,
+        "mean_batch_size": ratio(q.batch_records, q.batches),
+        "max_concurrency": q.max_concurrency,
+    });
+    if kind.is_sqs() {
+        v["receives"] = json!(q.receives);
+        v["dead_lettered"] = json!(q.dead_lettered);
+        v["max_pollers"] = json!(q.max_pollers);
+    } else {
+        v["retries_exhausted"] = json!(q.retries_exhausted);
+        v["iterator_age_ms"] = latency_json(&q.iterator_age);
+    }
+    if kind != QueueKind::Sqs {
+        v["out_of_order"] = json!(q.out_of_order);
+    }
+    v
 }
 
 fn cost_json(c: &Cost) -> Value {

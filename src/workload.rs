@@ -86,6 +86,7 @@ mod tests {
             name: "w".into(),
             functions: vec![0],
             aliases: vec![],
+            queues: Vec::new(),
             arrivals,
             work: Dist::Constant(SimDuration::from_millis(1)),
             cpu_bound: 0.0,

@@ -73,6 +73,8 @@ pub struct Scenario {
     pub free_tier: bool,
     pub prices: &'static LambdaPrices,
     pub lambda: LambdaConfig,
+    /// Queues and streams polled by event-source mappings.
+    pub queues: Vec<QueueConfig>,
     pub workloads: Vec<WorkloadConfig>,
 }
 
@@ -240,6 +242,8 @@ pub struct WorkloadConfig {
     pub functions: Vec<usize>,
     /// Indices into `lambda.aliases`, which also receive a copy each.
     pub aliases: Vec<usize>,
+    /// Indices into `queues`: each also receives a copy, as records put on the queue.
+    pub queues: Vec<usize>,
     pub arrivals: Arrivals,
     /// Handler run time on one full vCPU.
     pub work: Dist,
@@ -248,6 +252,76 @@ pub struct WorkloadConfig {
     pub invocation: Invocation,
     /// Where the load comes from, as labelled in the scenario (reported in the summary).
     pub source: Option<String>,
+}
+
+/// What kind of event source an event-source mapping polls (aws-facts 1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    /// SQS standard queue: batches in any order, pollers that scale with the backlog.
+    Sqs,
+    /// SQS FIFO queue: in order within a message group, one batch in flight per group.
+    SqsFifo,
+    /// Kinesis data stream: one batch in flight per shard and parallelization slot, in order.
+    Kinesis,
+    /// DynamoDB stream: as Kinesis, polled 4 times a second.
+    DynamodbStream,
+}
+
+impl QueueKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueKind::Sqs => "sqs",
+            QueueKind::SqsFifo => "sqs-fifo",
+            QueueKind::Kinesis => "kinesis",
+            QueueKind::DynamodbStream => "dynamodb-stream",
+        }
+    }
+
+    pub fn is_sqs(self) -> bool {
+        matches!(self, QueueKind::Sqs | QueueKind::SqsFifo)
+    }
+
+    pub fn is_stream(self) -> bool {
+        !self.is_sqs()
+    }
+}
+
+/// A queue or stream and the event-source mapping that invokes `function` with its records.
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    pub name: String,
+    pub kind: QueueKind,
+    /// Index into `lambda.functions`.
+    pub function: usize,
+    /// Records per invocation, at most.
+    pub batch_size: u32,
+    /// How long a batch may gather records before it goes (zero: whatever is there).
+    pub batch_window: SimDuration,
+    /// SQS: concurrent batches at most (`None`: the mapping's own ceiling).
+    pub maximum_concurrency: Option<u32>,
+    /// Streams: shards, and batches in flight per shard.
+    pub shards: u32,
+    pub parallelization_factor: u32,
+    /// SQS: how long a received message stays invisible (a failed batch comes back after it).
+    pub visibility_timeout: SimDuration,
+    /// SQS: receives after which a failing message goes to the dead-letter queue.
+    pub max_receive_count: Option<u32>,
+    /// How long the source keeps a record; older ones are dropped (counted as failed).
+    pub retention: SimDuration,
+    /// SQS FIFO: message groups the records are spread over (uniformly).
+    pub message_groups: u32,
+    /// Streams: retries of a failing batch before its records are discarded (`None`: until
+    /// they expire).
+    pub maximum_retry_attempts: Option<u32>,
+    /// Streams: records older than this are discarded instead of being (re)tried.
+    pub maximum_record_age: Option<SimDuration>,
+}
+
+impl QueueConfig {
+    /// Batches that may be in flight at once from a stream: shards x parallelization factor.
+    pub fn lanes(&self) -> u32 {
+        self.shards * self.parallelization_factor
+    }
 }
 
 /// AWS services that push events to Lambda, always asynchronously (aws-facts 1.4).

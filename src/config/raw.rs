@@ -18,10 +18,12 @@ pub struct RawScenario {
     pub lambda: Option<RawLambda>,
     #[serde(default)]
     pub workload: Vec<RawWorkload>,
+    /// Event sources that Lambda polls (event-source mappings).
+    #[serde(default)]
+    pub queue: Vec<RawQueue>,
     // Sections of the contract whose models arrive with later releases. They are accepted by
     // the parser so that validation can say exactly what is not supported yet, instead of
     // calling them unknown keys.
-    pub queue: Option<toml::Value>,
     pub apigateway: Option<toml::Value>,
     pub api: Option<toml::Value>,
     pub service: Option<toml::Value>,
@@ -238,4 +240,34 @@ pub struct RawPcAutoscaling {
     pub target: Option<f64>,
     pub min: Option<i64>,
     pub max: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawQueueKind {
+    Sqs,
+    SqsFifo,
+    Kinesis,
+    DynamodbStream,
+}
+
+/// `[[queue]]`: a queue or stream and the event-source mapping that polls it. The keys after
+/// `parallelization_factor` are slsim extensions (documented in the README).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueue {
+    pub name: String,
+    pub kind: RawQueueKind,
+    pub target: Option<String>,
+    pub batch_size: Option<i64>,
+    pub batch_window: Option<RawDuration>,
+    pub maximum_concurrency: Option<i64>,
+    pub shards: Option<i64>,
+    pub parallelization_factor: Option<i64>,
+    pub visibility_timeout: Option<RawDuration>,
+    pub max_receive_count: Option<i64>,
+    pub retention: Option<RawDuration>,
+    pub message_groups: Option<i64>,
+    pub maximum_retry_attempts: Option<i64>,
+    pub maximum_record_age: Option<RawDuration>,
 }

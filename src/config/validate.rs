@@ -74,7 +74,6 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     let mut c = Checker { problems: Vec::new() };
 
     for (key, present, arrives) in [
-        ("queue", raw.queue.is_some(), "event-source mappings"),
         ("apigateway", raw.apigateway.is_some(), "API Gateway"),
         ("api", raw.api.is_some(), "API Gateway"),
         ("service", raw.service.is_some(), "ECS and EC2 services"),
@@ -139,8 +138,15 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     });
 
     let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
-    let workloads =
-        validate_workloads(&mut c, &raw.workload, &lambda.functions, &lambda.aliases, base_dir);
+    let queues = validate_queues(&mut c, &raw.queue, &lambda.functions);
+    let workloads = validate_workloads(
+        &mut c,
+        &raw.workload,
+        &lambda.functions,
+        &lambda.aliases,
+        &queues,
+        base_dir,
+    );
 
     if !c.problems.is_empty() {
         return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
@@ -155,6 +161,7 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
         free_tier: raw.pricing.free_tier.unwrap_or(false),
         prices,
         lambda,
+        queues,
         workloads,
     })
 }
@@ -518,6 +525,7 @@ fn validate_workloads(
     raw: &[RawWorkload],
     functions: &[FunctionConfig],
     aliases: &[AliasConfig],
+    queues: &[QueueConfig],
     base_dir: &Path,
 ) -> Vec<WorkloadConfig> {
     if raw.is_empty() {
@@ -551,12 +559,18 @@ fn validate_workloads(
         };
         let mut fn_indices = Vec::new();
         let mut alias_indices = Vec::new();
+        let mut queue_indices = Vec::new();
         for (tkey, t) in targets {
             let alias =
                 t.strip_prefix("function:").and_then(|n| aliases.iter().position(|a| a.name == n));
-            match alias {
-                Some(a) => alias_indices.push(a),
-                None => fn_indices.extend(resolve_target(c, tkey, t, functions)),
+            if let Some(a) = alias {
+                alias_indices.push(a);
+                continue;
+            }
+            match resolve_target(c, tkey, t, functions, queues) {
+                Some(Target::Function(f)) => fn_indices.push(f),
+                Some(Target::Queue(q)) => queue_indices.push(q),
+                None => {}
             }
         }
         if let Some(r) = &w.route {
@@ -599,6 +613,7 @@ fn validate_workloads(
                 name: w.name.clone(),
                 functions: fn_indices,
                 aliases: alias_indices,
+                queues: queue_indices,
                 arrivals,
                 work,
                 cpu_bound,
@@ -815,41 +830,248 @@ fn validate_policy(c: &mut Checker, key: &str, p: &RawKeepAlivePolicy) -> KeepAl
     }
 }
 
-/// The index of the function a target names, or a problem reported at `key`.
+/// Every `[[queue]]`: names unique, each checked by [`validate_queue`].
+fn validate_queues(
+    c: &mut Checker,
+    raw: &[RawQueue],
+    functions: &[FunctionConfig],
+) -> Vec<QueueConfig> {
+    let mut names = HashSet::new();
+    let mut out = Vec::new();
+    for (i, q) in raw.iter().enumerate() {
+        if !names.insert(q.name.as_str()) {
+            let msg = format!("\"{}\" is declared twice; queue names must be unique", q.name);
+            c.bad(format!("queue[{i}].name"), msg);
+        }
+        out.extend(validate_queue(c, i, q, functions));
+    }
+    out
+}
+
+/// One queue: the mapping's batch and scaling settings (aws-facts 1.5) and the queue's own
+/// (SQS and Kinesis quotas). A key of another kind of source is refused, not ignored.
+fn validate_queue(
+    c: &mut Checker,
+    i: usize,
+    q: &RawQueue,
+    functions: &[FunctionConfig],
+) -> Option<QueueConfig> {
+    let key = |k: &str| format!("queue[{i}].{k}");
+    let name_ok = !q.name.is_empty()
+        && q.name.len() <= 80
+        && q.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+    if !name_ok {
+        let msg = "is not a queue name: 1-80 letters, digits, '-', '_' or '.'";
+        c.bad(key("name"), format!("\"{}\" {msg}", q.name));
+    }
+    let kind = match q.kind {
+        RawQueueKind::Sqs => QueueKind::Sqs,
+        RawQueueKind::SqsFifo => QueueKind::SqsFifo,
+        RawQueueKind::Kinesis => QueueKind::Kinesis,
+        RawQueueKind::DynamodbStream => QueueKind::DynamodbStream,
+    };
+    refuse_keys_of_other_kinds(c, i, q, kind);
+    let function = match q.target.as_deref() {
+        Some(t) => match t.split_once(':') {
+            Some(("function", name)) => {
+                match resolve_function(c, key("target"), t, name, functions) {
+                    Some(Target::Function(f)) => Some(f),
+                    _ => None,
+                }
+            }
+            _ => {
+                let msg = "is not allowed; a mapping invokes a function: \"function:NAME\"";
+                c.bad(key("target"), format!("\"{t}\" {msg}"));
+                None
+            }
+        },
+        None => {
+            let msg = "missing: set target = \"function:NAME\", the function the mapping invokes";
+            c.bad(key("target"), msg);
+            None
+        }
+    };
+    let fifo = kind == QueueKind::SqsFifo;
+    let (default_batch, max_batch, why) = match kind {
+        QueueKind::Sqs => (10, 10_000, ""),
+        QueueKind::SqsFifo => (10, 10, " (FIFO queues)"),
+        QueueKind::Kinesis | QueueKind::DynamodbStream => (100, 10_000, ""),
+    };
+    let batch_size = c.int(&key("batch_size"), q.batch_size, default_batch, 1, max_batch, why);
+    let batch_window = c.duration(&key("batch_window"), q.batch_window, 0, 0, 300);
+    if fifo && batch_window > SimDuration::ZERO {
+        let msg = "a batching window is not supported for FIFO queues; remove it";
+        c.bad(key("batch_window"), format!("\"{batch_window}\": {msg}"));
+    }
+    if kind == QueueKind::Sqs && batch_size > 10 && batch_window < SimDuration::from_secs(1) {
+        let msg = "a batch of more than 10 messages needs batch_window of at least \"1s\"";
+        c.bad(
+            key("batch_window"),
+            format!("\"{batch_window}\" with batch_size = {batch_size}: {msg}"),
+        );
+    }
+    let maximum_concurrency = q
+        .maximum_concurrency
+        .map(|m| c.int(&key("maximum_concurrency"), Some(m), 2, 2, 1000, " concurrent batches"));
+    let shards = c.int(&key("shards"), q.shards, 1, 1, 10_000, "");
+    let parallelization_factor =
+        c.int(&key("parallelization_factor"), q.parallelization_factor, 1, 1, 10, "");
+    // AWS refuses a mapping whose queue hides messages for less than the function may run,
+    // and recommends six times the timeout plus the batching window (aws-facts 1.5).
+    let timeout = function.map_or(SimDuration::from_secs(3), |f| functions[f].timeout);
+    let recommended = SimDuration(timeout.0 * 6 + batch_window.0);
+    let visibility_timeout = q.visibility_timeout.map_or(recommended, |v| v.0);
+    let vt_ok =
+        visibility_timeout >= timeout && visibility_timeout <= SimDuration::from_secs(43_200);
+    if kind.is_sqs() && !vt_ok {
+        c.bad(
+            key("visibility_timeout"),
+            format!(
+                "\"{visibility_timeout}\" is out of range; allowed the function's timeout \
+                 (\"{timeout}\")..=\"12h\" (AWS recommends 6 x the timeout + batch_window = \
+                 \"{recommended}\")"
+            ),
+        );
+    }
+    let max_receive_count =
+        q.max_receive_count.map(|m| c.int(&key("max_receive_count"), Some(m), 1, 1, 1000, ""));
+    let retention = match kind {
+        QueueKind::Sqs | QueueKind::SqsFifo => {
+            c.duration(&key("retention"), q.retention, 4 * 86_400, 60, 14 * 86_400)
+        }
+        QueueKind::Kinesis => {
+            c.duration(&key("retention"), q.retention, 86_400, 86_400, 31_536_000)
+        }
+        QueueKind::DynamodbStream => {
+            if let Some(r) = q.retention.filter(|r| r.0 != SimDuration::from_secs(86_400)) {
+                let msg = "DynamoDB streams keep records for 24 hours; remove retention";
+                c.bad(key("retention"), format!("\"{}\": {msg}", r.0));
+            }
+            SimDuration::from_secs(86_400)
+        }
+    };
+    let message_groups = c.int(&key("message_groups"), q.message_groups, 1, 1, 100_000, "");
+    let maximum_retry_attempts = match q.maximum_retry_attempts {
+        None | Some(-1) => None,
+        Some(n) => {
+            let why = " (or -1: until the records expire)";
+            Some(c.int(&key("maximum_retry_attempts"), Some(n), 0, 0, 10_000, why))
+        }
+    };
+    let maximum_record_age = q
+        .maximum_record_age
+        .map(|_| c.duration(&key("maximum_record_age"), q.maximum_record_age, 60, 60, 604_800));
+    Some(QueueConfig {
+        name: q.name.clone(),
+        kind,
+        function: function?,
+        batch_size,
+        batch_window,
+        maximum_concurrency,
+        shards,
+        parallelization_factor,
+        visibility_timeout,
+        max_receive_count,
+        retention,
+        message_groups,
+        maximum_retry_attempts,
+        maximum_record_age,
+    })
+}
+
+/// Keys that exist for other kinds of source only.
+fn refuse_keys_of_other_kinds(c: &mut Checker, i: usize, q: &RawQueue, kind: QueueKind) {
+    let sqs = [
+        ("maximum_concurrency", q.maximum_concurrency.is_some()),
+        ("visibility_timeout", q.visibility_timeout.is_some()),
+        ("max_receive_count", q.max_receive_count.is_some()),
+    ];
+    let fifo = [("message_groups", q.message_groups.is_some())];
+    let stream = [
+        ("shards", q.shards.is_some()),
+        ("parallelization_factor", q.parallelization_factor.is_some()),
+        ("maximum_retry_attempts", q.maximum_retry_attempts.is_some()),
+        ("maximum_record_age", q.maximum_record_age.is_some()),
+    ];
+    for (applies, kinds, keys) in [
+        (kind.is_sqs(), "sqs and sqs-fifo", &sqs[..]),
+        (kind == QueueKind::SqsFifo, "sqs-fifo", &fifo[..]),
+        (kind.is_stream(), "kinesis and dynamodb-stream", &stream[..]),
+    ] {
+        for &(k, present) in keys.iter().filter(|_| !applies) {
+            if present {
+                let msg = format!("applies only to kind {kinds}, not to \"{}\"", kind.as_str());
+                c.bad(format!("queue[{i}].{k}"), msg);
+            }
+        }
+    }
+}
+
+/// What a workload's target names.
+enum Target {
+    Function(usize),
+    Queue(usize),
+}
+
+/// The function or queue a target names, or a problem reported at `key`.
 fn resolve_target(
     c: &mut Checker,
     key: String,
     target: &str,
     functions: &[FunctionConfig],
-) -> Option<usize> {
+    queues: &[QueueConfig],
+) -> Option<Target> {
     match target.split_once(':') {
-        Some(("function", name)) => {
-            let found = functions.iter().position(|f| f.name == name);
+        Some(("function", name)) => resolve_function(c, key, target, name, functions),
+        Some(("queue", name)) => {
+            let found = queues.iter().position(|q| q.name == name);
             if found.is_none() {
-                let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+                let declared: Vec<&str> = queues.iter().map(|q| q.name.as_str()).collect();
                 let declared =
                     if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
                 c.bad(
                     key,
-                    format!(
-                        "\"{target}\": no function named \"{name}\"; declared functions: {declared}"
-                    ),
+                    format!("\"{target}\": no queue named \"{name}\"; declared queues: {declared}"),
                 );
             }
-            found
+            found.map(Target::Queue)
         }
-        Some(("service" | "api" | "queue", _)) => {
+        Some(("service" | "api", _)) => {
             c.bad(
                 key,
                 format!(
-                    "\"{target}\": only function targets are supported by this version of slsim"
+                    "\"{target}\": only function and queue targets are supported by this \
+                     version of slsim"
                 ),
             );
             None
         }
         _ => {
-            c.bad(key, format!("\"{target}\" is not a target; use \"function:NAME\""));
+            c.bad(
+                key,
+                format!("\"{target}\" is not a target; use \"function:NAME\" or \"queue:NAME\""),
+            );
             None
         }
     }
+}
+
+/// The index of the function `name` (from `target`), or a problem reported at `key`.
+fn resolve_function(
+    c: &mut Checker,
+    key: String,
+    target: &str,
+    name: &str,
+    functions: &[FunctionConfig],
+) -> Option<Target> {
+    let found = functions.iter().position(|f| f.name == name);
+    if found.is_none() {
+        let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+        let declared = if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
+        c.bad(
+            key,
+            format!("\"{target}\": no function named \"{name}\"; declared functions: {declared}"),
+        );
+    }
+    found.map(Target::Function)
 }

@@ -102,6 +102,30 @@ pub fn concurrency_over_time(
     time_chart(path, title, "concurrent executions / environments", rows, &series)
 }
 
+/// Queues and streams over time, in two panels: records held (the most in each minute, and
+/// records put on the queues per minute) above, the oldest record's age (the most in each
+/// minute) below.
+pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(), ChartError> {
+    let backlog = [
+        minute_series("backlog (max)", COLOURS[0].stroke_width(3), false, rows, |r| {
+            r.queue_backlog_max as f64
+        }),
+        minute_series("records in", COLOURS[2].stroke_width(2), true, rows, |r| {
+            r.queue_records as f64
+        }),
+        minute_series("failed", COLOURS[3].stroke_width(2), false, rows, |r| r.queue_failed as f64),
+    ];
+    let age =
+        [minute_series("oldest record (max)", COLOURS[1].stroke_width(3), false, rows, |r| {
+            r.queue_age_max_s
+        })];
+    let root = canvas(path)?;
+    let (top, bottom) = root.split_vertically(SIZE.1 / 2);
+    time_panel(&top, path, title, "records", rows, &backlog)?;
+    time_panel(&bottom, path, "", "age (s)", rows, &age)?;
+    root.present().map_err(fail(path))
+}
+
 /// Latency CDF, one line per function: latency in ms on a log axis against the share of
 /// completed requests.
 pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<(), ChartError> {
@@ -161,6 +185,20 @@ fn time_chart(
     rows: &[MinuteRow],
     series: &[Series],
 ) -> Result<(), ChartError> {
+    let root = canvas(path)?;
+    time_panel(&root, path, title, y_desc, rows, series)?;
+    root.present().map_err(fail(path))
+}
+
+/// One per-minute chart drawn on `area` (the whole image, or a panel of it).
+fn time_panel(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    path: &Path,
+    title: &str,
+    y_desc: &str,
+    rows: &[MinuteRow],
+    series: &[Series],
+) -> Result<(), ChartError> {
     let err = fail(path);
     let xs = || series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
     let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
@@ -173,14 +211,12 @@ fn time_chart(
     // headroom above the data keeps the legend clear of the lines
     let top = y_hi + (y_hi - y_lo) * 0.45;
     let y = span(y_lo, if top.is_finite() { top } else { y_hi });
-    let root = canvas(path)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FAMILY, 24))
-        .margin(20)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x.clone(), y.clone())
-        .map_err(&err)?;
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(20).x_label_area_size(50).y_label_area_size(80);
+    if !title.is_empty() {
+        builder.caption(title, (FAMILY, 24));
+    }
+    let mut chart = builder.build_cartesian_2d(x.clone(), y.clone()).map_err(&err)?;
     chart
         .configure_mesh()
         .x_desc("minutes since start")
@@ -206,10 +242,9 @@ fn time_chart(
         draw_series(&mut chart, s).map_err(&err)?;
     }
     if series.iter().all(|s| s.points.is_empty()) {
-        no_data(&root).map_err(&err)?;
+        no_data(area).map_err(&err)?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
-    root.present().map_err(&err)
+    legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)
 }
 
 type Chart<'a, 'b, X, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>;
@@ -257,7 +292,7 @@ fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
         .draw()
 }
 
-/// "no data" in the middle of the image, for charts without a single point.
+/// "no data" in the middle of the area, for charts without a single point.
 fn no_data(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> DrawResult {
     let grey = BLACK.mix(0.5);
     let style = TextStyle::from((FAMILY, 22).into_font()).color(&grey).pos(
@@ -266,7 +301,8 @@ fn no_data(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Dra
             plotters::style::text_anchor::VPos::Center,
         ),
     );
-    root.draw_text("no data", &style, (SIZE.0 as i32 / 2, SIZE.1 as i32 / 2))
+    let (w, h) = root.dim_in_pixel();
+    root.draw_text("no data", &style, (w as i32 / 2, h as i32 / 2))
 }
 
 /// A white drawing area on a new PNG, with the font registered.
@@ -392,6 +428,14 @@ mod tests {
                     environments_mean: arrivals as f64 / 60.0 * 0.9 + 2.0,
                     environments_max: (arrivals as f64 / 60.0 * 1.7) as u32 + 2,
                     cost_usd: arrivals as f64 * 2e-6,
+                    queue_records: arrivals,
+                    queue_failed: m % 13,
+                    queue_backlog_max: if (30..40).contains(&m) { 400 * (m - 29) } else { 30 },
+                    queue_age_max_s: if (30..40).contains(&m) {
+                        20.0 * (m - 29) as f64
+                    } else {
+                        2.0
+                    },
                     ..MinuteRow::default()
                 }
             })
@@ -425,7 +469,9 @@ mod tests {
         concurrency_over_time(&conc, "demo: concurrency and environments", &rows).unwrap();
         let curves = [curve("api", 45.0, 4.0), curve("thumbnailer", 800.0, 2.5)];
         latency_cdf(&cdf, "demo: latency CDF", &curves).unwrap();
-        for p in [&req, &conc, &cdf] {
+        let queues = dir.path().join("queues.png");
+        queues_over_time(&queues, "demo: queue backlog and age", &rows).unwrap();
+        for p in [&req, &conc, &cdf, &queues] {
             assert_png(p);
         }
     }
@@ -460,8 +506,11 @@ mod tests {
                 (dir.path().join(format!("req{i}.png")), dir.path().join(format!("conc{i}.png")));
             requests_over_time(&req, "", rows).unwrap();
             concurrency_over_time(&conc, "degenerate", rows).unwrap();
+            let queues = dir.path().join(format!("queues{i}.png"));
+            queues_over_time(&queues, "degenerate", rows).unwrap();
             assert_png(&req);
             assert_png(&conc);
+            assert_png(&queues);
         }
         let empty_curve = LatencyCurve { name: "empty".into(), points: vec![] };
         let one_point = LatencyCurve { name: "one".into(), points: vec![(12.0, 1.0)] };

@@ -43,12 +43,14 @@ pub fn write_timeseries(path: &Path, rows: &[MinuteRow]) -> io::Result<()> {
     write_atomic(path, &bytes)
 }
 
-/// Draws the run's charts into `dir`; returns the files written.
+/// Draws the run's charts into `dir` (`queues.png` too if the scenario has `queues`); returns
+/// the files written.
 pub fn write_charts(
     dir: &Path,
     title: &str,
     rows: &[MinuteRow],
     latencies: &[(String, &Histogram)],
+    queues: bool,
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
     let curves: Vec<chart::LatencyCurve> = latencies
         .iter()
@@ -58,7 +60,7 @@ pub fn write_charts(
         })
         .collect();
     type Draw<'a> = Box<dyn Fn(&Path) -> Result<(), chart::ChartError> + 'a>;
-    let charts: [(&str, Draw); 3] = [
+    let mut charts: Vec<(&str, Draw)> = vec![
         (
             "requests.png",
             Box::new(|p| {
@@ -80,6 +82,14 @@ pub fn write_charts(
             Box::new(|p| chart::latency_cdf(p, &format!("{title}: latency CDF"), &curves)),
         ),
     ];
+    if queues {
+        charts.push((
+            "queues.png",
+            Box::new(|p| {
+                chart::queues_over_time(p, &format!("{title}: queue backlog and age"), rows)
+            }),
+        ));
+    }
     let mut written = Vec::new();
     for (name, draw) in charts {
         let path = dir.join(name);

@@ -11,6 +11,7 @@ mod logs;
 mod pricing;
 mod provisioned;
 mod queueing;
+mod queues;
 mod runtimes;
 mod scaling;
 mod scenarios;

@@ -14,7 +14,7 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    assert!(files.len() >= 2, "thumbnail and api-backend are shipped");
+    assert!(files.len() >= 4, "thumbnail, api-backend, sqs-worker and kinesis-stream are shipped");
     for file in files {
         let out_dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_slsim"))
@@ -70,6 +70,20 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
                 assert!((a("events") - a("succeeded") - a("failed")).abs() < 1e-6);
             }
         }
+        let queues = summary["queues"].as_object().expect("a queues object");
+        for (name, q) in queues {
+            for k in ["records", "batches", "max_backlog", "succeeded", "failed", "in_flight"] {
+                assert!(q[k].is_number(), "{}: queues.{name}.{k}", file.display());
+            }
+            for k in ["mean", "p50", "p90", "p95", "p99", "max"] {
+                assert!(q["age_ms"][k].is_number(), "{}: queues.{name}.age_ms", file.display());
+            }
+            // every record accounted for, in order where the source promises it
+            let n = |k: &str| q[k].as_f64().unwrap();
+            assert_eq!(n("in_flight"), 0.0, "{}: {name}", file.display());
+            assert!((n("records") - n("succeeded") - n("failed")).abs() < 1e-6);
+            assert_eq!(q.get("out_of_order").map_or(0.0, |v| v.as_f64().unwrap()), 0.0);
+        }
         let csv = std::fs::read_to_string(out_dir.path().join("timeseries.csv")).unwrap();
         assert!(csv.starts_with(
             "minute,start_s,warmup,arrivals,invocations,cold_starts,throttles,errors"
@@ -82,13 +96,16 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
             // the rows after the warm-up add up to the summary's arrivals (invocations may go
             // on after the last row: asynchronous retries drain after the arrival window)
             let mut reader = csv::Reader::from_reader(csv.as_bytes());
-            let mut arrivals = 0.0;
+            let (mut arrivals, mut records) = (0.0, 0.0);
             for row in reader.deserialize::<std::collections::HashMap<String, String>>() {
                 let row = row.unwrap();
                 if row["warmup"] == "0" {
                     arrivals += row["arrivals"].parse::<f64>().unwrap();
+                    records += row["queue_records"].parse::<f64>().unwrap();
                 }
             }
+            let queued: f64 = queues.values().map(|q| q["records"].as_f64().unwrap()).sum();
+            assert_eq!(records, queued, "{}", file.display());
             let total: f64 = summary["functions"]
                 .as_object()
                 .unwrap()
@@ -97,10 +114,19 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
                 .sum();
             assert_eq!(arrivals, total, "{}", file.display());
         }
-        for chart in ["requests.png", "concurrency.png", "latency_cdf.png"] {
+        let mut charts = vec!["requests.png", "concurrency.png", "latency_cdf.png"];
+        if !queues.is_empty() {
+            charts.push("queues.png");
+        }
+        for chart in charts {
             let bytes = std::fs::read(out_dir.path().join(chart)).unwrap();
             assert!(bytes.starts_with(b"\x89PNG"), "{chart} is a PNG");
         }
+        assert_eq!(
+            out_dir.path().join("queues.png").exists(),
+            !queues.is_empty(),
+            "queues.png only with queues"
+        );
         let stray: Vec<_> = std::fs::read_dir(out_dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
