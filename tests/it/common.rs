@@ -41,3 +41,28 @@ pub fn cents(x: f64) -> f64 {
 pub fn erlang_b(c: u32, a: f64) -> f64 {
     (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
 }
+
+/// The validation error of a one-function scenario whose function has `keys` added (the
+/// function is `f`, Python 3.12; one Poisson workload targets it).
+pub fn function_error(keys: &str) -> String {
+    let text = format!(
+        r#"
+        [simulation]
+        name = "invalid"
+        duration = "1h"
+        [[lambda.function]]
+        name = "f"
+        runtime = "python3.12"
+        {keys}
+        [[workload]]
+        name = "w"
+        target = "function:f"
+        arrivals = {{ process = "poisson", rate = 1.0 }}
+        duration = "1ms"
+        "#
+    );
+    match config::load_str(Path::new("invalid.toml"), &text, &[]) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}

@@ -58,30 +58,7 @@ fn hybrid_histogram_prewarms_periodic_functions_with_less_waste() {
 
 #[test]
 fn policy_settings_are_validated() {
-    let bad = |policy: &str| {
-        slsim::config::load_str(
-            std::path::Path::new("p.toml"),
-            &format!(
-                r#"
-                [simulation]
-                name = "p"
-                duration = "1m"
-                [[lambda.function]]
-                name = "f"
-                runtime = "python3.12"
-                keep_alive_policy = {policy}
-                [[workload]]
-                name = "w"
-                target = "function:f"
-                arrivals = {{ process = "poisson", rate = 1.0 }}
-                duration = "1ms"
-                "#
-            ),
-            &[],
-        )
-        .unwrap_err()
-        .to_string()
-    };
+    let bad = |policy: &str| function_error(&format!("keep_alive_policy = {policy}"));
     let e = bad(r#"{ policy = "hybrid-histogram", head = 0.9, tail = 0.5 }"#);
     assert!(
         e.contains("lambda.function[0].keep_alive_policy.head") && e.contains("above tail"),

@@ -96,31 +96,7 @@ fn target_tracking_scales_in_slowly_when_idle() {
 
 #[test]
 fn provisioned_plans_are_validated() {
-    let err = |keys: &str| {
-        slsim::config::load_str(
-            std::path::Path::new("pc.toml"),
-            &format!(
-                r#"
-                [simulation]
-                name = "pc"
-                duration = "1h"
-                [[lambda.function]]
-                name = "f"
-                runtime = "python3.12"
-                reserved_concurrency = 20
-                {keys}
-                [[workload]]
-                name = "w"
-                target = "function:f"
-                arrivals = {{ process = "poisson", rate = 1.0 }}
-                duration = "1ms"
-                "#
-            ),
-            &[],
-        )
-        .unwrap_err()
-        .to_string()
-    };
+    let err = |keys: &str| function_error(&format!("reserved_concurrency = 20\n{keys}"));
     let e = err(r#"provisioned_schedule = [["1h", 5], ["30m", 2]]"#);
     assert!(e.contains("provisioned_schedule[1]") && e.contains("times must increase"), "{e}");
     let e = err(r#"provisioned_schedule = [["0s", 30]]"#);

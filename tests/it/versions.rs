@@ -54,31 +54,7 @@ fn shifting_the_weight_moves_traffic_and_causes_cold_starts_on_the_new_version()
 
 #[test]
 fn aliases_are_validated() {
-    let err = |alias: &str, extra: &str| {
-        slsim::config::load_str(
-            std::path::Path::new("a.toml"),
-            &format!(
-                r#"
-                [simulation]
-                name = "a"
-                duration = "1m"
-                [[lambda.function]]
-                name = "f"
-                runtime = "python3.12"
-                {extra}
-                alias = {alias}
-                [[workload]]
-                name = "w"
-                target = "function:f"
-                arrivals = {{ process = "poisson", rate = 1.0 }}
-                duration = "1ms"
-                "#
-            ),
-            &[],
-        )
-        .unwrap_err()
-        .to_string()
-    };
+    let err = |alias: &str, extra: &str| function_error(&format!("{extra}\nalias = {alias}"));
     let e = err(r#"{ versions = ["1", "2", "3"], weight = 0.1 }"#, "");
     assert!(e.contains("lambda.function[0].alias.versions") && e.contains("exactly two"), "{e}");
     let e = err(r#"{ versions = ["1", "2"], weight = 0.1, shift = [["0s", 0.5]] }"#, "");
