@@ -1,0 +1,173 @@
+//! Raw scenario -> [`Scenario`]: every value checked, defaults filled in, all problems listed.
+//!
+//! One file per part of the scenario: [`lambda`] (account, functions, aliases, provisioned
+//! plans, policies, extensions, SnapStart), [`queues`] (event-source mappings), [`workloads`]
+//! (and the targets they name).
+
+mod lambda;
+mod queues;
+mod workloads;
+
+use std::path::Path;
+
+use super::duration::RawDuration;
+use super::raw::*;
+use super::*;
+use crate::dist::{Dist, RawDist};
+use crate::pricing;
+use lambda::validate_lambda;
+use queues::validate_queues;
+use workloads::validate_workloads;
+
+/// Collects problems so that one pass reports all of them.
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn bad(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { key: key.into(), message: message.into() });
+    }
+
+    /// An integer in `range`, or `default` if absent.
+    fn int(
+        &mut self,
+        key: &str,
+        v: Option<i64>,
+        default: u32,
+        lo: u32,
+        hi: u32,
+        unit: &str,
+    ) -> u32 {
+        match v {
+            None => default,
+            Some(x) if x >= lo as i64 && x <= hi as i64 => x as u32,
+            Some(x) => {
+                self.bad(key, format!("{x} is out of range; allowed {lo}..={hi}{unit}"));
+                default
+            }
+        }
+    }
+
+    /// A duration within `lo..=hi` seconds, or `default` seconds if absent.
+    fn duration(
+        &mut self,
+        key: &str,
+        v: Option<RawDuration>,
+        default: u64,
+        lo: u64,
+        hi: u64,
+    ) -> SimDuration {
+        let d = v.map(|d| d.0).unwrap_or(SimDuration::from_secs(default));
+        if d < SimDuration::from_secs(lo) || d > SimDuration::from_secs(hi) {
+            self.bad(key, format!("\"{d}\" is out of range; allowed \"{lo}s\"..=\"{hi}s\""));
+        }
+        d
+    }
+
+    fn dist(&mut self, key: &str, raw: &RawDist, base_dir: &Path) -> Option<Dist> {
+        match Dist::from_raw(raw, base_dir) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.bad(key, e);
+                None
+            }
+        }
+    }
+}
+
+pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenario, ConfigError> {
+    let mut c = Checker { problems: Vec::new() };
+
+    for (key, present, arrives) in [
+        ("apigateway", raw.apigateway.is_some(), "API Gateway"),
+        ("api", raw.api.is_some(), "API Gateway"),
+        ("service", raw.service.is_some(), "ECS and EC2 services"),
+        ("trace", raw.trace.is_some(), "trace replay"),
+        ("sweep", raw.sweep.is_some(), "`slsim sweep`"),
+    ] {
+        if present {
+            c.bad(
+                key,
+                format!(
+                    "this version of slsim models Lambda with synthetic workloads only; \
+                         {arrives} are not supported yet (remove the section)"
+                ),
+            );
+        }
+    }
+
+    // [simulation]
+    let sim = &raw.simulation;
+    let name_ok = !sim.name.is_empty()
+        && sim.name.len() <= 128
+        && sim.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        && !sim.name.starts_with('.');
+    if !name_ok {
+        c.bad(
+            "simulation.name",
+            format!(
+                "\"{}\" is not allowed; it names the output folder, so use 1-128 letters, \
+                     digits, '-', '_' or '.' (not first)",
+                sim.name
+            ),
+        );
+    }
+    let duration = sim.duration.0;
+    if duration == SimDuration::ZERO || duration > SimDuration::from_secs(366 * 86400) {
+        c.bad(
+            "simulation.duration",
+            format!("\"{duration}\" is not allowed; use more than 0s and at most 366d"),
+        );
+    }
+    let warmup = sim.warmup.map(|w| w.0).unwrap_or(SimDuration::ZERO);
+    if warmup >= duration && duration > SimDuration::ZERO {
+        c.bad(
+            "simulation.warmup",
+            format!("\"{warmup}\" must be shorter than simulation.duration (\"{duration}\")"),
+        );
+    }
+    let replications =
+        c.int("simulation.replications", sim.replications.map(i64::from), 1, 1, 10_000, "");
+
+    // [pricing]
+    let region = raw.pricing.region.as_deref().unwrap_or("us-east-1");
+    let prices = pricing::lambda_prices(region).unwrap_or_else(|| {
+        c.bad(
+            "pricing.region",
+            format!(
+                "\"{region}\" has no price table; available: {}",
+                pricing::known_regions().join(", ")
+            ),
+        );
+        &pricing::US_EAST_1
+    });
+
+    let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
+    let queues = validate_queues(&mut c, &raw.queue, &lambda.functions);
+    let workloads = validate_workloads(
+        &mut c,
+        &raw.workload,
+        &lambda.functions,
+        &lambda.aliases,
+        &queues,
+        base_dir,
+    );
+
+    if !c.problems.is_empty() {
+        return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
+    }
+    Ok(Scenario {
+        file: file.to_path_buf(),
+        name: sim.name.clone(),
+        duration,
+        warmup,
+        seed: sim.seed.unwrap_or(1),
+        replications,
+        free_tier: raw.pricing.free_tier.unwrap_or(false),
+        prices,
+        lambda,
+        queues,
+        workloads,
+    })
+}

@@ -1,0 +1,183 @@
+//! `[[workload]]`: request streams and the functions, aliases and queues they target.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::Checker;
+use crate::config::raw::*;
+use crate::config::*;
+
+pub(super) fn validate_workloads(
+    c: &mut Checker,
+    raw: &[RawWorkload],
+    functions: &[FunctionConfig],
+    aliases: &[AliasConfig],
+    queues: &[QueueConfig],
+    base_dir: &Path,
+) -> Vec<WorkloadConfig> {
+    if raw.is_empty() {
+        c.bad(
+            "workload",
+            "no [[workload]] is declared, so nothing would arrive; add one (see SCENARIO.md)",
+        );
+    }
+    let mut names = HashSet::new();
+    let mut out = Vec::new();
+    for (i, w) in raw.iter().enumerate() {
+        let key = |k: &str| format!("workload[{i}].{k}");
+        if w.name.is_empty() || !names.insert(w.name.as_str()) {
+            c.bad(key("name"), format!("\"{}\" must be non-empty and unique", w.name));
+        }
+        let targets: Vec<(String, &str)> = match (&w.target, &w.targets) {
+            (Some(t), None) => vec![(key("target"), t.as_str())],
+            (None, Some(ts)) if !ts.is_empty() => ts
+                .iter()
+                .enumerate()
+                .map(|(j, t)| (format!("workload[{i}].targets[{j}]"), t.as_str()))
+                .collect(),
+            (Some(_), Some(_)) => {
+                c.bad(key("targets"), "give either `target` or `targets`, not both");
+                Vec::new()
+            }
+            _ => {
+                c.bad(key("target"), "missing: set target = \"function:NAME\"");
+                Vec::new()
+            }
+        };
+        let mut fn_indices = Vec::new();
+        let mut alias_indices = Vec::new();
+        let mut queue_indices = Vec::new();
+        for (tkey, t) in targets {
+            let alias =
+                t.strip_prefix("function:").and_then(|n| aliases.iter().position(|a| a.name == n));
+            if let Some(a) = alias {
+                alias_indices.push(a);
+                continue;
+            }
+            match resolve_target(c, tkey, t, functions, queues) {
+                Some(Target::Function(f)) => fn_indices.push(f),
+                Some(Target::Queue(q)) => queue_indices.push(q),
+                None => {}
+            }
+        }
+        if let Some(r) = &w.route {
+            c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
+        }
+        let rate = w.arrivals.rate.unwrap_or_else(|| {
+            c.bad(key("arrivals.rate"), "missing: requests per second, e.g. rate = 10.0");
+            1.0
+        });
+        if !rate.is_finite() || rate <= 0.0 || rate > 1e8 {
+            c.bad(
+                key("arrivals.rate"),
+                format!(
+                    "{rate} is not allowed; requests per second must be above 0 and at most 1e8"
+                ),
+            );
+        }
+        let arrivals = match w.arrivals.process {
+            RawProcess::Poisson => Arrivals::Poisson { rate },
+            RawProcess::Constant => Arrivals::Constant { rate },
+        };
+        let work = c.dist(&key("duration"), &w.duration, base_dir);
+        let cpu_bound = w.cpu_bound.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&cpu_bound) {
+            c.bad(key("cpu_bound"), format!("{cpu_bound} is not a share; allowed 0.0..=1.0"));
+        }
+        let threads = c.int(&key("threads"), w.threads, 1, 1, 1024, "");
+        let push = w.source.as_deref().filter(|s| PUSH_SOURCES.contains(s));
+        let invocation = match (w.invocation, push) {
+            (Some(RawInvocation::Sync), Some(src)) => {
+                let msg = format!("\"sync\": {src} invokes Lambda asynchronously; use \"async\"");
+                c.bad(key("invocation"), msg);
+                Invocation::Async
+            }
+            (Some(RawInvocation::Async), _) | (None, Some(_)) => Invocation::Async,
+            (Some(RawInvocation::Sync), None) | (None, None) => Invocation::Sync,
+        };
+        if let Some(work) = work {
+            out.push(WorkloadConfig {
+                name: w.name.clone(),
+                functions: fn_indices,
+                aliases: alias_indices,
+                queues: queue_indices,
+                arrivals,
+                work,
+                cpu_bound,
+                threads,
+                invocation,
+                source: w.source.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// What a workload's target names.
+pub(super) enum Target {
+    Function(usize),
+    Queue(usize),
+}
+
+/// The function or queue a target names, or a problem reported at `key`.
+fn resolve_target(
+    c: &mut Checker,
+    key: String,
+    target: &str,
+    functions: &[FunctionConfig],
+    queues: &[QueueConfig],
+) -> Option<Target> {
+    match target.split_once(':') {
+        Some(("function", name)) => resolve_function(c, key, target, name, functions),
+        Some(("queue", name)) => {
+            let found = queues.iter().position(|q| q.name == name);
+            if found.is_none() {
+                let declared: Vec<&str> = queues.iter().map(|q| q.name.as_str()).collect();
+                let declared =
+                    if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
+                c.bad(
+                    key,
+                    format!("\"{target}\": no queue named \"{name}\"; declared queues: {declared}"),
+                );
+            }
+            found.map(Target::Queue)
+        }
+        Some(("service" | "api", _)) => {
+            c.bad(
+                key,
+                format!(
+                    "\"{target}\": only function and queue targets are supported by this \
+                     version of slsim"
+                ),
+            );
+            None
+        }
+        _ => {
+            c.bad(
+                key,
+                format!("\"{target}\" is not a target; use \"function:NAME\" or \"queue:NAME\""),
+            );
+            None
+        }
+    }
+}
+
+/// The index of the function `name` (from `target`), or a problem reported at `key`.
+pub(super) fn resolve_function(
+    c: &mut Checker,
+    key: String,
+    target: &str,
+    name: &str,
+    functions: &[FunctionConfig],
+) -> Option<Target> {
+    let found = functions.iter().position(|f| f.name == name);
+    if found.is_none() {
+        let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+        let declared = if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
+        c.bad(
+            key,
+            format!("\"{target}\": no function named \"{name}\"; declared functions: {declared}"),
+        );
+    }
+    found.map(Target::Function)
+}
