@@ -133,12 +133,14 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         let latencies: Vec<(String, &crate::metrics::Histogram)> =
             first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
         let queues = !scenario.queues.is_empty();
+        let apis = !scenario.apigateway.apis.is_empty();
         files.extend(report::write_charts(
             &out_dir,
             &scenario.name,
             &first.minutes,
             &latencies,
             queues,
+            apis,
         )?);
     }
     // the other outputs are written first: a failure writing the logs loses nothing else

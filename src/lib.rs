@@ -5,6 +5,7 @@
 //! mappings that feed it from queues and streams) on the [`engine`], [`metrics`] in bounded
 //! memory, then [`summary`] and [`report`] (JSON, CSV, charts, terminal table).
 
+pub mod apigw;
 pub mod app;
 pub mod config;
 pub mod dist;

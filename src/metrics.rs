@@ -224,6 +224,10 @@ pub struct MinuteRow {
     /// event at delivery (CloudWatch's AsyncEventAge), in seconds.
     pub async_queue_depth_max: u32,
     pub async_event_age_max_s: f64,
+    /// Requests that reached API Gateway, those it answered 429, and those it answered 504.
+    pub api_requests: u64,
+    pub api_throttles: u64,
+    pub api_timeouts: u64,
     /// Event sources (all queues and streams): records put on them, batches invoked, records
     /// processed successfully and records finally failed (dead-lettered, discarded, expired).
     pub queue_records: u64,

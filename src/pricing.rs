@@ -5,11 +5,12 @@
 //! Lambda pricing page, full text as of 2026; BLOG-TIER: "Introducing tiered pricing for AWS
 //! Lambda", 2022; PRICELIST: AWS Price List API values).
 
-/// One volume tier: the price applies to monthly usage up to `up_to_gb_s` (cumulative).
+/// One volume tier: the price per unit (GB-s, request) applies to monthly usage up to
+/// `up_to` units (cumulative).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tier {
-    pub up_to_gb_s: f64,
-    pub usd_per_gb_s: f64,
+    pub up_to: f64,
+    pub usd_per_unit: f64,
 }
 
 /// Lambda prices of one region and architecture.
@@ -57,18 +58,18 @@ pub const US_EAST_1: LambdaPrices = LambdaPrices {
     usd_per_request: 0.20 / 1_000_000.0,
     x86_64: ArchPrices {
         duration_tiers: [
-            Tier { up_to_gb_s: 6e9, usd_per_gb_s: 0.0000166667 },
-            Tier { up_to_gb_s: 15e9, usd_per_gb_s: 0.000015 },
-            Tier { up_to_gb_s: f64::INFINITY, usd_per_gb_s: 0.0000133334 },
+            Tier { up_to: 6e9, usd_per_unit: 0.0000166667 },
+            Tier { up_to: 15e9, usd_per_unit: 0.000015 },
+            Tier { up_to: f64::INFINITY, usd_per_unit: 0.0000133334 },
         ],
         provisioned_gb_s: 0.0000041667,
         provisioned_duration_gb_s: 0.0000097222,
     },
     arm64: ArchPrices {
         duration_tiers: [
-            Tier { up_to_gb_s: 7.5e9, usd_per_gb_s: 0.0000133334 },
-            Tier { up_to_gb_s: 18.75e9, usd_per_gb_s: 0.0000120001 },
-            Tier { up_to_gb_s: f64::INFINITY, usd_per_gb_s: 0.0000106667 },
+            Tier { up_to: 7.5e9, usd_per_unit: 0.0000133334 },
+            Tier { up_to: 18.75e9, usd_per_unit: 0.0000120001 },
+            Tier { up_to: f64::INFINITY, usd_per_unit: 0.0000106667 },
         ],
         provisioned_gb_s: 0.0000033334,
         provisioned_duration_gb_s: 0.0000077778,
@@ -95,19 +96,53 @@ pub fn known_regions() -> Vec<&'static str> {
 impl ArchPrices {
     /// Cost of `gb_s` of on-demand duration in one month, walking the volume tiers from zero.
     pub fn tiered_duration_cost(&self, gb_s: f64) -> f64 {
-        let mut cost = 0.0;
-        let mut below = 0.0;
-        for tier in &self.duration_tiers {
-            if gb_s <= below {
-                break;
-            }
-            let in_tier = gb_s.min(tier.up_to_gb_s) - below;
-            cost += in_tier * tier.usd_per_gb_s;
-            below = tier.up_to_gb_s;
-        }
-        cost
+        tiered_cost(gb_s, &self.duration_tiers)
     }
 }
+
+/// Cost of `volume` units in one month, walking the volume tiers from zero.
+pub fn tiered_cost(volume: f64, tiers: &[Tier]) -> f64 {
+    let mut cost = 0.0;
+    let mut below = 0.0;
+    for tier in tiers {
+        if volume <= below {
+            break;
+        }
+        cost += (volume.min(tier.up_to) - below) * tier.usd_per_unit;
+        below = tier.up_to;
+    }
+    cost
+}
+
+/// API Gateway request prices of one region (AG-PRICE, AG-WP, infracost #498; aws-facts 2.4,
+/// read 2026). Tiers apply to the monthly number of requests per account and region.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ApiPrices {
+    pub as_of: &'static str,
+    /// REST APIs: per request, by monthly volume.
+    pub rest: [Tier; 4],
+    /// HTTP APIs: per request metered in 512 KB units, by monthly volume.
+    pub http: [Tier; 2],
+    /// Free tier (first 12 months only): 1M REST and 1M HTTP calls a month.
+    pub free_rest: u64,
+    pub free_http: u64,
+}
+
+pub const API_US_EAST_1: ApiPrices = ApiPrices {
+    as_of: "2026 (aws-facts 2.4: AG-PRICE, AG-WP whitepaper, infracost #498)",
+    rest: [
+        Tier { up_to: 333e6, usd_per_unit: 3.50e-6 },
+        Tier { up_to: 1e9, usd_per_unit: 2.80e-6 },
+        Tier { up_to: 20e9, usd_per_unit: 2.38e-6 },
+        Tier { up_to: f64::INFINITY, usd_per_unit: 1.51e-6 },
+    ],
+    http: [
+        Tier { up_to: 300e6, usd_per_unit: 1.00e-6 },
+        Tier { up_to: f64::INFINITY, usd_per_unit: 0.90e-6 },
+    ],
+    free_rest: 1_000_000,
+    free_http: 1_000_000,
+};
 
 #[cfg(test)]
 mod tests {
@@ -128,9 +163,20 @@ mod tests {
 
     #[test]
     fn arm_is_twenty_percent_cheaper_per_gb_second() {
-        let ratio = US_EAST_1.arm64.duration_tiers[0].usd_per_gb_s
-            / US_EAST_1.x86_64.duration_tiers[0].usd_per_gb_s;
+        let ratio = US_EAST_1.arm64.duration_tiers[0].usd_per_unit
+            / US_EAST_1.x86_64.duration_tiers[0].usd_per_unit;
         assert!((ratio - 0.8).abs() < 1e-4);
+    }
+
+    #[test]
+    fn api_gateway_tier_examples_of_the_fact_sheet() {
+        // REST 1B a month: 333 x 3.5 + 667 x 2.8 = $3,033.10; HTTP 1B: 300 + 700 x 0.9 = $930;
+        // REST 21B: $49,763.10 (aws-facts 2.4)
+        assert!((tiered_cost(1e9, &API_US_EAST_1.rest) - 3033.10).abs() < 1e-6);
+        assert!((tiered_cost(1e9, &API_US_EAST_1.http) - 930.0).abs() < 1e-6);
+        assert!((tiered_cost(21e9, &API_US_EAST_1.rest) - 49_763.10).abs() < 1e-3);
+        assert!((tiered_cost(5e6, &API_US_EAST_1.rest) - 17.50).abs() < 1e-9);
+        assert!((tiered_cost(216e6, &API_US_EAST_1.http) - 216.0).abs() < 1e-9);
     }
 
     #[test]

@@ -8,7 +8,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::config::{Invocation, QueueKind, Scenario};
+use crate::apigw::ApiStats;
+use crate::config::{ApiConfig, ApiType, Invocation, QueueKind, Scenario, VolumeTiers};
 use crate::engine::SimTime;
 use crate::esm::QueueStats;
 use crate::lambda::FunctionStats;
@@ -21,7 +22,8 @@ use crate::sim::RunOutput;
 pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     let end = SimTime(scenario.duration.0);
     let usages: Vec<_> = run.functions.iter().map(|(_, s)| s.usage.clone()).collect();
-    let costs = billing::bill(scenario.prices, scenario.free_tier, &usages);
+    let month = month_factor(scenario);
+    let costs = billing::bill(scenario.prices, scenario.free_tier, month, &usages);
     let mut functions = Map::new();
     let mut lambda_total = 0.0;
     for (i, ((cfg, stats), cost)) in run.functions.iter_mut().zip(&costs).enumerate() {
@@ -43,6 +45,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         }
         functions.insert(cfg.name.clone(), f);
     }
+    let (apis, api_total) = apis_json(scenario, month, &run.apis);
     let mut aliases = Map::new();
     for a in &scenario.lambda.aliases {
         let names: Vec<&str> =
@@ -102,9 +105,76 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         "aliases": aliases,
         "workloads": workloads,
         "queues": queues,
-        "apis": {},
+        "apis": apis,
         "services": {},
-        "cost_usd": { "total": lambda_total, "lambda": lambda_total },
+        "cost_usd": {
+            "total": lambda_total + api_total,
+            "lambda": lambda_total,
+            "api_gateway": api_total,
+        },
+    })
+}
+
+/// How many times the measured period fits in the 30-day billing month the tiers apply to
+/// (`pricing.volume_tiers`): 1 when the period is taken as the month.
+fn month_factor(scenario: &Scenario) -> f64 {
+    match scenario.volume_tiers {
+        VolumeTiers::Period => 1.0,
+        VolumeTiers::Monthly => {
+            let measured = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
+            30.0 * 86_400.0 / measured.max(1e-9)
+        }
+    }
+}
+
+/// The `apis` block: per API and per route, and the API Gateway total cost.
+fn apis_json(
+    scenario: &Scenario,
+    month: f64,
+    apis: &[(ApiConfig, ApiStats, Vec<ApiStats>)],
+) -> (Value, f64) {
+    let metered: Vec<(ApiType, u64)> =
+        apis.iter().map(|(c, s, _)| (c.api_type, s.metered)).collect();
+    let costs = crate::apigw::billing::bill(
+        &crate::pricing::API_US_EAST_1,
+        scenario.free_tier,
+        month,
+        &metered,
+    );
+    let mut out = Map::new();
+    for ((cfg, stats, routes), cost) in apis.iter().zip(&costs) {
+        let mut a = api_stats_json(stats);
+        a["type"] = json!(match cfg.api_type {
+            ApiType::Http => "http",
+            ApiType::Rest => "rest",
+        });
+        a["billed_requests"] = json!(stats.metered);
+        a["cost_usd"] = json!({ "requests": cost, "total": cost });
+        let mut r = Map::new();
+        for (route, rs) in cfg.routes.iter().zip(routes) {
+            r.insert(route.route.clone(), api_stats_json(rs));
+        }
+        a["routes"] = Value::Object(r);
+        out.insert(cfg.name.clone(), a);
+    }
+    (Value::Object(out), costs.iter().sum())
+}
+
+fn api_stats_json(s: &ApiStats) -> Value {
+    json!({
+        "requests": s.requests,
+        "throttles": s.throttles(),
+        "timeouts": s.timeouts,
+        "errors": s.integration_errors + s.integration_throttles,
+        "completed": s.completed,
+        "latency_ms": latency_json(&s.latency),
+        "throttles_by_level": {
+            "account": s.throttled_account,
+            "stage": s.throttled_stage,
+            "route": s.throttled_route,
+        },
+        "integration_throttles": s.integration_throttles,
+        "integration_errors": s.integration_errors,
     })
 }
 

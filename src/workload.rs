@@ -87,6 +87,8 @@ mod tests {
             functions: vec![0],
             aliases: vec![],
             queues: Vec::new(),
+            apis: Vec::new(),
+            request_size_kb: 1.0,
             arrivals,
             work: Dist::Constant(SimDuration::from_millis(1)),
             cpu_bound: 0.0,

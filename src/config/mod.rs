@@ -75,7 +75,70 @@ pub struct Scenario {
     pub lambda: LambdaConfig,
     /// Queues and streams polled by event-source mappings.
     pub queues: Vec<QueueConfig>,
+    pub apigateway: ApiGatewayConfig,
+    pub volume_tiers: VolumeTiers,
     pub workloads: Vec<WorkloadConfig>,
+}
+
+/// How monthly volume tiers (Lambda duration, API Gateway requests) and the monthly free tier
+/// apply when the simulated period is not a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeTiers {
+    /// The simulated period is the billing month, starting from zero usage (the default:
+    /// exact for a month-long run; a short run stays in the first tiers).
+    Period,
+    /// The period's usage is scaled to a 30-day month at the same rate, priced there, and the
+    /// cost scaled back (the free tier pro-rated likewise): what this period costs within a
+    /// month of such traffic.
+    Monthly,
+}
+
+/// `[apigateway]` and every `[[api]]`.
+#[derive(Debug, Clone)]
+pub struct ApiGatewayConfig {
+    /// Account-level bucket, shared by all APIs (aws-facts 2.2: 10,000 rps, burst 5,000).
+    pub account: ThrottleConfig,
+    pub apis: Vec<ApiConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThrottleConfig {
+    pub rate: f64,
+    pub burst: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiType {
+    Http,
+    Rest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Regional,
+    Edge,
+    Private,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub name: String,
+    pub api_type: ApiType,
+    pub endpoint: Endpoint,
+    pub timeout: SimDuration,
+    /// Stage default throttle for every route.
+    pub throttle: Option<ThrottleConfig>,
+    /// The gateway's own latency per request.
+    pub overhead: Dist,
+    pub routes: Vec<RouteConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteConfig {
+    pub route: String,
+    /// Index into `lambda.functions`.
+    pub function: usize,
+    pub throttle: Option<ThrottleConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -244,6 +307,10 @@ pub struct WorkloadConfig {
     pub aliases: Vec<usize>,
     /// Indices into `queues`: each also receives a copy, as records put on the queue.
     pub queues: Vec<usize>,
+    /// (api, route) pairs: each also receives a copy, through API Gateway.
+    pub apis: Vec<(usize, usize)>,
+    /// Request size in KB (metering of HTTP APIs).
+    pub request_size_kb: f64,
     pub arrivals: Arrivals,
     /// Handler run time on one full vCPU.
     pub work: Dist,

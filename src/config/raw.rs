@@ -24,8 +24,9 @@ pub struct RawScenario {
     // Sections of the contract whose models arrive with later releases. They are accepted by
     // the parser so that validation can say exactly what is not supported yet, instead of
     // calling them unknown keys.
-    pub apigateway: Option<toml::Value>,
-    pub api: Option<toml::Value>,
+    pub apigateway: Option<RawApiGateway>,
+    #[serde(default)]
+    pub api: Vec<RawApi>,
     pub service: Option<toml::Value>,
     pub trace: Option<toml::Value>,
     pub sweep: Option<toml::Value>,
@@ -46,6 +47,70 @@ pub struct RawSimulation {
 pub struct RawPricing {
     pub region: Option<String>,
     pub free_tier: Option<bool>,
+    /// How monthly volume tiers apply to a simulated period: "period" or "monthly".
+    pub volume_tiers: Option<RawVolumeTiers>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawVolumeTiers {
+    Period,
+    Monthly,
+}
+
+/// `[apigateway]`: the account-level token bucket shared by every API of the region.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApiGateway {
+    pub rate: Option<f64>,
+    pub burst: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottle {
+    pub rate: f64,
+    pub burst: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawApiType {
+    Http,
+    Rest,
+    Websocket,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawEndpoint {
+    Regional,
+    Edge,
+    Private,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub api_type: Option<RawApiType>,
+    pub endpoint: Option<RawEndpoint>,
+    pub timeout: Option<RawDuration>,
+    pub throttle: Option<RawThrottle>,
+    /// The gateway's own latency per request (slsim extension; default by endpoint type).
+    pub overhead: Option<RawDist>,
+    #[serde(default)]
+    pub route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    pub route: String,
+    pub target: String,
+    pub throttle: Option<RawThrottle>,
+    pub authorizer: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -160,6 +225,8 @@ pub struct RawWorkload {
     pub invocation: Option<RawInvocation>,
     /// Where the load comes from (`"s3"`, `"sns"`, `"eventbridge"`, or any label).
     pub source: Option<String>,
+    /// Request size in KB (API Gateway meters HTTP APIs in 512 KB units; slsim extension).
+    pub request_size_kb: Option<f64>,
     pub arrivals: RawArrivals,
     pub duration: RawDist,
     pub cpu_bound: Option<f64>,

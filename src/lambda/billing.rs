@@ -97,27 +97,28 @@ pub fn arch_prices(prices: &LambdaPrices, arch: Architecture) -> &ArchPrices {
     }
 }
 
-/// The bill of every function (same order as `usages`).
-pub fn bill(prices: &LambdaPrices, free_tier: bool, usages: &[Usage]) -> Vec<Cost> {
+/// The bill of every function (same order as `usages`). `month` is how many times the
+/// simulated period fits in the billing month that the free tier and volume tiers apply to:
+/// 1 when the period is taken as the month, `30 d / period` to price the period within a
+/// month of the same traffic (usage scaled up, priced, and the cost scaled back).
+pub fn bill(prices: &LambdaPrices, free_tier: bool, month: f64, usages: &[Usage]) -> Vec<Cost> {
     let total_requests: u64 = usages.iter().map(|u| u.requests).sum();
-    let billable_requests = if free_tier {
-        total_requests.saturating_sub(prices.free_requests)
-    } else {
-        total_requests
-    };
-    let requests_cost = billable_requests as f64 * prices.usd_per_request;
+    let free_requests = if free_tier { prices.free_requests as f64 } else { 0.0 };
+    let billable_requests = (total_requests as f64 * month - free_requests).max(0.0) / month;
+    let requests_cost = billable_requests * prices.usd_per_request;
 
     let arch_gb_s = |arch| -> f64 {
         usages.iter().filter(|u| u.architecture == Some(arch)).map(Usage::on_demand_gb_s).sum()
     };
     let (x86, arm) = (arch_gb_s(Architecture::X86_64), arch_gb_s(Architecture::Arm64));
-    let free = if free_tier { prices.free_gb_s.min(x86 + arm) } else { 0.0 };
+    let free = if free_tier { prices.free_gb_s.min((x86 + arm) * month) } else { 0.0 };
     let duration_cost = |arch: Architecture, gb_s: f64| -> f64 {
         if gb_s <= 0.0 {
             return 0.0;
         }
+        let monthly = gb_s * month;
         let free_share = free * gb_s / (x86 + arm);
-        arch_prices(prices, arch).tiered_duration_cost(gb_s - free_share)
+        arch_prices(prices, arch).tiered_duration_cost(monthly - free_share) / month
     };
     let x86_cost = duration_cost(Architecture::X86_64, x86);
     let arm_cost = duration_cost(Architecture::Arm64, arm);
@@ -161,7 +162,7 @@ pub fn list_price(
 ) -> f64 {
     let p = arch_prices(prices, arch);
     let gb_s = billed_mb_ms as f64 / MB_MS_PER_GB_S;
-    let rate = if on_pc { p.provisioned_duration_gb_s } else { p.duration_tiers[0].usd_per_gb_s };
+    let rate = if on_pc { p.provisioned_duration_gb_s } else { p.duration_tiers[0].usd_per_unit };
     prices.usd_per_request
         + gb_s * rate
         + (billed_ms as f64 * ephemeral_extra_mb as f64 / MB_MS_PER_GB_S) * prices.ephemeral_gb_s
@@ -211,7 +212,7 @@ mod tests {
     #[test]
     fn pricing_page_example_1_mobile_backend() {
         // 3M requests, 120 ms, 1,536 MB, free tier: $2.33 + $0.40 = $2.73
-        let c = bill(&US_EAST_1, true, &[usage(Architecture::X86_64, 3_000_000, 120, 1536)]);
+        let c = bill(&US_EAST_1, true, 1.0, &[usage(Architecture::X86_64, 3_000_000, 120, 1536)]);
         assert_eq!(cents(c[0].duration), 2.33);
         assert_eq!(cents(c[0].requests), 0.40);
         assert_eq!(cents(c[0].total), 2.73);
@@ -219,7 +220,7 @@ mod tests {
 
     #[test]
     fn pricing_page_example_2_without_free_tier() {
-        let c = bill(&US_EAST_1, false, &[usage(Architecture::X86_64, 7_440_000, 2000, 1024)]);
+        let c = bill(&US_EAST_1, false, 1.0, &[usage(Architecture::X86_64, 7_440_000, 2000, 1024)]);
         assert_eq!(cents(c[0].requests), 1.49);
         assert_eq!(cents(c[0].duration), 248.00);
         assert_eq!(cents(c[0].total), 249.49);
@@ -229,7 +230,7 @@ mod tests {
     fn free_tier_is_shared_across_functions_and_architectures() {
         let a = usage(Architecture::X86_64, 600_000, 1000, 1024); // 600,000 GB-s
         let b = usage(Architecture::Arm64, 600_000, 1000, 1024);
-        let c = bill(&US_EAST_1, true, &[a, b]);
+        let c = bill(&US_EAST_1, true, 1.0, &[a, b]);
         // 1.2M requests, 1M free: 200,000 billable, half each
         assert!((c[0].requests - 0.02).abs() < 1e-12 && (c[1].requests - 0.02).abs() < 1e-12);
         // 1.2M GB-s, 400,000 free, 200,000 off each architecture
@@ -248,16 +249,25 @@ mod tests {
         let cache = 2_678_400.0 * 0.0000015046;
         let restore = 74_400.0 * 0.0001397998;
         assert_eq!((cents(cache), cents(restore)), (4.03, 10.40));
-        let c = bill(&US_EAST_1, false, &[u.clone()]);
+        let c = bill(&US_EAST_1, false, 1.0, &[u.clone()]);
         assert!((c[0].snap_start - (cache + restore)).abs() < 1e-9);
         assert_eq!(cents(c[0].total), 263.92);
         // Java SnapStart (not priced) costs nothing extra, restores or not
         let java = Usage { snap_start_priced_mb: 0, ..u.clone() };
-        assert_eq!(bill(&US_EAST_1, false, &[java])[0].snap_start, 0.0);
+        assert_eq!(bill(&US_EAST_1, false, 1.0, &[java])[0].snap_start, 0.0);
         // the cache is billed for at least 3 hours
         let short = Usage { snap_start_cached_s: 60.0, restores: 0, ..u };
-        let c = bill(&US_EAST_1, false, &[short]);
+        let c = bill(&US_EAST_1, false, 1.0, &[short]);
         assert!((c[0].snap_start - 10_800.0 * 0.0000015046).abs() < 1e-12);
+    }
+
+    #[test]
+    fn monthly_mode_prices_the_period_within_a_month_of_the_same_traffic() {
+        // 15 days of 3M requests x 120 ms at 1,536 MB, free tier: the month has 6M requests
+        // and 1,080,000 GB-s: (6M - 1M) x $0.20/M + 680,000 GB-s x $0.0000166667, halved
+        let c = bill(&US_EAST_1, true, 2.0, &[usage(Architecture::X86_64, 3_000_000, 120, 1536)]);
+        assert!((c[0].requests - 0.50).abs() < 1e-12);
+        assert!((c[0].duration - 680_000.0 * 0.0000166667 / 2.0).abs() < 1e-9);
     }
 
     #[test]

@@ -82,6 +82,16 @@ pub struct Outcome {
     pub succeeded: bool,
 }
 
+/// What a synchronous caller sees of an invocation that started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// From the start to the response: init (on a cold start) plus the handler, cut at the
+    /// function's timeout; extensions' post-invocation time comes after the response.
+    pub latency: SimDuration,
+    /// No function error and no timeout.
+    pub succeeded: bool,
+}
+
 /// Counters of one function over the measurement window.
 #[derive(Clone, Debug)]
 pub struct FunctionStats {
@@ -283,7 +293,8 @@ impl LambdaModel {
     }
 
     /// A synchronous invocation of `function` arriving at `now` whose handler runs for `run`
-    /// (already scaled to the function's CPU). Throttled at once if no environment can take it.
+    /// (already scaled to the function's CPU): the caller's view of it, or `None` if it was
+    /// throttled (429) at once because no environment could take it.
     #[inline]
     pub fn invoke(
         &mut self,
@@ -292,12 +303,12 @@ impl LambdaModel {
         run: SimDuration,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
-    ) {
+    ) -> Option<Response> {
         series.row().arrivals += 1;
         if now >= self.warmup {
             self.functions[function as usize].stats.arrivals += 1;
         }
-        self.attempt(function, now, run, Origin::Sync, queue, series);
+        self.call(function, now, run, Origin::Sync, queue, series)
     }
 
     /// An asynchronous invocation (an event) of `function` arriving at `now`: accepted into
@@ -423,21 +434,36 @@ impl LambdaModel {
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) -> bool {
+        self.call(function, now, run, origin, queue, series).is_some()
+    }
+
+    /// [`attempt`](Self::attempt), telling a synchronous caller (API Gateway) what it will see:
+    /// `None` if throttled, else when the response comes and whether it is a success. The
+    /// outcome of an invocation is decided when it starts, so the caller needs no event.
+    #[inline]
+    pub fn call(
+        &mut self,
+        function: u32,
+        now: SimTime,
+        run: SimDuration,
+        origin: Origin,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) -> Option<Response> {
         let counted = now >= self.warmup;
         if counted {
             self.functions[function as usize].stats.attempts += 1;
         }
         match self.admit(function, now) {
             Some((env, cold)) => {
-                self.start(function, env, cold, now, run, origin, queue, series);
-                true
+                Some(self.start(function, env, cold, now, run, origin, queue, series))
             }
             None => {
                 series.row().throttles += 1;
                 if counted {
                     self.functions[function as usize].stats.throttles += 1;
                 }
-                false
+                None
             }
         }
     }
@@ -490,7 +516,7 @@ impl LambdaModel {
         origin: Origin,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
-    ) {
+    ) -> Response {
         let counted = now >= self.warmup;
         let func = &mut self.functions[function as usize];
         let cfg = &func.cfg;
@@ -583,6 +609,7 @@ impl LambdaModel {
                 s.latency.record(init + handler);
             }
         }
+        Response { latency: init + handler, succeeded: succeeds }
     }
 
     /// Handles one of the model's events; the end of an event-source batch is returned.

@@ -79,6 +79,25 @@ pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Resul
     time_chart(path, title, "requests per minute", rows, &series)
 }
 
+/// API Gateway per minute: requests, those accepted, throttled (429) and timed out (504).
+pub fn api_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(), ChartError> {
+    let series = [
+        minute_series("requests", COLOURS[0].stroke_width(3), false, rows, |r| {
+            r.api_requests as f64
+        }),
+        minute_series("accepted", COLOURS[2].stroke_width(2), true, rows, |r| {
+            r.api_requests.saturating_sub(r.api_throttles) as f64
+        }),
+        minute_series("throttled (429)", COLOURS[3].stroke_width(2), false, rows, |r| {
+            r.api_throttles as f64
+        }),
+        minute_series("timed out (504)", COLOURS[4].stroke_width(2), false, rows, |r| {
+            r.api_timeouts as f64
+        }),
+    ];
+    time_chart(path, title, "requests per minute", rows, &series)
+}
+
 /// Concurrency (mean and max per minute) and environments (mean and max per minute) over time.
 pub fn concurrency_over_time(
     path: &Path,

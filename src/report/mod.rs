@@ -51,6 +51,7 @@ pub fn write_charts(
     rows: &[MinuteRow],
     latencies: &[(String, &Histogram)],
     queues: bool,
+    apis: bool,
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
     let curves: Vec<chart::LatencyCurve> = latencies
         .iter()
@@ -88,6 +89,12 @@ pub fn write_charts(
             Box::new(|p| {
                 chart::queues_over_time(p, &format!("{title}: queue backlog and age"), rows)
             }),
+        ));
+    }
+    if apis {
+        charts.push((
+            "api.png",
+            Box::new(|p| chart::api_over_time(p, &format!("{title}: API Gateway requests"), rows)),
         ));
     }
     let mut written = Vec::new();

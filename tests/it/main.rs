@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one file per feature.
 
+mod apigw;
 mod asynchronous;
 mod bad_input;
 mod common;

@@ -4,6 +4,7 @@
 //! plans, policies, extensions, SnapStart), [`queues`] (event-source mappings), [`workloads`]
 //! (and the targets they name).
 
+mod apis;
 mod lambda;
 mod queues;
 mod workloads;
@@ -15,6 +16,7 @@ use super::raw::*;
 use super::*;
 use crate::dist::{Dist, RawDist};
 use crate::pricing;
+use apis::validate_apis;
 use lambda::validate_lambda;
 use queues::validate_queues;
 use workloads::validate_workloads;
@@ -80,8 +82,6 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     let mut c = Checker { problems: Vec::new() };
 
     for (key, present, arrives) in [
-        ("apigateway", raw.apigateway.is_some(), "API Gateway"),
-        ("api", raw.api.is_some(), "API Gateway"),
         ("service", raw.service.is_some(), "ECS and EC2 services"),
         ("trace", raw.trace.is_some(), "trace replay"),
         ("sweep", raw.sweep.is_some(), "`slsim sweep`"),
@@ -145,14 +145,15 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
 
     let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
     let queues = validate_queues(&mut c, &raw.queue, &lambda.functions);
-    let workloads = validate_workloads(
-        &mut c,
-        &raw.workload,
-        &lambda.functions,
-        &lambda.aliases,
-        &queues,
-        base_dir,
-    );
+    let apigateway =
+        validate_apis(&mut c, raw.apigateway.as_ref(), &raw.api, &lambda.functions, base_dir);
+    let targets = workloads::Targets {
+        functions: &lambda.functions,
+        aliases: &lambda.aliases,
+        queues: &queues,
+        apis: &apigateway.apis,
+    };
+    let workloads = validate_workloads(&mut c, &raw.workload, &targets, base_dir);
 
     if !c.problems.is_empty() {
         return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
@@ -168,6 +169,11 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
         prices,
         lambda,
         queues,
+        apigateway,
+        volume_tiers: match raw.pricing.volume_tiers.unwrap_or(RawVolumeTiers::Period) {
+            RawVolumeTiers::Period => VolumeTiers::Period,
+            RawVolumeTiers::Monthly => VolumeTiers::Monthly,
+        },
         workloads,
     })
 }

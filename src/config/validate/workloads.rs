@@ -7,12 +7,18 @@ use super::Checker;
 use crate::config::raw::*;
 use crate::config::*;
 
+/// What workloads may target.
+pub(super) struct Targets<'a> {
+    pub functions: &'a [FunctionConfig],
+    pub aliases: &'a [AliasConfig],
+    pub queues: &'a [QueueConfig],
+    pub apis: &'a [ApiConfig],
+}
+
 pub(super) fn validate_workloads(
     c: &mut Checker,
     raw: &[RawWorkload],
-    functions: &[FunctionConfig],
-    aliases: &[AliasConfig],
-    queues: &[QueueConfig],
+    to: &Targets,
     base_dir: &Path,
 ) -> Vec<WorkloadConfig> {
     if raw.is_empty() {
@@ -47,21 +53,41 @@ pub(super) fn validate_workloads(
         let mut fn_indices = Vec::new();
         let mut alias_indices = Vec::new();
         let mut queue_indices = Vec::new();
+        let mut api_routes = Vec::new();
         for (tkey, t) in targets {
-            let alias =
-                t.strip_prefix("function:").and_then(|n| aliases.iter().position(|a| a.name == n));
+            let alias = t
+                .strip_prefix("function:")
+                .and_then(|n| to.aliases.iter().position(|a| a.name == n));
             if let Some(a) = alias {
                 alias_indices.push(a);
                 continue;
             }
-            match resolve_target(c, tkey, t, functions, queues) {
+            if let Some(name) = t.strip_prefix("api:") {
+                api_routes.extend(resolve_route(
+                    c,
+                    &tkey,
+                    &key("route"),
+                    name,
+                    w.route.as_deref(),
+                    to.apis,
+                ));
+                continue;
+            }
+            match resolve_target(c, tkey, t, to.functions, to.queues) {
                 Some(Target::Function(f)) => fn_indices.push(f),
                 Some(Target::Queue(q)) => queue_indices.push(q),
                 None => {}
             }
         }
-        if let Some(r) = &w.route {
+        if let Some(r) = w.route.as_ref().filter(|_| api_routes.is_empty()) {
             c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
+        }
+        let request_size_kb = w.request_size_kb.unwrap_or(1.0);
+        if !request_size_kb.is_finite() || request_size_kb <= 0.0 || request_size_kb > 10_240.0 {
+            c.bad(
+                key("request_size_kb"),
+                format!("{request_size_kb} is not allowed; above 0 and at most 10240 (10 MB)"),
+            );
         }
         let rate = w.arrivals.rate.unwrap_or_else(|| {
             c.bad(key("arrivals.rate"), "missing: requests per second, e.g. rate = 10.0");
@@ -101,6 +127,8 @@ pub(super) fn validate_workloads(
                 functions: fn_indices,
                 aliases: alias_indices,
                 queues: queue_indices,
+                apis: api_routes,
+                request_size_kb,
                 arrivals,
                 work,
                 cpu_bound,
@@ -142,7 +170,7 @@ fn resolve_target(
             }
             found.map(Target::Queue)
         }
-        Some(("service" | "api", _)) => {
+        Some(("service", _)) => {
             c.bad(
                 key,
                 format!(
@@ -180,4 +208,35 @@ pub(super) fn resolve_function(
         );
     }
     found.map(Target::Function)
+}
+
+/// The (api, route) an `api:NAME` target and the workload's `route` name.
+fn resolve_route(
+    c: &mut Checker,
+    key: &str,
+    route_key: &str,
+    name: &str,
+    route: Option<&str>,
+    apis: &[ApiConfig],
+) -> Option<(usize, usize)> {
+    let Some(a) = apis.iter().position(|a| a.name == name) else {
+        let declared: Vec<&str> = apis.iter().map(|a| a.name.as_str()).collect();
+        let declared = if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
+        c.bad(key, format!("\"api:{name}\": no api named \"{name}\"; declared apis: {declared}"));
+        return None;
+    };
+    let routes: Vec<&str> = apis[a].routes.iter().map(|r| r.route.as_str()).collect();
+    let r = match route {
+        Some(r) => routes.iter().position(|x| *x == r),
+        None if routes.len() == 1 => Some(0),
+        None => None,
+    };
+    if r.is_none() {
+        let given = route.map_or("missing".to_string(), |r| format!("\"{r}\""));
+        c.bad(
+            route_key,
+            format!("{given}: name one of the routes of api \"{name}\": {}", routes.join(", ")),
+        );
+    }
+    r.map(|r| (a, r))
 }

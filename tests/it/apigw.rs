@@ -1,0 +1,257 @@
+//! API Gateway: token buckets, timeouts, status mapping, latency and prices.
+
+use crate::common::*;
+
+fn api_scenario(api: &str, function: &str, workload: &str, duration: &str) -> serde_json::Value {
+    summarize(&scenario(&format!(
+        r#"
+        [simulation]
+        name = "api"
+        duration = "{duration}"
+        [lambda]
+        concurrency_limit = 5000
+        [[lambda.function]]
+        name = "backend"
+        runtime = "nodejs20.x"
+        init_duration = "0s"
+        {function}
+        {api}
+        [[workload]]
+        name = "clients"
+        target = "api:shop"
+        {workload}
+        "#
+    )))
+}
+
+const ONE_ROUTE: &str = r#"
+    [[api]]
+    name = "shop"
+    type = "rest"
+    overhead = "10ms"
+    [[api.route]]
+    route = "POST /orders"
+    target = "function:backend"
+    throttle = { rate = 100.0, burst = 50 }
+"#;
+
+#[test]
+fn a_route_bucket_admits_its_burst_then_its_rate() {
+    // 200 requests/s for 100 s against rate 100, burst 50: 50 at once, then one per 10 ms
+    let s = api_scenario(
+        ONE_ROUTE,
+        "",
+        r#"route = "POST /orders"
+        arrivals = { process = "constant", rate = 200.0 }
+        duration = "1ms""#,
+        "100s",
+    );
+    let api = &s["apis"]["shop"];
+    assert_eq!(f64_at(api, "requests"), 20_000.0);
+    // the last request is at 99.995 s, when 9,999 tokens have been added
+    assert_eq!(f64_at(api, "completed"), 50.0 + 9_999.0);
+    assert_eq!(f64_at(api, "throttles_by_level.route"), 20_000.0 - 10_049.0);
+    assert_eq!(f64_at(api, "routes.POST /orders.throttles"), 20_000.0 - 10_049.0);
+    assert_eq!(f64_at(&s, "functions.backend.invocations"), 10_049.0);
+}
+
+#[test]
+fn the_account_bucket_is_shared_by_every_api() {
+    let api = r#"
+        [apigateway]
+        rate = 100.0
+        burst = 10
+        [[api]]
+        name = "shop"
+        [[api.route]]
+        route = "GET /"
+        target = "function:backend"
+        [[api]]
+        name = "admin"
+        [[api.route]]
+        route = "GET /"
+        target = "function:backend"
+    "#;
+    let text = format!(
+        r#"
+        [simulation]
+        name = "api"
+        duration = "10s"
+        [[lambda.function]]
+        name = "backend"
+        runtime = "nodejs20.x"
+        {api}
+        [[workload]]
+        name = "a"
+        target = "api:shop"
+        arrivals = {{ process = "constant", rate = 100.0 }}
+        duration = "1ms"
+        [[workload]]
+        name = "b"
+        target = "api:admin"
+        arrivals = {{ process = "constant", rate = 100.0 }}
+        duration = "1ms"
+        "#
+    );
+    let s = summarize(&scenario(&text));
+    let ok = f64_at(&s, "apis.shop.completed") + f64_at(&s, "apis.admin.completed");
+    // 10 at once, then 100 a second between both (the last arrivals are at 9.99 s)
+    assert!((ok - (10.0 + 999.0)).abs() <= 1.0, "{ok}");
+    let by_account = f64_at(&s, "apis.shop.throttles_by_level.account")
+        + f64_at(&s, "apis.admin.throttles_by_level.account");
+    assert_eq!(by_account, 2000.0 - ok);
+}
+
+#[test]
+fn a_slow_integration_gets_504_while_the_function_runs_on_and_bills() {
+    let api = r#"
+        [[api]]
+        name = "shop"
+        type = "rest"
+        timeout = "1s"
+        [[api.route]]
+        route = "GET /report"
+        target = "function:backend"
+    "#;
+    let s = api_scenario(
+        api,
+        "memory_size = 1024\ntimeout = \"10s\"",
+        r#"arrivals = { process = "constant", rate = 1.0 }
+        duration = "3s""#,
+        "100s",
+    );
+    assert_eq!(f64_at(&s, "apis.shop.timeouts"), 100.0);
+    assert_eq!(f64_at(&s, "apis.shop.completed"), 0.0);
+    let f = &s["functions"]["backend"];
+    assert_eq!(f64_at(f, "timeouts"), 0.0, "the function itself did not time out");
+    assert_eq!(f64_at(f, "billed_gb_seconds"), 300.0, "each invocation billed its full 3 s");
+}
+
+#[test]
+fn lambda_throttles_and_errors_become_5xx() {
+    let s = api_scenario(
+        ONE_ROUTE,
+        "reserved_concurrency = 1\nerror_rate = 0.5\ntimeout = \"10s\"",
+        r#"arrivals = { process = "constant", rate = 2.0 }
+        duration = "1s""#,
+        "100s",
+    );
+    let api = &s["apis"]["shop"];
+    // one at a time, each 1 s: every other request finds the environment busy
+    assert!(f64_at(api, "integration_throttles") >= 99.0);
+    let ran = f64_at(api, "requests") - f64_at(api, "integration_throttles");
+    assert_eq!(f64_at(api, "integration_errors") + f64_at(api, "completed"), ran);
+    assert_eq!(
+        f64_at(api, "errors"),
+        f64_at(api, "integration_errors") + f64_at(api, "integration_throttles")
+    );
+}
+
+#[test]
+fn latency_is_gateway_overhead_plus_the_integration() {
+    let s = api_scenario(
+        ONE_ROUTE,
+        "",
+        r#"arrivals = { process = "constant", rate = 10.0 }
+        duration = "100ms""#,
+        "60s",
+    );
+    // warm invocations of 100 ms behind a 10 ms gateway (cold start init is 0 here)
+    assert!((f64_at(&s, "apis.shop.latency_ms.p50") - 110.0).abs() < 0.5);
+    assert!((f64_at(&s, "apis.shop.latency_ms.max") - 110.0).abs() < 1e-6);
+}
+
+#[test]
+fn rest_pricing_example_5m_calls_cost_17_50() {
+    let api = r#"
+        [[api]]
+        name = "shop"
+        type = "rest"
+        [[api.route]]
+        route = "GET /"
+        target = "function:backend"
+    "#;
+    let s = api_scenario(
+        api,
+        "",
+        "arrivals = { process = \"constant\", rate = 100.0 }\nduration = \"1ms\"",
+        "50000s",
+    );
+    assert_eq!(f64_at(&s, "apis.shop.billed_requests"), 5_000_000.0);
+    assert_eq!(cents(f64_at(&s, "apis.shop.cost_usd.total")), 17.50);
+    let total = f64_at(&s, "cost_usd.total");
+    assert!((total - f64_at(&s, "cost_usd.lambda") - 17.50).abs() < 0.005);
+}
+
+#[test]
+fn http_apis_meter_in_512_kb_units() {
+    let api = r#"
+        [[api]]
+        name = "shop"
+        type = "http"
+        [[api.route]]
+        route = "PUT /upload"
+        target = "function:backend"
+    "#;
+    let s = api_scenario(
+        api,
+        "",
+        "arrivals = { process = \"constant\", rate = 10.0 }\nduration = \"1ms\"\nrequest_size_kb = 600.0",
+        "100s",
+    );
+    assert_eq!(f64_at(&s, "apis.shop.requests"), 1000.0);
+    assert_eq!(f64_at(&s, "apis.shop.billed_requests"), 2000.0, "600 KB = two 512 KB units");
+    assert!((f64_at(&s, "apis.shop.cost_usd.total") - 2000.0 * 1e-6).abs() < 1e-12);
+}
+
+#[test]
+fn api_targets_and_routes_are_validated() {
+    let err = |api: &str, workload: &str| {
+        slsim::config::load_str(
+            std::path::Path::new("api.toml"),
+            &format!(
+                r#"
+                [simulation]
+                name = "api"
+                duration = "1m"
+                [[lambda.function]]
+                name = "backend"
+                runtime = "nodejs20.x"
+                {api}
+                [[workload]]
+                name = "w"
+                {workload}
+                arrivals = {{ process = "poisson", rate = 1.0 }}
+                duration = "1ms"
+                "#
+            ),
+            &[],
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let two_routes = r#"
+        [[api]]
+        name = "shop"
+        [[api.route]]
+        route = "GET /a"
+        target = "function:backend"
+        [[api.route]]
+        route = "GET /b"
+        target = "function:backend"
+    "#;
+    let e = err(two_routes, "target = \"api:shop\"");
+    assert!(e.contains("workload[0].route") && e.contains("GET /a, GET /b"), "{e}");
+    let e = err(two_routes, "target = \"api:nope\"\nroute = \"GET /a\"");
+    assert!(e.contains("no api named \"nope\""), "{e}");
+    let e = err(
+        &two_routes.replace("name = \"shop\"", "name = \"shop\"\ntimeout = \"45s\""),
+        "target = \"api:shop\"\nroute = \"GET /a\"",
+    );
+    assert!(e.contains("api[0].timeout") && e.contains("30s"), "{e}");
+    let e = err(
+        &two_routes.replace("name = \"shop\"", "name = \"shop\"\ntype = \"websocket\""),
+        "target = \"api:shop\"\nroute = \"GET /a\"",
+    );
+    assert!(e.contains("api[0].type") && e.contains("not supported yet"), "{e}");
+}
