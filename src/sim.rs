@@ -10,9 +10,11 @@ use std::path::PathBuf;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::apigw::{ApiGatewayModel, ApiStats};
+use crate::apigw::{ApiEvent, ApiGatewayModel, ApiStats, Request};
 use crate::config::ApiConfig;
-use crate::config::{AliasConfig, FunctionConfig, Invocation, QueueConfig, Scenario};
+use crate::config::{
+    AliasConfig, FunctionConfig, Invocation, QueueConfig, Scenario, WorkloadConfig,
+};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::esm::{Ctx, EsmEvent, EsmModel, QueueStats};
 use crate::lambda::logs::{LogError, LogSink};
@@ -29,6 +31,7 @@ pub enum Event {
     },
     Lambda(LambdaEvent),
     Esm(EsmEvent),
+    Api(ApiEvent),
 }
 
 /// SplitMix64's finaliser over (seed, stream): independent-looking seeds for each run,
@@ -93,7 +96,7 @@ pub struct Simulation {
     /// (api, route, run-time multiplier on the route's function) for each api target, and
     /// each workload's request size.
     api_targets: Vec<Vec<(usize, usize, f64)>>,
-    request_kb: Vec<f64>,
+    workloads: Vec<WorkloadConfig>,
     invocation: Vec<Invocation>,
     workload_requests: Vec<u64>,
     warmup: SimTime,
@@ -120,7 +123,7 @@ impl Simulation {
                 w.apis.iter().map(|&(a, r)| (a, r, factor(apigw.route_function(a, r)))).collect()
             })
             .collect();
-        let request_kb = scenario.workloads.iter().map(|w| w.request_size_kb).collect();
+        let workloads = scenario.workloads.clone();
         let workload_seed = derive_seed(seed, STREAM_WORKLOADS);
         let streams: Vec<Stream> = scenario
             .workloads
@@ -185,7 +188,7 @@ impl Simulation {
             queue_targets,
             apigw,
             api_targets,
-            request_kb,
+            workloads,
             invocation,
             alias_targets,
             aliases,
@@ -234,10 +237,20 @@ impl Simulation {
                 for &(q, factor) in &self.queue_targets[workload as usize] {
                     self.esm.send(q, now, scale(work, factor), &mut ctx);
                 }
-                for &(api, route, factor) in &self.api_targets[workload as usize] {
-                    let (run, kb) = (scale(work, factor), self.request_kb[workload as usize]);
+                let w = &self.workloads[workload as usize];
+                for (i, &(api, route, factor)) in
+                    self.api_targets[workload as usize].iter().enumerate()
+                {
+                    let req = Request {
+                        api,
+                        route,
+                        run: scale(work, factor),
+                        size_kb: w.request_size_kb,
+                        api_key: w.api_keys[i],
+                        clients: w.clients,
+                    };
                     let Ctx { lambda, queue, series } = &mut ctx;
-                    self.apigw.request(api, route, now, run, kb, lambda, queue, series);
+                    self.apigw.request(req, now, lambda, queue, series);
                 }
             }
             Event::Lambda(e) => {
@@ -250,6 +263,9 @@ impl Simulation {
                     };
                     self.esm.finished(outcome, now, &mut ctx);
                 }
+            }
+            Event::Api(e) => {
+                self.apigw.handle(now, e, &mut self.lambda, &mut self.queue, &mut self.series);
             }
             Event::Esm(e) => {
                 let mut ctx = Ctx {

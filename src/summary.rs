@@ -142,6 +142,7 @@ fn apis_json(
         &metered,
     );
     let mut out = Map::new();
+    let mut total = 0.0;
     for ((cfg, stats, routes), cost) in apis.iter().zip(&costs) {
         let mut a = api_stats_json(stats);
         a["type"] = json!(match cfg.api_type {
@@ -149,7 +150,11 @@ fn apis_json(
             ApiType::Rest => "rest",
         });
         a["billed_requests"] = json!(stats.metered);
-        a["cost_usd"] = json!({ "requests": cost, "total": cost });
+        // the REST cache is billed per hour of the measured period, outside the free tier
+        let hours = (scenario.duration.0 - scenario.warmup.0) as f64 / 3.6e12;
+        let cache = cfg.cache.map_or(0.0, |c| c.usd_per_hour * hours);
+        a["cost_usd"] = json!({ "requests": cost, "cache": cache, "total": cost + cache });
+        total += cost + cache;
         let mut r = Map::new();
         for (route, rs) in cfg.routes.iter().zip(routes) {
             r.insert(route.route.clone(), api_stats_json(rs));
@@ -157,7 +162,7 @@ fn apis_json(
         a["routes"] = Value::Object(r);
         out.insert(cfg.name.clone(), a);
     }
-    (Value::Object(out), costs.iter().sum())
+    (Value::Object(out), total)
 }
 
 fn api_stats_json(s: &ApiStats) -> Value {
@@ -165,14 +170,22 @@ fn api_stats_json(s: &ApiStats) -> Value {
         "requests": s.requests,
         "throttles": s.throttles(),
         "timeouts": s.timeouts,
-        "errors": s.integration_errors + s.integration_throttles,
+        "errors": s.integration_errors + s.integration_throttles + s.authorizer_failures,
         "completed": s.completed,
         "latency_ms": latency_json(&s.latency),
         "throttles_by_level": {
             "account": s.throttled_account,
             "stage": s.throttled_stage,
             "route": s.throttled_route,
+            "usage_plan": s.throttled_plan,
+            "quota": s.throttled_quota,
         },
+        "authorizer": {
+            "invocations": s.authorizer_invocations,
+            "cache_hits": s.authorizer_cache_hits,
+            "failures": s.authorizer_failures,
+        },
+        "cache": { "hits": s.cache_hits, "misses": s.cache_misses },
         "integration_throttles": s.integration_throttles,
         "integration_errors": s.integration_errors,
     })

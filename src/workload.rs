@@ -89,6 +89,8 @@ mod tests {
             queues: Vec::new(),
             apis: Vec::new(),
             request_size_kb: 1.0,
+            api_keys: Vec::new(),
+            clients: 1,
             arrivals,
             work: Dist::Constant(SimDuration::from_millis(1)),
             cpu_bound: 0.0,

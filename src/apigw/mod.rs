@@ -1,35 +1,47 @@
-//! Amazon API Gateway in front of Lambda: throttling, integration timeouts, latency, prices.
+//! Amazon API Gateway in front of Lambda: throttling, usage plans, authorizers, caching,
+//! integration timeouts, latency and prices.
 //!
 //! ```text
-//!  request ──► account bucket ──► stage bucket ──► route bucket ──(any empty)──► 429
-//!                                         │ a token from each
-//!                                         ▼
-//!                 Lambda (sync) ──throttled──► 500   ──error──► 502
-//!                                         │ response after `latency`
-//!                           latency > timeout ──► 504 (the invocation runs on, and bills)
-//!                                         │
-//!                                         ▼
-//!                                200 after overhead + latency
+//!  request ─► usage plan (key's bucket, quota) ─► route ─► stage ─► account ──(empty)──► 429
+//!                                   │ a token from each
+//!                                   ▼
+//!      authorizer (cached per client for cache_ttl; a miss invokes its function) ──fail──► 500
+//!                                   │
+//!      REST cache (per key, ttl) ──hit──► 200 from the cache
+//!                                   │ miss
+//!                                   ▼
+//!      Lambda (sync) ──throttled──► 500    ──error──► 502    ──slower than timeout──► 504
+//!                                   │                   (the invocation runs on, and bills)
+//!                                   ▼
+//!                200 after overhead + authorizer + integration
 //! ```
 //!
 //! Buckets follow aws-facts 2.2: they start full, refill at `rate` up to `burst`, and a request
-//! needs a token from every bucket that applies (checked account, stage, route; tokens are
-//! taken only when all have one, and the first empty level is blamed). Status mapping for
-//! Lambda failures (not documented by AWS for every case; aws-facts 5.4): a Lambda throttle
-//! becomes 500, a function error 502, a response later than the integration timeout 504. The
-//! invocation's outcome is decided when it starts, so the gateway needs no events of its own.
+//! needs a token from every bucket that applies, checked in AWS's order of precedence (usage
+//! plan, route, stage, account); tokens are taken only when all have one, and the first empty
+//! level is blamed. Status mapping for Lambda failures (AWS does not document every case;
+//! aws-facts 5.4): a Lambda throttle becomes 500, a function error 502, a response later than
+//! the integration timeout 504. An invocation's outcome is decided when it starts, so the
+//! gateway needs an event only to start the integration after an authorizer has answered.
 
 pub mod billing;
 
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::config::{ApiConfig, ApiGatewayConfig, ThrottleConfig};
+use crate::config::{ApiConfig, ApiGatewayConfig, ApiType, ThrottleConfig};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::lambda::LambdaModel;
 use crate::metrics::{Histogram, MinuteSeries};
 use crate::sim::Event;
 use crate::token_bucket::TokenBucket;
+
+/// Events of the API Gateway model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiEvent {
+    /// The authorizer of a waiting request answered: start its integration.
+    AuthorizerAnswered { slot: u32 },
+}
 
 /// Counters of an API or one of its routes.
 #[derive(Clone, Debug, Default)]
@@ -38,12 +50,21 @@ pub struct ApiStats {
     pub throttled_account: u64,
     pub throttled_stage: u64,
     pub throttled_route: u64,
+    /// By a usage plan's bucket, or its quota.
+    pub throttled_plan: u64,
+    pub throttled_quota: u64,
     /// 504: the integration answered after the timeout.
     pub timeouts: u64,
     /// 500: Lambda throttled the integration.
     pub integration_throttles: u64,
     /// 502: the function failed (error or its own timeout).
     pub integration_errors: u64,
+    /// 500: the authorizer was throttled or failed.
+    pub authorizer_failures: u64,
+    pub authorizer_invocations: u64,
+    pub authorizer_cache_hits: u64,
+    pub cache_hits: u64,
+    pub cache_misses: u64,
     pub completed: u64,
     /// Billed units: requests not throttled by the gateway (HTTP APIs: in 512 KB units).
     pub metered: u64,
@@ -53,21 +74,60 @@ pub struct ApiStats {
 
 impl ApiStats {
     pub fn throttles(&self) -> u64 {
-        self.throttled_account + self.throttled_stage + self.throttled_route
+        self.throttled_account
+            + self.throttled_stage
+            + self.throttled_route
+            + self.throttled_plan
+            + self.throttled_quota
     }
 }
 
 struct Route {
     function: u32,
     bucket: Option<TokenBucket>,
+    /// Authorizer result cache: expiry per client.
+    authorized_until: Vec<SimTime>,
     stats: ApiStats,
+}
+
+struct Plan {
+    bucket: Option<TokenBucket>,
+    used: u64,
+    period_index: u64,
 }
 
 struct Api {
     cfg: ApiConfig,
     stage: Option<TokenBucket>,
     routes: Vec<Route>,
+    plans: Vec<Plan>,
+    /// Response cache: expiry per key.
+    cached_until: Vec<SimTime>,
     stats: ApiStats,
+}
+
+/// A request waiting for its authorizer's answer.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    api: u32,
+    route: u32,
+    arrived: SimTime,
+    overhead: SimDuration,
+    run: SimDuration,
+    units: u64,
+    counted: bool,
+    cache_key: Option<u32>,
+}
+
+/// One request as it is sent to the gateway.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    pub api: usize,
+    pub route: usize,
+    pub run: SimDuration,
+    pub size_kb: f64,
+    pub api_key: Option<usize>,
+    pub clients: u32,
 }
 
 /// Every API of the account and region.
@@ -76,19 +136,32 @@ pub struct ApiGatewayModel {
     apis: Vec<Api>,
     rng: Pcg64Mcg,
     warmup: SimTime,
+    pending: Vec<Pending>,
+    free: Vec<u32>,
 }
 
 fn bucket(t: &ThrottleConfig) -> TokenBucket {
     TokenBucket::per_second(t.burst as u64, t.rate)
 }
 
-/// A request's outcome at the gateway, for the statistics of the API and the route.
+/// How a request ended at the gateway.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Outcome {
-    Throttled(u8),
+    Throttled(Level),
+    AuthorizerFailed,
     Timeout,
     IntegrationThrottle,
     IntegrationError,
     Completed(SimDuration),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Level {
+    Plan,
+    Quota,
+    Route,
+    Stage,
+    Account,
 }
 
 impl ApiGatewayModel {
@@ -104,9 +177,20 @@ impl ApiGatewayModel {
                     .map(|r| Route {
                         function: r.function as u32,
                         bucket: r.throttle.as_ref().map(bucket),
+                        authorized_until: Vec::new(),
                         stats: ApiStats::default(),
                     })
                     .collect(),
+                plans: a
+                    .usage_plans
+                    .iter()
+                    .map(|p| Plan {
+                        bucket: p.throttle.as_ref().map(bucket),
+                        used: 0,
+                        period_index: 0,
+                    })
+                    .collect(),
+                cached_until: vec![SimTime::ZERO; a.cache.map_or(0, |c| c.keys as usize)],
                 stats: ApiStats::default(),
                 cfg: a.clone(),
             })
@@ -116,6 +200,8 @@ impl ApiGatewayModel {
             apis,
             rng: Pcg64Mcg::seed_from_u64(seed),
             warmup,
+            pending: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -124,69 +210,210 @@ impl ApiGatewayModel {
         self.apis[api].routes[route].function
     }
 
-    /// One request to `route` of `api` at `now`, of `size_kb`, whose handler runs `run`.
-    #[allow(clippy::too_many_arguments)]
+    /// The first bucket (in AWS's order of precedence) without a token, or `None` after taking
+    /// a token from each.
+    fn admit(&mut self, req: &Request, now: SimTime) -> Option<Level> {
+        let a = &mut self.apis[req.api];
+        let plan = req.api_key.map(|k| (&mut a.plans[k], a.cfg.usage_plans[k].quota));
+        let route = &mut a.routes[req.route];
+        let mut plan = plan;
+        if let Some((p, quota)) = plan.as_mut() {
+            if let Some((limit, period)) = *quota {
+                let index = now.0 / period.0;
+                if index != p.period_index {
+                    (p.period_index, p.used) = (index, 0);
+                }
+                if p.used >= limit {
+                    return Some(Level::Quota);
+                }
+            }
+            if p.bucket.as_mut().is_some_and(|b| !has_token(b, now)) {
+                return Some(Level::Plan);
+            }
+        }
+        if route.bucket.as_mut().is_some_and(|b| !has_token(b, now)) {
+            return Some(Level::Route);
+        }
+        if a.stage.as_mut().is_some_and(|b| !has_token(b, now)) {
+            return Some(Level::Stage);
+        }
+        if !has_token(&mut self.account, now) {
+            return Some(Level::Account);
+        }
+        let plan_bucket = plan.map(|(p, _)| {
+            p.used += 1;
+            &mut p.bucket
+        });
+        let buckets =
+            [plan_bucket.and_then(Option::as_mut), route.bucket.as_mut(), a.stage.as_mut()];
+        for b in buckets.into_iter().flatten().chain([&mut self.account]) {
+            b.try_take(now);
+        }
+        None
+    }
+
+    /// One request arriving at `now`.
     pub fn request(
         &mut self,
-        api: usize,
-        route: usize,
+        req: Request,
         now: SimTime,
-        run: SimDuration,
-        size_kb: f64,
         lambda: &mut LambdaModel,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) {
-        let a = &mut self.apis[api];
-        let r = &mut a.routes[route];
-        let blocked = if !has_token(&mut self.account, now) {
-            Some(0)
-        } else if a.stage.as_mut().is_some_and(|b| !has_token(b, now)) {
-            Some(1)
-        } else if r.bucket.as_mut().is_some_and(|b| !has_token(b, now)) {
-            Some(2)
-        } else {
-            None
+        let counted = now >= self.warmup;
+        series.row().api_requests += 1;
+        // HTTP APIs meter requests in 512 KB units; REST APIs per request
+        let units = match self.apis[req.api].cfg.api_type {
+            ApiType::Http => (req.size_kb / 512.0).ceil().max(1.0) as u64,
+            ApiType::Rest => 1,
         };
-        let outcome = match blocked {
-            Some(level) => Outcome::Throttled(level),
-            None => {
-                for b in [Some(&mut self.account), a.stage.as_mut(), r.bucket.as_mut()]
-                    .into_iter()
-                    .flatten()
-                {
-                    b.try_take(now);
-                }
-                let overhead = a.cfg.overhead.sample(&mut self.rng);
-                match lambda.invoke(r.function, now, run, queue, series) {
-                    None => Outcome::IntegrationThrottle,
-                    Some(resp) if resp.latency > a.cfg.timeout => Outcome::Timeout,
-                    Some(resp) if !resp.succeeded => Outcome::IntegrationError,
-                    Some(resp) => Outcome::Completed(overhead + resp.latency),
-                }
-            }
-        };
-        let row = series.row();
-        row.api_requests += 1;
-        match outcome {
-            Outcome::Throttled(_) => row.api_throttles += 1,
-            Outcome::Timeout => row.api_timeouts += 1,
-            _ => {}
-        }
-        if now < self.warmup {
+        if let Some(level) = self.admit(&req, now) {
+            series.row().api_throttles += 1;
+            self.record(req.api, req.route, counted, Outcome::Throttled(level), 0);
             return;
         }
-        // HTTP APIs meter requests in 512 KB units; REST APIs per request
-        let units = match a.cfg.api_type {
-            crate::config::ApiType::Http => (size_kb / 512.0).ceil().max(1.0) as u64,
-            crate::config::ApiType::Rest => 1,
+        let a = &mut self.apis[req.api];
+        let overhead = a.cfg.overhead.sample(&mut self.rng);
+        // the authorizer, cached per client
+        let mut auth_latency = SimDuration::ZERO;
+        if let Some(au) = &a.cfg.routes[req.route].authorizer {
+            let client = self.rng.random_range(0..req.clients.max(1)) as usize;
+            let Route { authorized_until: cache, stats: s, .. } = &mut a.routes[req.route];
+            if cache.len() <= client {
+                cache.resize(client + 1, SimTime::ZERO);
+            }
+            let hit = au.cache_ttl > SimDuration::ZERO && cache[client] > now;
+            for s in [&mut a.stats, s].into_iter().filter(|_| counted) {
+                if hit {
+                    s.authorizer_cache_hits += 1;
+                } else {
+                    s.authorizer_invocations += 1;
+                }
+            }
+            if !hit {
+                let run = au.duration.sample(&mut self.rng);
+                match lambda.invoke(au.function as u32, now, run, queue, series) {
+                    Some(r) if r.succeeded => {
+                        auth_latency = r.latency;
+                        cache[client] = now + auth_latency + au.cache_ttl;
+                    }
+                    _ => {
+                        // not billed, as AWS does not bill requests refused by authorization
+                        self.record(req.api, req.route, counted, Outcome::AuthorizerFailed, 0);
+                        return;
+                    }
+                }
+            }
+        }
+        let cache_key = a.cfg.cache.map(|c| self.rng.random_range(0..c.keys));
+        let p = Pending {
+            api: req.api as u32,
+            route: req.route as u32,
+            arrived: now,
+            overhead,
+            run: req.run,
+            units,
+            counted,
+            cache_key,
         };
-        for s in [&mut a.stats, &mut r.stats] {
+        if auth_latency == SimDuration::ZERO {
+            self.integrate(p, now, lambda, queue, series);
+        } else {
+            let slot = match self.free.pop() {
+                Some(slot) => {
+                    self.pending[slot as usize] = p;
+                    slot
+                }
+                None => {
+                    self.pending.push(p);
+                    (self.pending.len() - 1) as u32
+                }
+            };
+            let ev = ApiEvent::AuthorizerAnswered { slot };
+            queue.push(now + auth_latency, Event::Api(ev));
+        }
+    }
+
+    pub fn handle(
+        &mut self,
+        now: SimTime,
+        event: ApiEvent,
+        lambda: &mut LambdaModel,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
+        match event {
+            ApiEvent::AuthorizerAnswered { slot } => {
+                let p = self.pending[slot as usize];
+                self.free.push(slot);
+                self.integrate(p, now, lambda, queue, series);
+            }
+        }
+    }
+
+    /// The cache, then the integration, of an admitted (and authorized) request.
+    fn integrate(
+        &mut self,
+        p: Pending,
+        now: SimTime,
+        lambda: &mut LambdaModel,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
+        let (api, route) = (p.api as usize, p.route as usize);
+        let a = &mut self.apis[api];
+        let before = now - p.arrived + p.overhead;
+        if let (Some(_), Some(key)) = (a.cfg.cache, p.cache_key) {
+            let hit = a.cached_until[key as usize] > now;
+            for s in [&mut a.stats, &mut a.routes[route].stats] {
+                if p.counted {
+                    if hit {
+                        s.cache_hits += 1;
+                    } else {
+                        s.cache_misses += 1;
+                    }
+                }
+            }
+            if hit {
+                self.record(api, route, p.counted, Outcome::Completed(before), p.units);
+                return;
+            }
+        }
+        let function = a.routes[route].function;
+        let timeout = a.cfg.timeout;
+        let outcome = match lambda.invoke(function, now, p.run, queue, series) {
+            None => Outcome::IntegrationThrottle,
+            Some(resp) if resp.latency > timeout => Outcome::Timeout,
+            Some(resp) if !resp.succeeded => Outcome::IntegrationError,
+            Some(resp) => Outcome::Completed(before + resp.latency),
+        };
+        if outcome == Outcome::Timeout {
+            series.row().api_timeouts += 1;
+        }
+        // a successful response is cached from when it is ready
+        if let (Some(cache), Some(key), Outcome::Completed(latency)) =
+            (a.cfg.cache, p.cache_key, outcome)
+        {
+            a.cached_until[key as usize] = p.arrived + latency + cache.ttl;
+        }
+        self.record(api, route, p.counted, outcome, p.units);
+    }
+
+    fn record(&mut self, api: usize, route: usize, counted: bool, outcome: Outcome, units: u64) {
+        if !counted {
+            return;
+        }
+        let a = &mut self.apis[api];
+        for s in [&mut a.stats, &mut a.routes[route].stats] {
             s.requests += 1;
             match outcome {
-                Outcome::Throttled(0) => s.throttled_account += 1,
-                Outcome::Throttled(1) => s.throttled_stage += 1,
-                Outcome::Throttled(_) => s.throttled_route += 1,
+                Outcome::Throttled(Level::Plan) => s.throttled_plan += 1,
+                Outcome::Throttled(Level::Quota) => s.throttled_quota += 1,
+                Outcome::Throttled(Level::Route) => s.throttled_route += 1,
+                Outcome::Throttled(Level::Stage) => s.throttled_stage += 1,
+                Outcome::Throttled(Level::Account) => s.throttled_account += 1,
+                Outcome::AuthorizerFailed => s.authorizer_failures += 1,
                 Outcome::Timeout => s.timeouts += 1,
                 Outcome::IntegrationThrottle => s.integration_throttles += 1,
                 Outcome::IntegrationError => s.integration_errors += 1,
@@ -195,9 +422,7 @@ impl ApiGatewayModel {
                     s.latency.record(latency);
                 }
             }
-            if !matches!(outcome, Outcome::Throttled(_)) {
-                s.metered += units;
-            }
+            s.metered += units;
         }
     }
 

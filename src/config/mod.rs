@@ -130,15 +130,46 @@ pub struct ApiConfig {
     pub throttle: Option<ThrottleConfig>,
     /// The gateway's own latency per request.
     pub overhead: Dist,
+    pub cache: Option<ApiCacheConfig>,
     pub routes: Vec<RouteConfig>,
+    pub usage_plans: Vec<UsagePlanConfig>,
+}
+
+/// A REST API's response cache.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ApiCacheConfig {
+    pub size_gb: f64,
+    /// Price per hour of this size (aws-facts 2.4).
+    pub usd_per_hour: f64,
+    pub ttl: SimDuration,
+    pub keys: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct UsagePlanConfig {
+    pub name: String,
+    pub throttle: Option<ThrottleConfig>,
+    /// Requests per period (day, week or 30-day month, counted from the run's start).
+    pub quota: Option<(u64, SimDuration)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthorizerConfig {
+    /// Index into `lambda.functions`.
+    pub function: usize,
+    /// 0: every request invokes the authorizer.
+    pub cache_ttl: SimDuration,
+    /// The authorizer handler's run time on one vCPU.
+    pub duration: Dist,
+}
+
+#[derive(Debug, Clone)]
 pub struct RouteConfig {
     pub route: String,
     /// Index into `lambda.functions`.
     pub function: usize,
     pub throttle: Option<ThrottleConfig>,
+    pub authorizer: Option<AuthorizerConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +340,10 @@ pub struct WorkloadConfig {
     pub queues: Vec<usize>,
     /// (api, route) pairs: each also receives a copy, through API Gateway.
     pub apis: Vec<(usize, usize)>,
+    /// The usage plan (index into the api's plans) whose key the clients send, per api target.
+    pub api_keys: Vec<Option<usize>>,
+    /// Distinct clients sending the requests (authorizer cache identities).
+    pub clients: u32,
     /// Request size in KB (metering of HTTP APIs).
     pub request_size_kb: f64,
     pub arrivals: Arrivals,

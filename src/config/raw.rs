@@ -100,8 +100,55 @@ pub struct RawApi {
     pub throttle: Option<RawThrottle>,
     /// The gateway's own latency per request (slsim extension; default by endpoint type).
     pub overhead: Option<RawDist>,
+    /// REST response cache.
+    pub cache: Option<RawApiCache>,
     #[serde(default)]
     pub route: Vec<RawRoute>,
+    /// REST usage plans: per-API-key throttle and quota.
+    #[serde(default)]
+    pub usage_plan: Vec<RawUsagePlan>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApiCache {
+    /// Cache size in GB: 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 or 237 (priced per hour).
+    pub size_gb: f64,
+    pub ttl: Option<RawDuration>,
+    /// Distinct cache keys that requests draw from uniformly (sets the hit ratio).
+    pub keys: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUsagePlan {
+    pub name: String,
+    pub throttle: Option<RawThrottle>,
+    pub quota: Option<RawQuota>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawQuotaPeriod {
+    Day,
+    Week,
+    Month,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuota {
+    pub limit: i64,
+    pub period: RawQuotaPeriod,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthorizer {
+    pub function: String,
+    pub cache_ttl: Option<RawDuration>,
+    /// The authorizer handler's run time (slsim extension, default 20 ms).
+    pub duration: Option<RawDist>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,7 +157,7 @@ pub struct RawRoute {
     pub route: String,
     pub target: String,
     pub throttle: Option<RawThrottle>,
-    pub authorizer: Option<toml::Value>,
+    pub authorizer: Option<RawAuthorizer>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -227,6 +274,11 @@ pub struct RawWorkload {
     pub source: Option<String>,
     /// Request size in KB (API Gateway meters HTTP APIs in 512 KB units; slsim extension).
     pub request_size_kb: Option<f64>,
+    /// With an api target: the usage plan whose API key the clients send (REST).
+    pub api_key: Option<String>,
+    /// With an api target: how many distinct clients (identities) send the requests, for
+    /// authorizer caching; each request comes from one drawn uniformly.
+    pub clients: Option<i64>,
     pub arrivals: RawArrivals,
     pub duration: RawDist,
     pub cpu_bound: Option<f64>,

@@ -255,3 +255,92 @@ fn api_targets_and_routes_are_validated() {
     );
     assert!(e.contains("api[0].type") && e.contains("not supported yet"), "{e}");
 }
+
+/// A REST API with an authorizer, a cache and two usage plans, for one hour.
+fn rest_api(
+    route_extra: &str,
+    api_extra: &str,
+    workload_extra: &str,
+    rate: f64,
+    duration: &str,
+) -> serde_json::Value {
+    summarize(&scenario(&format!(
+        r#"
+        [simulation]
+        name = "rest"
+        duration = "{duration}"
+        [[lambda.function]]
+        name = "backend"
+        runtime = "nodejs20.x"
+        init_duration = "0s"
+        [[lambda.function]]
+        name = "auth"
+        runtime = "nodejs20.x"
+        init_duration = "0s"
+        [[api]]
+        name = "shop"
+        type = "rest"
+        {api_extra}
+        [[api.usage_plan]]
+        name = "gold"
+        throttle = {{ rate = 1.0, burst = 5 }}
+        [[api.usage_plan]]
+        name = "free"
+        quota = {{ limit = 1000, period = "day" }}
+        [[api.route]]
+        route = "GET /items"
+        target = "function:backend"
+        {route_extra}
+        [[workload]]
+        name = "clients"
+        target = "api:shop"
+        arrivals = {{ process = "constant", rate = {rate} }}
+        duration = "10ms"
+        {workload_extra}
+        "#
+    )))
+}
+
+#[test]
+fn the_authorizer_is_invoked_once_per_client_and_ttl() {
+    let s = rest_api(
+        r#"authorizer = { function = "auth", cache_ttl = "300s", duration = "5ms" }"#,
+        "",
+        "clients = 10",
+        10.0,
+        "1h",
+    );
+    let a = &s["apis"]["shop"];
+    let invoked = f64_at(a, "authorizer.invocations");
+    // each of the 10 clients (about 1 request/s each) misses once per 300 s: 12 per client
+    assert!((110.0..=125.0).contains(&invoked), "{invoked}");
+    assert_eq!(f64_at(a, "authorizer.cache_hits") + invoked, 36_000.0);
+    assert_eq!(f64_at(&s, "functions.auth.invocations"), invoked, "misses invoke the authorizer");
+    // a miss adds the authorizer's 5 ms to the response
+    assert!((f64_at(a, "latency_ms.max") - (10.0 + 10.0 + 5.0)).abs() < 1e-6);
+    assert!((f64_at(a, "latency_ms.p50") - 20.0).abs() < 0.2);
+}
+
+#[test]
+fn the_response_cache_hit_ratio_follows_the_key_population() {
+    let s = rest_api("", r#"cache = { size_gb = 0.5, ttl = "300s", keys = 100 }"#, "", 10.0, "1h");
+    let a = &s["apis"]["shop"];
+    let misses = f64_at(a, "cache.misses");
+    // 100 keys refreshed every 300 s over an hour: about 1,200 misses of 36,000
+    assert!((1_100.0..=1_300.0).contains(&misses), "{misses}");
+    assert_eq!(f64_at(a, "cache.hits") + misses, 36_000.0);
+    assert_eq!(f64_at(&s, "functions.backend.invocations"), misses, "hits skip the backend");
+    // 0.5 GB for one hour: $0.020
+    assert!((f64_at(a, "cost_usd.cache") - 0.020).abs() < 1e-12);
+}
+
+#[test]
+fn usage_plans_throttle_and_enforce_quotas_per_key() {
+    let gold = rest_api("", "", r#"api_key = "gold""#, 2.0, "100s");
+    // rate 1/s, burst 5, against 2 requests/s for 100 s
+    assert_eq!(f64_at(&gold, "apis.shop.completed"), 5.0 + 99.0);
+    assert_eq!(f64_at(&gold, "apis.shop.throttles_by_level.usage_plan"), 200.0 - 104.0);
+    let free = rest_api("", "", r#"api_key = "free""#, 2.0, "1h");
+    assert_eq!(f64_at(&free, "apis.shop.completed"), 1000.0);
+    assert_eq!(f64_at(&free, "apis.shop.throttles_by_level.quota"), 7200.0 - 1000.0);
+}

@@ -83,12 +83,6 @@ pub(super) fn validate_apis(
             if !route_names.insert(r.route.as_str()) {
                 c.bad(rkey("route"), format!("\"{}\" is declared twice", r.route));
             }
-            if r.authorizer.is_some() {
-                c.bad(
-                    rkey("authorizer"),
-                    "Lambda authorizers are not supported yet by this version of slsim",
-                );
-            }
             let function = match r.target.split_once(':') {
                 Some(("function", name)) => {
                     let found = functions.iter().position(|f| f.name == name);
@@ -112,10 +106,35 @@ pub(super) fn validate_apis(
                 }
             };
             let throttle = r.throttle.as_ref().map(|t| throttle(c, &rkey("throttle"), t));
+            let authorizer = r
+                .authorizer
+                .as_ref()
+                .and_then(|au| authorizer(c, &rkey("authorizer"), au, functions, base_dir));
             if let Some(function) = function {
-                routes.push(RouteConfig { route: r.route.clone(), function, throttle });
+                routes.push(RouteConfig { route: r.route.clone(), function, throttle, authorizer });
             }
         }
+        let cache = a.cache.as_ref().map(|cache| api_cache(c, &key("cache"), cache));
+        if cache.is_some() && api_type != ApiType::Rest {
+            c.bad(key("cache"), "response caching is a REST API feature (type = \"rest\")");
+        }
+        if !a.usage_plan.is_empty() && api_type != ApiType::Rest {
+            let msg = "usage plans and API keys are a REST API feature (type = \"rest\")";
+            c.bad(key("usage_plan"), msg);
+        }
+        let mut plan_names = HashSet::new();
+        let usage_plans = a
+            .usage_plan
+            .iter()
+            .enumerate()
+            .map(|(j, p)| {
+                let pkey = format!("api[{i}].usage_plan[{j}]");
+                if !plan_names.insert(p.name.as_str()) {
+                    c.bad(format!("{pkey}.name"), format!("\"{}\" is declared twice", p.name));
+                }
+                usage_plan(c, &pkey, p)
+            })
+            .collect();
         apis.push(ApiConfig {
             name: a.name.clone(),
             api_type,
@@ -123,7 +142,9 @@ pub(super) fn validate_apis(
             timeout,
             throttle: stage,
             overhead,
+            cache,
             routes,
+            usage_plans,
         });
     }
     ApiGatewayConfig { account, apis }
@@ -149,4 +170,77 @@ fn throttle(c: &mut Checker, key: &str, t: &RawThrottle) -> ThrottleConfig {
     }
     let burst = c.int(&format!("{key}.burst"), Some(t.burst), 0, 0, 10_000_000, "");
     ThrottleConfig { rate: t.rate, burst }
+}
+
+/// REST cache sizes and their price per hour, us-east-1 (aws-facts 2.4; not in the free tier).
+const CACHE_SIZES: [(f64, f64); 8] = [
+    (0.5, 0.020),
+    (1.6, 0.038),
+    (6.1, 0.200),
+    (13.5, 0.250),
+    (28.4, 0.500),
+    (58.2, 1.000),
+    (118.0, 1.900),
+    (237.0, 3.800),
+];
+
+fn api_cache(c: &mut Checker, key: &str, raw: &RawApiCache) -> ApiCacheConfig {
+    let usd_per_hour = match CACHE_SIZES.iter().find(|(gb, _)| *gb == raw.size_gb) {
+        Some(&(_, usd)) => usd,
+        None => {
+            let sizes: Vec<String> = CACHE_SIZES.iter().map(|(gb, _)| gb.to_string()).collect();
+            c.bad(
+                format!("{key}.size_gb"),
+                format!("{} is not a cache size; allowed {}", raw.size_gb, sizes.join(", ")),
+            );
+            0.0
+        }
+    };
+    // aws-facts 2.3: TTL default 300 s, 0..=3,600 s
+    let ttl = c.duration(&format!("{key}.ttl"), raw.ttl, 300, 0, 3600);
+    let keys = c.int(&format!("{key}.keys"), raw.keys, 1000, 1, 10_000_000, " distinct keys");
+    ApiCacheConfig { size_gb: raw.size_gb, usd_per_hour, ttl, keys }
+}
+
+fn usage_plan(c: &mut Checker, key: &str, raw: &RawUsagePlan) -> UsagePlanConfig {
+    let throttle = raw.throttle.as_ref().map(|t| throttle(c, &format!("{key}.throttle"), t));
+    let quota = raw.quota.as_ref().map(|q| {
+        let limit =
+            c.int(&format!("{key}.quota.limit"), Some(q.limit), 1, 1, u32::MAX, " requests");
+        let days = match q.period {
+            RawQuotaPeriod::Day => 1,
+            RawQuotaPeriod::Week => 7,
+            RawQuotaPeriod::Month => 30,
+        };
+        (limit as u64, SimDuration::from_secs(days * 86_400))
+    });
+    UsagePlanConfig { name: raw.name.clone(), throttle, quota }
+}
+
+fn authorizer(
+    c: &mut Checker,
+    key: &str,
+    raw: &RawAuthorizer,
+    functions: &[FunctionConfig],
+    base_dir: &std::path::Path,
+) -> Option<AuthorizerConfig> {
+    let function = functions.iter().position(|f| f.name == raw.function);
+    if function.is_none() {
+        let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+        c.bad(
+            format!("{key}.function"),
+            format!(
+                "\"{}\": no function named so; declared: {}",
+                raw.function,
+                declared.join(", ")
+            ),
+        );
+    }
+    // aws-facts 2.3: result cache TTL default 300 s, 0..=3,600 s (0 disables)
+    let cache_ttl = c.duration(&format!("{key}.cache_ttl"), raw.cache_ttl, 300, 0, 3600);
+    let duration = match &raw.duration {
+        Some(d) => c.dist(&format!("{key}.duration"), d, base_dir)?,
+        None => Dist::Constant(SimDuration::from_millis(20)),
+    };
+    Some(AuthorizerConfig { function: function?, cache_ttl, duration })
 }

@@ -82,6 +82,14 @@ pub(super) fn validate_workloads(
         if let Some(r) = w.route.as_ref().filter(|_| api_routes.is_empty()) {
             c.bad(key("route"), format!("\"{r}\": a route applies only to api targets"));
         }
+        let clients = c.int(&key("clients"), w.clients, 1000, 1, 10_000_000, " distinct clients");
+        if api_routes.is_empty() {
+            for (k, given) in [("api_key", w.api_key.is_some()), ("clients", w.clients.is_some())] {
+                if given {
+                    c.bad(key(k), "applies only to api targets");
+                }
+            }
+        }
         let request_size_kb = w.request_size_kb.unwrap_or(1.0);
         if !request_size_kb.is_finite() || request_size_kb <= 0.0 || request_size_kb > 10_240.0 {
             c.bad(
@@ -127,8 +135,13 @@ pub(super) fn validate_workloads(
                 functions: fn_indices,
                 aliases: alias_indices,
                 queues: queue_indices,
+                api_keys: api_routes
+                    .iter()
+                    .map(|&(a, _)| api_key(c, &key("api_key"), w.api_key.as_deref(), &to.apis[a]))
+                    .collect(),
                 apis: api_routes,
                 request_size_kb,
+                clients,
                 arrivals,
                 work,
                 cpu_bound,
@@ -239,4 +252,22 @@ fn resolve_route(
         );
     }
     r.map(|r| (a, r))
+}
+
+/// The usage plan of `api` whose key a workload sends, if it names one.
+fn api_key(c: &mut Checker, key: &str, name: Option<&str>, api: &ApiConfig) -> Option<usize> {
+    let name = name?;
+    let found = api.usage_plans.iter().position(|p| p.name == name);
+    if found.is_none() {
+        let plans: Vec<&str> = api.usage_plans.iter().map(|p| p.name.as_str()).collect();
+        let plans = if plans.is_empty() { "(none)".into() } else { plans.join(", ") };
+        c.bad(
+            key,
+            format!(
+                "\"{name}\": api \"{}\" has no usage plan so named; its plans: {plans}",
+                api.name
+            ),
+        );
+    }
+    found
 }
