@@ -123,9 +123,15 @@ pub struct ApiPrices {
     pub rest: [Tier; 4],
     /// HTTP APIs: per request metered in 512 KB units, by monthly volume.
     pub http: [Tier; 2],
-    /// Free tier (first 12 months only): 1M REST and 1M HTTP calls a month.
+    /// WebSocket APIs: per message metered in 32 KB units, by monthly volume.
+    pub websocket_messages: [Tier; 2],
+    pub websocket_connection_minute: f64,
+    /// Free tier (first 12 months only): 1M REST and 1M HTTP calls, 1M WebSocket messages and
+    /// 750,000 connection minutes a month.
     pub free_rest: u64,
     pub free_http: u64,
+    pub free_messages: u64,
+    pub free_connection_minutes: u64,
 }
 
 pub const API_US_EAST_1: ApiPrices = ApiPrices {
@@ -140,8 +146,16 @@ pub const API_US_EAST_1: ApiPrices = ApiPrices {
         Tier { up_to: 300e6, usd_per_unit: 1.00e-6 },
         Tier { up_to: f64::INFINITY, usd_per_unit: 0.90e-6 },
     ],
+    // infracost #462, amnic (aws-facts 2.4)
+    websocket_messages: [
+        Tier { up_to: 1e9, usd_per_unit: 1.00e-6 },
+        Tier { up_to: f64::INFINITY, usd_per_unit: 0.80e-6 },
+    ],
+    websocket_connection_minute: 0.25e-6,
     free_rest: 1_000_000,
     free_http: 1_000_000,
+    free_messages: 1_000_000,
+    free_connection_minutes: 750_000,
 };
 
 #[cfg(test)]

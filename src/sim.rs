@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::apigw::{ApiEvent, ApiGatewayModel, ApiStats, Request};
+use rand_distr::Exp;
+
+use crate::apigw::{ApiEvent, ApiGatewayModel, ApiStats, Messages, Request};
 use crate::config::ApiConfig;
 use crate::config::{
     AliasConfig, FunctionConfig, Invocation, QueueConfig, Scenario, WorkloadConfig,
@@ -113,8 +115,27 @@ impl Simulation {
             LambdaModel::new(scenario, derive_seed(seed, STREAM_FUNCTIONS), &mut series);
         lambda.schedule_provisioning(&mut queue);
         let esm = EsmModel::new(scenario, derive_seed(seed, STREAM_QUEUES));
-        let apigw =
-            ApiGatewayModel::new(&scenario.apigateway, derive_seed(seed, STREAM_APIS), warmup);
+        let messages = scenario
+            .workloads
+            .iter()
+            .map(|w| {
+                let conn = w.connection.as_ref()?;
+                let &(api, route) = w.apis.first()?;
+                let function = scenario.apigateway.apis[api].routes[route].function as u32;
+                Some(Messages {
+                    lifetime: conn.lifetime.clone(),
+                    gap: Exp::new(conn.messages_per_minute / 60.0).ok()?,
+                    work: w.work.clone(),
+                    factor: lambda.cpu_factor(function, w.cpu_bound, w.threads),
+                })
+            })
+            .collect();
+        let apigw = ApiGatewayModel::new(
+            &scenario.apigateway,
+            derive_seed(seed, STREAM_APIS),
+            warmup,
+            messages,
+        );
         let api_targets = scenario
             .workloads
             .iter()
@@ -248,6 +269,7 @@ impl Simulation {
                         size_kb: w.request_size_kb,
                         api_key: w.api_keys[i],
                         clients: w.clients,
+                        workload: workload as usize,
                     };
                     let Ctx { lambda, queue, series } = &mut ctx;
                     self.apigw.request(req, now, lambda, queue, series);

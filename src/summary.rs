@@ -9,6 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::apigw::ApiStats;
+use crate::apigw::billing::ApiUsage;
 use crate::config::{ApiConfig, ApiType, Invocation, QueueKind, Scenario, VolumeTiers};
 use crate::engine::SimTime;
 use crate::esm::QueueStats;
@@ -133,8 +134,14 @@ fn apis_json(
     month: f64,
     apis: &[(ApiConfig, ApiStats, Vec<ApiStats>)],
 ) -> (Value, f64) {
-    let metered: Vec<(ApiType, u64)> =
-        apis.iter().map(|(c, s, _)| (c.api_type, s.metered)).collect();
+    let metered: Vec<ApiUsage> = apis
+        .iter()
+        .map(|(c, s, _)| ApiUsage {
+            api_type: c.api_type,
+            units: s.metered,
+            connection_minutes: s.connection_minutes,
+        })
+        .collect();
     let costs = crate::apigw::billing::bill(
         &crate::pricing::API_US_EAST_1,
         scenario.free_tier,
@@ -148,13 +155,27 @@ fn apis_json(
         a["type"] = json!(match cfg.api_type {
             ApiType::Http => "http",
             ApiType::Rest => "rest",
+            ApiType::WebSocket => "websocket",
         });
         a["billed_requests"] = json!(stats.metered);
         // the REST cache is billed per hour of the measured period, outside the free tier
         let hours = (scenario.duration.0 - scenario.warmup.0) as f64 / 3.6e12;
         let cache = cfg.cache.map_or(0.0, |c| c.usd_per_hour * hours);
-        a["cost_usd"] = json!({ "requests": cost, "cache": cache, "total": cost + cache });
-        total += cost + cache;
+        let (requests, minutes) = *cost;
+        a["cost_usd"] = json!({
+            "requests": requests,
+            "connection_minutes": minutes,
+            "cache": cache,
+            "total": requests + minutes + cache,
+        });
+        total += requests + minutes + cache;
+        if cfg.api_type == ApiType::WebSocket {
+            a["connections"] = json!({
+                "opened": stats.connections,
+                "refused": stats.connections_refused,
+                "minutes": stats.connection_minutes,
+            });
+        }
         let mut r = Map::new();
         for (route, rs) in cfg.routes.iter().zip(routes) {
             r.insert(route.route.clone(), api_stats_json(rs));

@@ -91,6 +91,7 @@ mod tests {
             request_size_kb: 1.0,
             api_keys: Vec::new(),
             clients: 1,
+            connection: None,
             arrivals,
             work: Dist::Constant(SimDuration::from_millis(1)),
             cpu_bound: 0.0,

@@ -27,9 +27,11 @@
 pub mod billing;
 
 use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Exp};
 use rand_pcg::Pcg64Mcg;
 
 use crate::config::{ApiConfig, ApiGatewayConfig, ApiType, ThrottleConfig};
+use crate::dist::Dist;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::lambda::LambdaModel;
 use crate::metrics::{Histogram, MinuteSeries};
@@ -41,6 +43,8 @@ use crate::token_bucket::TokenBucket;
 pub enum ApiEvent {
     /// The authorizer of a waiting request answered: start its integration.
     AuthorizerAnswered { slot: u32 },
+    /// A WebSocket connection sends its next message, or closes if that is past its end.
+    MessageDue { connection: u32 },
 }
 
 /// Counters of an API or one of its routes.
@@ -66,8 +70,13 @@ pub struct ApiStats {
     pub cache_hits: u64,
     pub cache_misses: u64,
     pub completed: u64,
-    /// Billed units: requests not throttled by the gateway (HTTP APIs: in 512 KB units).
+    /// Billed units: requests not throttled by the gateway (HTTP APIs: in 512 KB units;
+    /// WebSocket messages in 32 KB units).
     pub metered: u64,
+    /// WebSocket: connections opened, refused (over 500 new per second), and their minutes.
+    pub connections: u64,
+    pub connections_refused: u64,
+    pub connection_minutes: u64,
     /// From arrival to the response, over completed requests.
     pub latency: Histogram,
 }
@@ -128,7 +137,35 @@ pub struct Request {
     pub size_kb: f64,
     pub api_key: Option<usize>,
     pub clients: u32,
+    /// The workload (WebSocket connections draw their messages' work from it).
+    pub workload: usize,
 }
+
+/// What a WebSocket workload's connections do, and its messages' work.
+#[derive(Clone, Debug)]
+pub struct Messages {
+    pub lifetime: Dist,
+    pub gap: Exp<f64>,
+    pub work: Dist,
+    /// CPU multiplier of the route's function.
+    pub factor: f64,
+}
+
+/// An open WebSocket connection: its next message is its only pending event.
+#[derive(Clone, Copy, Debug)]
+struct Connection {
+    request: Request,
+    opened: SimTime,
+    /// The client's own end, capped at the 2-hour maximum.
+    ends: SimTime,
+    last_message: SimTime,
+}
+
+/// API Gateway closes a WebSocket connection after 2 hours, or 10 minutes without a
+/// message; it accepts 500 new connections per second per account (aws-facts 2.1).
+const MAX_CONNECTION: SimDuration = SimDuration::from_secs(2 * 3600);
+const IDLE_TIMEOUT: SimDuration = SimDuration::from_secs(600);
+const NEW_CONNECTIONS_PER_SECOND: u64 = 500;
 
 /// Every API of the account and region.
 pub struct ApiGatewayModel {
@@ -138,6 +175,11 @@ pub struct ApiGatewayModel {
     warmup: SimTime,
     pending: Vec<Pending>,
     free: Vec<u32>,
+    /// WebSocket: new-connection bucket, open connections (a slab), per-workload behaviour.
+    new_connections: TokenBucket,
+    connections: Vec<Connection>,
+    free_connections: Vec<u32>,
+    messages: Vec<Option<Messages>>,
 }
 
 fn bucket(t: &ThrottleConfig) -> TokenBucket {
@@ -165,7 +207,13 @@ enum Level {
 }
 
 impl ApiGatewayModel {
-    pub fn new(cfg: &ApiGatewayConfig, seed: u64, warmup: SimTime) -> Self {
+    /// `messages[w]` describes workload `w`'s WebSocket connections, if it has any.
+    pub fn new(
+        cfg: &ApiGatewayConfig,
+        seed: u64,
+        warmup: SimTime,
+        messages: Vec<Option<Messages>>,
+    ) -> Self {
         let apis = cfg
             .apis
             .iter()
@@ -202,7 +250,86 @@ impl ApiGatewayModel {
             warmup,
             pending: Vec::new(),
             free: Vec::new(),
+            new_connections: TokenBucket::new(
+                NEW_CONNECTIONS_PER_SECOND,
+                NEW_CONNECTIONS_PER_SECOND,
+                SimDuration::from_secs(1),
+            ),
+            connections: Vec::new(),
+            free_connections: Vec::new(),
+            messages,
         }
+    }
+
+    /// A client opens a WebSocket connection at `now` (the workload's arrival).
+    fn open(&mut self, req: Request, now: SimTime, queue: &mut EventQueue<Event>) {
+        let counted = now >= self.warmup;
+        if !self.new_connections.try_take(now) {
+            if counted {
+                self.apis[req.api].stats.connections_refused += 1;
+            }
+            return;
+        }
+        let Some(m) = &self.messages[req.workload] else { return };
+        let lifetime = m.lifetime.sample(&mut self.rng);
+        let conn = Connection {
+            request: req,
+            opened: now,
+            ends: now + lifetime.min(MAX_CONNECTION),
+            last_message: now,
+        };
+        if counted {
+            self.apis[req.api].stats.connections += 1;
+        }
+        let id = match self.free_connections.pop() {
+            Some(id) => {
+                self.connections[id as usize] = conn;
+                id
+            }
+            None => {
+                self.connections.push(conn);
+                (self.connections.len() - 1) as u32
+            }
+        };
+        self.schedule_message(id, queue);
+    }
+
+    /// Schedules the connection's next message, or its close if that comes first.
+    fn schedule_message(&mut self, id: u32, queue: &mut EventQueue<Event>) {
+        let conn = self.connections[id as usize];
+        let Some(m) = &self.messages[conn.request.workload] else { return };
+        let gap = SimDuration::from_secs_f64(m.gap.sample(&mut self.rng));
+        let close = conn.ends.min(conn.last_message + IDLE_TIMEOUT);
+        let at = (conn.last_message + gap).min(close);
+        queue.push(at, Event::Api(ApiEvent::MessageDue { connection: id }));
+    }
+
+    fn message_due(
+        &mut self,
+        id: u32,
+        now: SimTime,
+        lambda: &mut LambdaModel,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
+        let conn = self.connections[id as usize];
+        let close = conn.ends.min(conn.last_message + IDLE_TIMEOUT);
+        if now >= close {
+            // billed per started minute of the connection
+            if conn.opened >= self.warmup {
+                let minutes = (now - conn.opened).0.div_ceil(60_000_000_000);
+                self.apis[conn.request.api].stats.connection_minutes += minutes;
+            }
+            self.free_connections.push(id);
+            return;
+        }
+        self.connections[id as usize].last_message = now;
+        if let Some(m) = &self.messages[conn.request.workload] {
+            let work = m.work.sample(&mut self.rng);
+            let run = SimDuration((work.0 as f64 * m.factor).round() as u64);
+            self.send(Request { run, ..conn.request }, now, lambda, queue, series);
+        }
+        self.schedule_message(id, queue);
     }
 
     /// The function behind a route (for the workload's CPU scaling).
@@ -252,8 +379,24 @@ impl ApiGatewayModel {
         None
     }
 
-    /// One request arriving at `now`.
+    /// One request arriving at `now` (for a WebSocket API: a connection opening).
     pub fn request(
+        &mut self,
+        req: Request,
+        now: SimTime,
+        lambda: &mut LambdaModel,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
+        if self.apis[req.api].cfg.api_type == ApiType::WebSocket {
+            self.open(req, now, queue);
+        } else {
+            self.send(req, now, lambda, queue, series);
+        }
+    }
+
+    /// One request (or WebSocket message) through throttles, authorizer, cache, integration.
+    fn send(
         &mut self,
         req: Request,
         now: SimTime,
@@ -266,6 +409,7 @@ impl ApiGatewayModel {
         // HTTP APIs meter requests in 512 KB units; REST APIs per request
         let units = match self.apis[req.api].cfg.api_type {
             ApiType::Http => (req.size_kb / 512.0).ceil().max(1.0) as u64,
+            ApiType::WebSocket => (req.size_kb / 32.0).ceil().max(1.0) as u64,
             ApiType::Rest => 1,
         };
         if let Some(level) = self.admit(&req, now) {
@@ -348,6 +492,9 @@ impl ApiGatewayModel {
                 let p = self.pending[slot as usize];
                 self.free.push(slot);
                 self.integrate(p, now, lambda, queue, series);
+            }
+            ApiEvent::MessageDue { connection } => {
+                self.message_due(connection, now, lambda, queue, series)
             }
         }
     }

@@ -111,6 +111,8 @@ pub struct ThrottleConfig {
 pub enum ApiType {
     Http,
     Rest,
+    /// Connections that send messages; each message invokes the route's integration.
+    WebSocket,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +135,16 @@ pub struct ApiConfig {
     pub cache: Option<ApiCacheConfig>,
     pub routes: Vec<RouteConfig>,
     pub usage_plans: Vec<UsagePlanConfig>,
+}
+
+/// What a WebSocket connection does once open.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// How long the client keeps it open (API Gateway closes it at 2 hours, or after 10
+    /// minutes without a message).
+    pub lifetime: Dist,
+    /// Messages per minute while open (Poisson).
+    pub messages_per_minute: f64,
 }
 
 /// A REST API's response cache.
@@ -344,6 +356,8 @@ pub struct WorkloadConfig {
     pub api_keys: Vec<Option<usize>>,
     /// Distinct clients sending the requests (authorizer cache identities).
     pub clients: u32,
+    /// With a WebSocket api target: each arrival opens a connection that sends messages.
+    pub connection: Option<ConnectionConfig>,
     /// Request size in KB (metering of HTTP APIs).
     pub request_size_kb: f64,
     pub arrivals: Arrivals,

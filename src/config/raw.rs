@@ -279,6 +279,8 @@ pub struct RawWorkload {
     /// With an api target: how many distinct clients (identities) send the requests, for
     /// authorizer caching; each request comes from one drawn uniformly.
     pub clients: Option<i64>,
+    /// With a WebSocket api target: what each connection (one per arrival) does.
+    pub connection: Option<RawConnection>,
     pub arrivals: RawArrivals,
     pub duration: RawDist,
     pub cpu_bound: Option<f64>,
@@ -389,4 +391,11 @@ pub struct RawQueue {
     pub message_groups: Option<i64>,
     pub maximum_retry_attempts: Option<i64>,
     pub maximum_record_age: Option<RawDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnection {
+    pub lifetime: RawDist,
+    pub messages_per_minute: f64,
 }

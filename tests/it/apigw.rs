@@ -253,7 +253,7 @@ fn api_targets_and_routes_are_validated() {
         &two_routes.replace("name = \"shop\"", "name = \"shop\"\ntype = \"websocket\""),
         "target = \"api:shop\"\nroute = \"GET /a\"",
     );
-    assert!(e.contains("api[0].type") && e.contains("not supported yet"), "{e}");
+    assert!(e.contains("workload[0].connection") && e.contains("lifetime"), "{e}");
 }
 
 /// A REST API with an authorizer, a cache and two usage plans, for one hour.
@@ -343,4 +343,71 @@ fn usage_plans_throttle_and_enforce_quotas_per_key() {
     let free = rest_api("", "", r#"api_key = "free""#, 2.0, "1h");
     assert_eq!(f64_at(&free, "apis.shop.completed"), 1000.0);
     assert_eq!(f64_at(&free, "apis.shop.throttles_by_level.quota"), 7200.0 - 1000.0);
+}
+
+fn websocket(connection: &str, rate: f64, duration: &str) -> serde_json::Value {
+    summarize(&scenario(&format!(
+        r#"
+        [simulation]
+        name = "ws"
+        duration = "{duration}"
+        [lambda]
+        concurrency_limit = 5000
+        [[lambda.function]]
+        name = "chat"
+        runtime = "nodejs20.x"
+        init_duration = "0s"
+        [[api]]
+        name = "live"
+        type = "websocket"
+        [[api.route]]
+        route = "$default"
+        target = "function:chat"
+        [[workload]]
+        name = "clients"
+        target = "api:live"
+        arrivals = {{ process = "constant", rate = {rate} }}
+        duration = "5ms"
+        connection = {connection}
+        "#
+    )))
+}
+
+#[test]
+fn websocket_connections_send_messages_and_bill_minutes() {
+    let s = websocket(r#"{ lifetime = "5m", messages_per_minute = 6.0 }"#, 1.0, "1h");
+    let a = &s["apis"]["live"];
+    assert_eq!(f64_at(a, "connections.opened"), 3600.0);
+    // every connection lasts exactly 5 minutes
+    assert_eq!(f64_at(a, "connections.minutes"), 3600.0 * 5.0);
+    // about 30 messages each (Poisson, 6 a minute): 108,000
+    let messages = f64_at(a, "requests");
+    assert!((messages / 108_000.0 - 1.0).abs() < 0.02, "{messages}");
+    assert_eq!(
+        f64_at(&s, "functions.chat.invocations"),
+        messages,
+        "each message invokes the route"
+    );
+    let expected = messages * 1e-6 + 18_000.0 * 0.25e-6;
+    assert!((f64_at(a, "cost_usd.total") - expected).abs() < 1e-9);
+}
+
+#[test]
+fn websocket_idle_timeout_and_two_hour_maximum() {
+    // a message every 100 minutes on average: most connections close after 10 idle minutes
+    let idle = websocket(r#"{ lifetime = "1h", messages_per_minute = 0.01 }"#, 1.0, "10m");
+    let per_conn = f64_at(&idle, "apis.live.connections.minutes") / 600.0;
+    assert!((10.0..12.5).contains(&per_conn), "{per_conn} minutes per connection");
+    // chatty clients that would stay 5 hours are cut at 2 hours
+    let long = websocket(r#"{ lifetime = "5h", messages_per_minute = 10.0 }"#, 0.1, "1m");
+    assert_eq!(f64_at(&long, "apis.live.connections.minutes"), 6.0 * 120.0);
+}
+
+#[test]
+fn at_most_500_new_connections_per_second() {
+    let s = websocket(r#"{ lifetime = "1s", messages_per_minute = 1.0 }"#, 1000.0, "10s");
+    let a = &s["apis"]["live"];
+    // 500 at once, then 500 a second (the last arrival is at 9.999 s)
+    assert!((f64_at(a, "connections.opened") - 5_499.0).abs() <= 1.0);
+    assert_eq!(f64_at(a, "connections.opened") + f64_at(a, "connections.refused"), 10_000.0);
 }

@@ -38,23 +38,22 @@ pub(super) fn validate_apis(
         let api_type = match a.api_type.unwrap_or(RawApiType::Http) {
             RawApiType::Http => ApiType::Http,
             RawApiType::Rest => ApiType::Rest,
-            RawApiType::Websocket => {
-                c.bad(key("type"), "\"websocket\" is not supported yet by this version of slsim");
-                ApiType::Http
-            }
+            RawApiType::Websocket => ApiType::WebSocket,
         };
         let endpoint = match a.endpoint.unwrap_or(RawEndpoint::Regional) {
             RawEndpoint::Regional => Endpoint::Regional,
             RawEndpoint::Edge => Endpoint::Edge,
             RawEndpoint::Private => Endpoint::Private,
         };
-        if api_type == ApiType::Http && endpoint != Endpoint::Regional {
-            c.bad(key("endpoint"), "HTTP APIs are regional only (edge and private are REST)");
+        if api_type != ApiType::Rest && endpoint != Endpoint::Regional {
+            let msg = "HTTP and WebSocket APIs are regional only (edge and private are REST)";
+            c.bad(key("endpoint"), msg);
         }
         // aws-facts 2.1: REST 50 ms..29 s by default, up to 300 s for regional and private
         // (since 2024-06); HTTP 30 s hard
         let (default_ms, max_ms) = match (api_type, endpoint) {
             (ApiType::Http, _) => (30_000, 30_000),
+            (ApiType::WebSocket, _) => (29_000, 29_000),
             (ApiType::Rest, Endpoint::Edge) => (29_000, 29_000),
             (ApiType::Rest, _) => (29_000, 300_000),
         };
@@ -154,7 +153,7 @@ pub(super) fn validate_apis(
 /// documented in the README; set `overhead` when you have measurements.
 fn default_overhead(api_type: ApiType, endpoint: Endpoint) -> SimDuration {
     SimDuration::from_millis(match (api_type, endpoint) {
-        (ApiType::Http, _) => 5,
+        (ApiType::Http | ApiType::WebSocket, _) => 5,
         (ApiType::Rest, Endpoint::Regional) => 10,
         (ApiType::Rest, Endpoint::Private) => 12,
         (ApiType::Rest, Endpoint::Edge) => 25, // the CloudFront hop

@@ -90,6 +90,28 @@ pub(super) fn validate_workloads(
                 }
             }
         }
+        let websocket = api_routes.iter().any(|&(a, _)| to.apis[a].api_type == ApiType::WebSocket);
+        let connection = match (&w.connection, websocket) {
+            (Some(conn), true) => {
+                let lifetime = c.dist(&key("connection.lifetime"), &conn.lifetime, base_dir);
+                let rate = conn.messages_per_minute;
+                if !rate.is_finite() || rate <= 0.0 || rate > 60_000.0 {
+                    let msg = format!("{rate} is not allowed; above 0 and at most 60000");
+                    c.bad(key("connection.messages_per_minute"), msg);
+                }
+                lifetime.map(|lifetime| ConnectionConfig { lifetime, messages_per_minute: rate })
+            }
+            (None, true) => {
+                let msg = "missing: a WebSocket target needs connection = { lifetime, messages_per_minute }";
+                c.bad(key("connection"), msg);
+                None
+            }
+            (Some(_), false) => {
+                c.bad(key("connection"), "applies only to WebSocket api targets");
+                None
+            }
+            (None, false) => None,
+        };
         let request_size_kb = w.request_size_kb.unwrap_or(1.0);
         if !request_size_kb.is_finite() || request_size_kb <= 0.0 || request_size_kb > 10_240.0 {
             c.bad(
@@ -142,6 +164,7 @@ pub(super) fn validate_workloads(
                 apis: api_routes,
                 request_size_kb,
                 clients,
+                connection,
                 arrivals,
                 work,
                 cpu_bound,
