@@ -78,6 +78,20 @@ pub fn render(summary: &Value) -> String {
             out.push('\n');
         }
     }
+    if let Some(apis) = summary.get("apis").and_then(Value::as_object) {
+        for (name, a) in apis {
+            out.push_str(&format!(
+                "api {name}: {} requests, {} throttled, {} 5xx, {} timed out, p50 {:.1} ms, p99 {:.1} ms, ${:.2}\n",
+                count(num(a, &["requests"])),
+                count(num(a, &["throttles"])),
+                count(num(a, &["errors"])),
+                count(num(a, &["timeouts"])),
+                num(a, &["latency_ms", "p50"]),
+                num(a, &["latency_ms", "p99"]),
+                num(a, &["cost_usd", "total"]),
+            ));
+        }
+    }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
     match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
@@ -112,5 +126,17 @@ mod tests {
         );
         assert!(lines[2].contains("30.0"));
         assert_eq!(lines[3], "total cost: $1.23");
+    }
+
+    #[test]
+    fn apis_get_a_line_each() {
+        let s = json!({
+            "functions": {},
+            "apis": { "shop": { "requests": 2500, "throttles": 12, "errors": 1, "timeouts": 0,
+                "latency_ms": { "p50": 20.04, "p99": 99.96 }, "cost_usd": { "total": 0.0025 } } },
+            "cost_usd": { "total": 0.0025 }
+        });
+        let t = render(&s);
+        assert!(t.contains("api shop: 2,500 requests, 12 throttled, 1 5xx, 0 timed out, p50 20.0 ms, p99 100.0 ms, $0.00\n"), "{t}");
     }
 }
