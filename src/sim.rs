@@ -95,11 +95,9 @@ pub struct Simulation {
     /// (queue, run-time multiplier on the queue's function) for each queue target.
     queue_targets: Vec<Vec<(u32, f64)>>,
     apigw: ApiGatewayModel,
-    /// (api, route, run-time multiplier on the route's function) for each api target, and
-    /// each workload's request size.
+    /// (api, route, run-time multiplier on the route's function) for each api target.
     api_targets: Vec<Vec<(usize, usize, f64)>>,
     workloads: Vec<WorkloadConfig>,
-    invocation: Vec<Invocation>,
     workload_requests: Vec<u64>,
     warmup: SimTime,
     events: u64,
@@ -180,7 +178,6 @@ impl Simulation {
                 queue.push(t, Event::RequestArrived { workload: i as u32 });
             }
         }
-        let invocation = scenario.workloads.iter().map(|w| w.invocation).collect();
         let aliases = scenario.lambda.aliases.clone();
         let alias_targets = scenario
             .workloads
@@ -210,7 +207,6 @@ impl Simulation {
             apigw,
             api_targets,
             workloads,
-            invocation,
             alias_targets,
             aliases,
             alias_rngs,
@@ -239,7 +235,7 @@ impl Simulation {
                 if let Some(next) = stream.peek() {
                     self.queue.push(next, event);
                 }
-                let inv = self.invocation[workload as usize];
+                let inv = self.workloads[workload as usize].invocation;
                 let mut ctx = Ctx {
                     lambda: &mut self.lambda,
                     queue: &mut self.queue,
