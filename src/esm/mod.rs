@@ -212,7 +212,8 @@ impl Common {
         ctx: &mut Ctx,
     ) -> bool {
         let origin = Origin::Source { source: self.index, batch };
-        let started = ctx.lambda.attempt(self.function, now, run, origin, ctx.queue, ctx.series);
+        let started =
+            ctx.lambda.call(self.function, now, run, origin, ctx.queue, ctx.series).is_some();
         let counted = now >= self.warmup;
         if started {
             self.in_flight += 1;

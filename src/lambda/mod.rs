@@ -358,7 +358,7 @@ impl LambdaModel {
         }
         let row = series.row();
         row.async_event_age_max_s = row.async_event_age_max_s.max(age.as_secs_f64());
-        if self.attempt(function, now, event.work, Origin::Async(event), queue, series) {
+        if self.call(function, now, event.work, Origin::Async(event), queue, series).is_some() {
             return;
         }
         let func = &mut self.functions[function as usize];
@@ -421,25 +421,11 @@ impl LambdaModel {
         }
     }
 
-    /// Admits and starts one invocation attempt, or records a throttle. Returns whether it
-    /// started. Event-source mappings call it with [`Origin::Source`] and learn the end from
-    /// [`handle`](Self::handle).
-    #[inline]
-    pub fn attempt(
-        &mut self,
-        function: u32,
-        now: SimTime,
-        run: SimDuration,
-        origin: Origin,
-        queue: &mut EventQueue<Event>,
-        series: &mut MinuteSeries,
-    ) -> bool {
-        self.call(function, now, run, origin, queue, series).is_some()
-    }
-
-    /// [`attempt`](Self::attempt), telling a synchronous caller (API Gateway) what it will see:
-    /// `None` if throttled, else when the response comes and whether it is a success. The
-    /// outcome of an invocation is decided when it starts, so the caller needs no event.
+    /// Admits and starts one invocation attempt, or records a throttle: `None` if throttled,
+    /// else what a synchronous caller (API Gateway) will see: when the response comes and
+    /// whether it is a success. The outcome is decided when the invocation starts, so the
+    /// caller needs no event. Event-source mappings call it with [`Origin::Source`] and learn
+    /// the end from [`handle`](Self::handle).
     #[inline]
     pub fn call(
         &mut self,
