@@ -22,6 +22,21 @@ enum Process {
         ns_per_arrival: f64,
         k: u64,
     },
+    /// Non-homogeneous Poisson by thinning (Lewis and Shedler): candidates at the maximum rate,
+    /// each kept with probability rate(t) / max. Exact, not a step approximation.
+    Thinned {
+        arrivals: Arrivals,
+        candidates: Exp<f64>,
+        max_rate: f64,
+        t: f64,
+    },
+    /// Markov-modulated Poisson: arrivals at the current state's rate until the state ends.
+    Mmpp {
+        states: Vec<(f64, f64)>,
+        state: usize,
+        until: f64,
+        t: f64,
+    },
 }
 
 /// The request stream of one workload.
@@ -38,20 +53,85 @@ impl Stream {
     /// A stream generating arrivals in `[0, end)`.
     pub fn new(cfg: &WorkloadConfig, seed: u64, end: SimTime) -> Stream {
         let mut rng = Pcg64Mcg::seed_from_u64(seed);
-        let (process, first) = match cfg.arrivals {
-            Arrivals::Poisson { rate } => {
+        let (process, first) = match &cfg.arrivals {
+            &Arrivals::Poisson { rate } => {
                 // rate is validated positive and finite
                 let exp =
                     Exp::new(rate).unwrap_or_else(|_| Exp::new(1.0).expect("1.0 is a valid rate"));
                 let first = SimTime::ZERO + SimDuration::from_secs_f64(exp.sample(&mut rng));
                 (Process::Poisson(exp), first)
             }
-            Arrivals::Constant { rate } => (
+            &Arrivals::Constant { rate } => (
                 Process::Constant { ns_per_arrival: NANOS_PER_SEC as f64 / rate, k: 0 },
                 SimTime::ZERO,
             ),
+            Arrivals::Profile { .. } | Arrivals::Diurnal { .. } => {
+                let max_rate = cfg.arrivals.max_rate();
+                let candidates = Exp::new(max_rate.max(f64::MIN_POSITIVE))
+                    .unwrap_or_else(|_| Exp::new(1.0).expect("1.0 is a valid rate"));
+                let process = Process::Thinned {
+                    arrivals: cfg.arrivals.clone(),
+                    candidates,
+                    max_rate,
+                    t: 0.0,
+                };
+                (process, SimTime::ZERO)
+            }
+            Arrivals::Mmpp { states } => {
+                let until =
+                    Exp::new(1.0 / states[0].1).map_or(f64::INFINITY, |e| e.sample(&mut rng));
+                (Process::Mmpp { states: states.clone(), state: 0, until, t: 0.0 }, SimTime::ZERO)
+            }
         };
-        Stream { process, work: cfg.work.clone(), rng, next: first, end }
+        let mut stream = Stream { process, work: cfg.work.clone(), rng, next: first, end };
+        if matches!(stream.process, Process::Thinned { .. } | Process::Mmpp { .. }) {
+            stream.next = stream.advance();
+        }
+        stream
+    }
+
+    /// The next arrival of the non-homogeneous processes after the current one.
+    fn advance(&mut self) -> SimTime {
+        let end = self.end.as_secs_f64();
+        match &mut self.process {
+            Process::Thinned { arrivals, candidates, max_rate, t } => {
+                if *max_rate <= 0.0 {
+                    return self.end;
+                }
+                while *t < end {
+                    *t += candidates.sample(&mut self.rng);
+                    let u: f64 = rand::RngExt::random(&mut self.rng);
+                    if u * *max_rate < arrivals.rate_at(*t) {
+                        return SimTime::from_secs_f64(*t);
+                    }
+                }
+                self.end
+            }
+            Process::Mmpp { states, state, until, t } => {
+                while *t < end {
+                    let (rate, _) = states[*state];
+                    let next = if rate > 0.0 {
+                        *t + Exp::new(rate).map_or(f64::INFINITY, |e| e.sample(&mut self.rng))
+                    } else {
+                        f64::INFINITY
+                    };
+                    if next <= *until {
+                        *t = next;
+                        return SimTime::from_secs_f64(*t);
+                    }
+                    // the state ends first: memorylessness lets the next one start afresh
+                    *t = *until;
+                    let others = states.len() - 1;
+                    let pick = rand::RngExt::random_range(&mut self.rng, 0..others);
+                    *state = if pick >= *state { pick + 1 } else { pick };
+                    let mean = states[*state].1;
+                    *until = *t
+                        + Exp::new(1.0 / mean).map_or(f64::INFINITY, |e| e.sample(&mut self.rng));
+                }
+                self.end
+            }
+            _ => self.end,
+        }
     }
 
     /// The next arrival time, or `None` once the stream has ended.
@@ -72,6 +152,7 @@ impl Stream {
                 *k += 1;
                 SimTime((*k as f64 * *ns_per_arrival).round() as u64)
             }
+            Process::Thinned { .. } | Process::Mmpp { .. } => self.advance(),
         };
         work
     }
@@ -128,5 +209,90 @@ mod tests {
         let (n, _) = count(Stream::new(&cfg(Arrivals::Poisson { rate: 10.0 }), 3, end));
         // mean 100,000, sd ~316: 5 sd
         assert!((n as f64 - 100_000.0).abs() < 1_600.0, "{n}");
+    }
+}
+
+#[cfg(test)]
+mod process_tests {
+    use super::*;
+    use crate::config::{Invocation, WorkloadConfig};
+
+    fn arrivals_of(arrivals: Arrivals, secs: f64, seed: u64) -> Vec<f64> {
+        let cfg = WorkloadConfig {
+            name: "w".into(),
+            functions: vec![0],
+            aliases: vec![],
+            queues: Vec::new(),
+            apis: Vec::new(),
+            request_size_kb: 1.0,
+            api_keys: Vec::new(),
+            clients: 1,
+            connection: None,
+            arrivals,
+            work: Dist::Constant(SimDuration::from_millis(1)),
+            cpu_bound: 0.0,
+            threads: 1,
+            invocation: Invocation::Sync,
+            source: None,
+        };
+        let mut s = Stream::new(&cfg, seed, SimTime::from_secs_f64(secs));
+        let mut out = Vec::new();
+        while let Some(t) = s.peek() {
+            out.push(t.as_secs_f64());
+            s.take();
+        }
+        out
+    }
+
+    fn count_in(ts: &[f64], lo: f64, hi: f64) -> f64 {
+        ts.iter().filter(|&&t| t >= lo && t < hi).count() as f64
+    }
+
+    #[test]
+    fn a_linear_ramp_gives_the_integral_of_its_rate() {
+        // 0 to 100/s over 1,000 s: 12,500 in the first half, 37,500 in the second
+        let ts =
+            arrivals_of(Arrivals::Profile { points: vec![(0.0, 0.0), (1000.0, 100.0)] }, 1000.0, 1);
+        assert!(ts.windows(2).all(|w| w[0] <= w[1]), "in time order");
+        let (a, b) = (count_in(&ts, 0.0, 500.0), count_in(&ts, 500.0, 1000.0));
+        // Poisson: sd 112 and 194
+        assert!((a - 12_500.0).abs() < 560.0, "{a}");
+        assert!((b - 37_500.0).abs() < 970.0, "{b}");
+    }
+
+    #[test]
+    fn diurnal_counts_follow_the_cosine() {
+        // mean 10/s, peak-to-trough 3 (a = 0.5), period 1 h, peak at 0: over 10 periods the
+        // 10 minutes around the peaks hold 10 x 10 (600 + 0.5 x 3600 / pi x sin(pi / 6))
+        let d = Arrivals::Diurnal { mean: 10.0, amplitude: 0.5, period_s: 3600.0, peak_s: 0.0 };
+        let ts = arrivals_of(d, 36_000.0, 2);
+        let bump = 0.5 * 3600.0 / std::f64::consts::PI * 0.5;
+        let (mut peak, mut trough) = (0.0, 0.0);
+        for p in 0..10 {
+            let c = p as f64 * 3600.0;
+            peak += count_in(&ts, c - 300.0, c + 300.0)
+                + if p == 0 { count_in(&ts, 35_700.0, 36_000.0) } else { 0.0 };
+            trough += count_in(&ts, c + 1500.0, c + 2100.0);
+        }
+        let (want_peak, want_trough) = (100.0 * (600.0 + bump), 100.0 * (600.0 - bump));
+        assert!((peak / want_peak - 1.0).abs() < 0.03, "{peak} vs {want_peak}");
+        assert!((trough / want_trough - 1.0).abs() < 0.04, "{trough} vs {want_trough}");
+        assert!((ts.len() as f64 / 360_000.0 - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn mmpp_is_bursty_around_its_stationary_mean() {
+        // 1/s for 10 minutes, 20/s for 1 minute: mean (600 + 1200) / 660 = 2.73/s
+        let m = Arrivals::Mmpp { states: vec![(1.0, 600.0), (20.0, 60.0)] };
+        let secs = 50.0 * 3600.0;
+        let ts = arrivals_of(m, secs, 3);
+        let rate = ts.len() as f64 / secs;
+        assert!((rate / (1800.0 / 660.0) - 1.0).abs() < 0.15, "{rate}");
+        // counts per minute are over-dispersed (variance far above the mean), unlike Poisson
+        let per_minute: Vec<f64> =
+            (0..3000).map(|i| count_in(&ts, i as f64 * 60.0, (i + 1) as f64 * 60.0)).collect();
+        let mean = per_minute.iter().sum::<f64>() / 3000.0;
+        let var = per_minute.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / 2999.0;
+        assert!(var / mean > 10.0, "index of dispersion {}", var / mean);
     }
 }

@@ -452,10 +452,69 @@ pub enum Invocation {
     Async,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// An arrival process, rates in requests per second (any `scale` already applied).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Arrivals {
-    Poisson { rate: f64 },
-    Constant { rate: f64 },
+    Poisson {
+        rate: f64,
+    },
+    Constant {
+        rate: f64,
+    },
+    /// Non-homogeneous Poisson with a piecewise-linear rate through (seconds, rate) points,
+    /// constant before the first and after the last.
+    Profile {
+        points: Vec<(f64, f64)>,
+    },
+    /// Non-homogeneous Poisson: `mean * (1 + a cos(2 pi (t - peak) / period))`, with `a` set
+    /// by the peak-to-trough ratio.
+    Diurnal {
+        mean: f64,
+        amplitude: f64,
+        period_s: f64,
+        peak_s: f64,
+    },
+    /// Markov-modulated Poisson: in each state (rate, mean sojourn in seconds) for an
+    /// exponential time, then to another state chosen uniformly; starts in the first.
+    Mmpp {
+        states: Vec<(f64, f64)>,
+    },
+}
+
+impl Arrivals {
+    /// The rate at `t` seconds (for the non-homogeneous processes; MMPP: the mean rate).
+    pub fn rate_at(&self, t: f64) -> f64 {
+        match self {
+            Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
+            Arrivals::Profile { points } => {
+                let i = points.partition_point(|p| p.0 <= t);
+                match (i.checked_sub(1).map(|j| points[j]), points.get(i)) {
+                    (None, Some(first)) => first.1,
+                    (Some(last), None) => last.1,
+                    (Some((t0, r0)), Some(&(t1, r1))) => r0 + (r1 - r0) * (t - t0) / (t1 - t0),
+                    (None, None) => 0.0,
+                }
+            }
+            Arrivals::Diurnal { mean, amplitude, period_s, peak_s } => {
+                let phase = 2.0 * std::f64::consts::PI * (t - peak_s) / period_s;
+                mean * (1.0 + amplitude * phase.cos())
+            }
+            Arrivals::Mmpp { states } => {
+                let time: f64 = states.iter().map(|s| s.1).sum();
+                states.iter().map(|s| s.0 * s.1).sum::<f64>() / time
+            }
+        }
+    }
+
+    /// An upper bound of the rate over all time (for thinning).
+    pub fn max_rate(&self) -> f64 {
+        match self {
+            Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
+            Arrivals::Profile { points } => points.iter().map(|p| p.1).fold(0.0, f64::max),
+            Arrivals::Diurnal { mean, amplitude, .. } => mean * (1.0 + amplitude),
+            Arrivals::Mmpp { states } => states.iter().map(|s| s.0).fold(0.0, f64::max),
+        }
+    }
 }
 
 /// Reads, overrides, deserialises and validates a scenario file.

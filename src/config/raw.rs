@@ -292,6 +292,9 @@ pub struct RawWorkload {
 pub enum RawProcess {
     Poisson,
     Constant,
+    Profile,
+    Diurnal,
+    Mmpp,
 }
 
 /// Flat rather than a tagged enum, so a bad value is reported at its own key path
@@ -301,6 +304,24 @@ pub enum RawProcess {
 pub struct RawArrivals {
     pub process: RawProcess,
     pub rate: Option<f64>,
+    /// profile: `[["0s", 10.0], ["2h", 200.0]]`, rates between points linear.
+    pub profile: Option<Vec<(RawDuration, f64)>>,
+    /// diurnal: mean rate, peak-to-trough ratio, period and time of the peak.
+    pub mean: Option<f64>,
+    pub peak_to_trough: Option<f64>,
+    pub period: Option<RawDuration>,
+    pub phase: Option<RawDuration>,
+    /// mmpp: the states of a Markov-modulated Poisson process.
+    pub states: Option<Vec<RawMmppState>>,
+    /// Any process: multiply its rates ("what if traffic doubles").
+    pub scale: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMmppState {
+    pub rate: f64,
+    pub mean_sojourn: RawDuration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one file per feature.
 
 mod apigw;
+mod arrivals;
 mod asynchronous;
 mod bad_input;
 mod common;

@@ -119,22 +119,7 @@ pub(super) fn validate_workloads(
                 format!("{request_size_kb} is not allowed; above 0 and at most 10240 (10 MB)"),
             );
         }
-        let rate = w.arrivals.rate.unwrap_or_else(|| {
-            c.bad(key("arrivals.rate"), "missing: requests per second, e.g. rate = 10.0");
-            1.0
-        });
-        if !rate.is_finite() || rate <= 0.0 || rate > 1e8 {
-            c.bad(
-                key("arrivals.rate"),
-                format!(
-                    "{rate} is not allowed; requests per second must be above 0 and at most 1e8"
-                ),
-            );
-        }
-        let arrivals = match w.arrivals.process {
-            RawProcess::Poisson => Arrivals::Poisson { rate },
-            RawProcess::Constant => Arrivals::Constant { rate },
-        };
+        let arrivals = arrivals(c, &key("arrivals"), &w.arrivals);
         let work = c.dist(&key("duration"), &w.duration, base_dir);
         let cpu_bound = w.cpu_bound.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&cpu_bound) {
@@ -293,4 +278,134 @@ fn api_key(c: &mut Checker, key: &str, name: Option<&str>, api: &ApiConfig) -> O
         );
     }
     found
+}
+
+/// An arrival process: the keys of its kind, each checked; rates scaled by `scale`.
+fn arrivals(c: &mut Checker, key: &str, a: &RawArrivals) -> Arrivals {
+    let k = |name: &str| format!("{key}.{name}");
+    let name = match a.process {
+        RawProcess::Poisson => "poisson",
+        RawProcess::Constant => "constant",
+        RawProcess::Profile => "profile",
+        RawProcess::Diurnal => "diurnal",
+        RawProcess::Mmpp => "mmpp",
+    };
+    let wanted: &[&str] = match a.process {
+        RawProcess::Poisson | RawProcess::Constant => &["rate"],
+        RawProcess::Profile => &["profile"],
+        RawProcess::Diurnal => &["mean", "peak_to_trough", "period", "phase"],
+        RawProcess::Mmpp => &["states"],
+    };
+    let given = [
+        ("rate", a.rate.is_some()),
+        ("profile", a.profile.is_some()),
+        ("mean", a.mean.is_some()),
+        ("peak_to_trough", a.peak_to_trough.is_some()),
+        ("period", a.period.is_some()),
+        ("phase", a.phase.is_some()),
+        ("states", a.states.is_some()),
+    ];
+    for (key_name, present) in given {
+        if present && !wanted.contains(&key_name) {
+            c.bad(
+                k(key_name),
+                format!("does not apply to process = \"{name}\" (it takes {})", wanted.join(", ")),
+            );
+        }
+    }
+    let scale = a.scale.unwrap_or(1.0);
+    if !scale.is_finite() || scale <= 0.0 || scale > 1e6 {
+        c.bad(k("scale"), format!("{scale} is not allowed; a factor above 0 and at most 1e6"));
+    }
+    let rate_ok = |c: &mut Checker, at: String, r: f64, zero_ok: bool| -> f64 {
+        let low_ok = if zero_ok { r >= 0.0 } else { r > 0.0 };
+        if !r.is_finite() || !low_ok || r * scale > 1e8 {
+            let lo = if zero_ok { "at least 0" } else { "above 0" };
+            c.bad(
+                at,
+                format!("{r} is not allowed; requests per second {lo} and at most 1e8 (scaled)"),
+            );
+        }
+        r * scale
+    };
+    match a.process {
+        RawProcess::Poisson | RawProcess::Constant => {
+            let rate = match a.rate {
+                Some(r) => rate_ok(c, k("rate"), r, false),
+                None => {
+                    c.bad(k("rate"), "missing: requests per second, e.g. rate = 10.0");
+                    1.0
+                }
+            };
+            if a.process == RawProcess::Poisson {
+                Arrivals::Poisson { rate }
+            } else {
+                Arrivals::Constant { rate }
+            }
+        }
+        RawProcess::Profile => {
+            let raw = a.profile.as_deref().unwrap_or_default();
+            if raw.is_empty() {
+                c.bad(k("profile"), "missing: points [[\"0s\", 10.0], [\"1h\", 50.0], ...] (time, requests per second)");
+            }
+            let mut points = Vec::with_capacity(raw.len());
+            for (j, (at, r)) in raw.iter().enumerate() {
+                let t = at.0.as_secs_f64();
+                if points.last().is_some_and(|&(prev, _): &(f64, f64)| prev >= t) {
+                    c.bad(
+                        format!("{key}.profile[{j}]"),
+                        format!(
+                            "\"{}\" is not after the previous point; times must increase",
+                            at.0
+                        ),
+                    );
+                }
+                points.push((t, rate_ok(c, format!("{key}.profile[{j}]"), *r, true)));
+            }
+            Arrivals::Profile { points }
+        }
+        RawProcess::Diurnal => {
+            let mean = match a.mean {
+                Some(m) => rate_ok(c, k("mean"), m, false),
+                None => {
+                    c.bad(k("mean"), "missing: the mean rate in requests per second");
+                    1.0
+                }
+            };
+            let ratio = a.peak_to_trough.unwrap_or(3.0);
+            if !ratio.is_finite() || ratio < 1.0 {
+                c.bad(
+                    k("peak_to_trough"),
+                    format!("{ratio} is not allowed; a ratio of at least 1 (1: flat)"),
+                );
+            }
+            let period = c.duration(&k("period"), a.period, 86_400, 60, 366 * 86_400);
+            let peak = a.phase.map_or(14.0 * 3600.0, |p| p.0.as_secs_f64());
+            Arrivals::Diurnal {
+                mean,
+                amplitude: ((ratio - 1.0) / (ratio + 1.0)).clamp(0.0, 1.0),
+                period_s: period.as_secs_f64(),
+                peak_s: peak,
+            }
+        }
+        RawProcess::Mmpp => {
+            let raw = a.states.as_deref().unwrap_or_default();
+            if raw.len() < 2 {
+                c.bad(k("states"), "needs at least two states: [{ rate, mean_sojourn }, ...]");
+            }
+            let states = raw
+                .iter()
+                .enumerate()
+                .map(|(j, s)| {
+                    let at = format!("{key}.states[{j}]");
+                    let rate = rate_ok(c, format!("{at}.rate"), s.rate, true);
+                    if s.mean_sojourn.0 == SimDuration::ZERO {
+                        c.bad(format!("{at}.mean_sojourn"), "must be above 0s");
+                    }
+                    (rate, s.mean_sojourn.0.as_secs_f64().max(1e-9))
+                })
+                .collect();
+            Arrivals::Mmpp { states }
+        }
+    }
 }
