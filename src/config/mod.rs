@@ -193,6 +193,16 @@ pub struct LambdaConfig {
     /// Functions, and each version of an aliased function (named `NAME:VERSION`).
     pub functions: Vec<FunctionConfig>,
     pub aliases: Vec<AliasConfig>,
+    /// Functions declared with `copies = N`: `functions[first..first + count]`, named
+    /// `NAME-0` .. `NAME-(N-1)`.
+    pub copies: Vec<CopyGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyGroup {
+    pub name: String,
+    pub first: usize,
+    pub count: usize,
 }
 
 /// A weighted alias: requests to `name` go to one of two versions, each a function of its

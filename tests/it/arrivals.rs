@@ -60,6 +60,42 @@ fn arrival_settings_are_validated() {
 }
 
 fn function_error_with_arrivals(arrivals: &str) -> String {
+    function_error_with_arrivals_and_keys(arrivals, "")
+}
+
+#[test]
+fn copies_declare_functions_with_independent_streams() {
+    let s = summarize(&scenario(
+        r#"
+        [simulation]
+        name = "copies"
+        duration = "10m"
+        [[lambda.function]]
+        name = "fn"
+        copies = 3
+        runtime = "python3.12"
+        [[workload]]
+        name = "load"
+        target = "function:fn"
+        arrivals = { process = "poisson", rate = 2.0 }
+        duration = "10ms"
+        "#,
+    ));
+    let counts: Vec<f64> =
+        (0..3).map(|k| f64_at(&s["functions"][format!("fn-{k}")], "arrivals")).collect();
+    for (k, n) in counts.iter().enumerate() {
+        assert!((n - 1200.0).abs() < 180.0, "fn-{k}: {n}"); // Poisson sd 35
+        assert_eq!(f64_at(&s["workloads"][format!("load-{k}")], "requests"), *n);
+    }
+    assert!(counts[0] != counts[1] || counts[1] != counts[2], "independent streams");
+    let e = function_error_with_arrivals_and_keys(
+        r#"{ process = "poisson", rate = 1.0 }"#,
+        "copies = 0",
+    );
+    assert!(e.contains("lambda.function[0].copies"), "{e}");
+}
+
+fn function_error_with_arrivals_and_keys(arrivals: &str, keys: &str) -> String {
     let text = format!(
         r#"
         [simulation]
@@ -68,6 +104,7 @@ fn function_error_with_arrivals(arrivals: &str) -> String {
         [[lambda.function]]
         name = "f"
         runtime = "python3.12"
+        {keys}
         [[workload]]
         name = "w"
         target = "function:f"

@@ -67,6 +67,7 @@ pub(super) fn validate_lambda(
     let mut names = HashSet::new();
     let mut functions = Vec::new();
     let mut aliases = Vec::new();
+    let mut copies = Vec::new();
     for (i, f) in raw.function.iter().enumerate() {
         if !names.insert(f.name.as_str()) {
             c.bad(
@@ -75,6 +76,20 @@ pub(super) fn validate_lambda(
             );
         }
         let Some(function) = validate_function(c, i, f, limit, base_dir) else { continue };
+        if let Some(n) = f.copies {
+            let n =
+                c.int(&format!("lambda.function[{i}].copies"), Some(n), 1, 1, 100_000, " copies");
+            if f.alias.is_some() {
+                c.bad(format!("lambda.function[{i}].copies"), "copies and an alias do not combine");
+            }
+            let first = functions.len();
+            functions.extend((0..n).map(|k| FunctionConfig {
+                name: format!("{}-{k}", function.name),
+                ..function.clone()
+            }));
+            copies.push(CopyGroup { name: function.name, first, count: n as usize });
+            continue;
+        }
         match &f.alias {
             None => functions.push(function),
             Some(a) => {
@@ -123,6 +138,7 @@ pub(super) fn validate_lambda(
         idle_selection,
         functions,
         aliases,
+        copies,
     }
 }
 
@@ -140,12 +156,6 @@ fn validate_function(
     if !name_ok {
         let msg = "is not a Lambda function name: 1-64 letters, digits, '-' or '_'";
         c.bad(key("name"), format!("\"{}\" {msg}", f.name));
-    }
-    if let Some(n) = f.copies {
-        c.bad(
-            key("copies"),
-            format!("{n}: `copies` is not supported yet by this version of slsim"),
-        );
     }
     let architecture = match f.architecture.unwrap_or(RawArchitecture::X86_64) {
         RawArchitecture::X86_64 => Architecture::X86_64,

@@ -150,6 +150,7 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     let targets = workloads::Targets {
         functions: &lambda.functions,
         aliases: &lambda.aliases,
+        copies: &lambda.copies,
         queues: &queues,
         apis: &apigateway.apis,
     };

@@ -11,6 +11,7 @@ use crate::config::*;
 pub(super) struct Targets<'a> {
     pub functions: &'a [FunctionConfig],
     pub aliases: &'a [AliasConfig],
+    pub copies: &'a [CopyGroup],
     pub queues: &'a [QueueConfig],
     pub apis: &'a [ApiConfig],
 }
@@ -54,7 +55,14 @@ pub(super) fn validate_workloads(
         let mut alias_indices = Vec::new();
         let mut queue_indices = Vec::new();
         let mut api_routes = Vec::new();
+        let mut groups = Vec::new();
         for (tkey, t) in targets {
+            let group =
+                t.strip_prefix("function:").and_then(|n| to.copies.iter().find(|g| g.name == n));
+            if let Some(g) = group {
+                groups.push(g);
+                continue;
+            }
             let alias = t
                 .strip_prefix("function:")
                 .and_then(|n| to.aliases.iter().position(|a| a.name == n));
@@ -136,8 +144,15 @@ pub(super) fn validate_workloads(
             (Some(RawInvocation::Async), _) | (None, Some(_)) => Invocation::Async,
             (Some(RawInvocation::Sync), None) | (None, None) => Invocation::Sync,
         };
+        let others =
+            fn_indices.len() + alias_indices.len() + queue_indices.len() + api_routes.len();
+        if !groups.is_empty() && (others > 0 || groups.iter().any(|g| g.count != groups[0].count)) {
+            let msg = "a workload that targets functions declared with `copies` may target only \
+                       such functions, all with the same number of copies";
+            c.bad(key("target"), msg);
+        }
         if let Some(work) = work {
-            out.push(WorkloadConfig {
+            let cfg = WorkloadConfig {
                 name: w.name.clone(),
                 functions: fn_indices,
                 aliases: alias_indices,
@@ -156,7 +171,16 @@ pub(super) fn validate_workloads(
                 threads,
                 invocation,
                 source: w.source.clone(),
-            });
+            };
+            match groups.first() {
+                None => out.push(cfg),
+                // one independent copy of the stream per copy of the functions
+                Some(g) => out.extend((0..g.count).map(|k| WorkloadConfig {
+                    name: format!("{}-{k}", w.name),
+                    functions: groups.iter().map(|g| g.first + k).collect(),
+                    ..cfg.clone()
+                })),
+            }
         }
     }
     out
