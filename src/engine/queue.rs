@@ -125,6 +125,39 @@ mod tests {
     }
 
     #[test]
+    fn pops_in_the_same_order_as_a_sort_of_time_and_insertion() {
+        // interleaved pushes and pops, with many equal times, against a reference order
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u64)> = Vec::new();
+        let mut popped = Vec::new();
+        let mut x: u64 = 12345;
+        let mut id = 0u64;
+        for round in 0..20_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let now = q.now().0;
+            if x % 3 != 0 || q.is_empty() {
+                let at = now + (x >> 33) % 50;
+                q.push(SimTime(at), id);
+                reference.push((at, id));
+                id += 1;
+            } else if let Some((t, e)) = q.pop() {
+                popped.push((t.0, e));
+            }
+            if round % 5000 == 0 {
+                assert!(q.len() <= reference.len());
+            }
+        }
+        while let Some((t, e)) = q.pop() {
+            popped.push((t.0, e));
+        }
+        // every event comes out once, times never go back, equal times in insertion order
+        assert_eq!(popped.len(), reference.len());
+        assert!(
+            popped.windows(2).all(|w| w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1))
+        );
+    }
+
+    #[test]
     fn scheduling_into_the_past_is_an_error() {
         let mut q = EventQueue::new();
         q.schedule(SimTime(100), ()).unwrap();
