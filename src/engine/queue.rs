@@ -135,7 +135,7 @@ mod tests {
         for round in 0..20_000u64 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let now = q.now().0;
-            if x % 3 != 0 || q.is_empty() {
+            if !x.is_multiple_of(3) || q.is_empty() {
                 let at = now + (x >> 33) % 50;
                 q.push(SimTime(at), id);
                 reference.push((at, id));
@@ -143,7 +143,7 @@ mod tests {
             } else if let Some((t, e)) = q.pop() {
                 popped.push((t.0, e));
             }
-            if round % 5000 == 0 {
+            if round.is_multiple_of(5000) {
                 assert!(q.len() <= reference.len());
             }
         }
