@@ -262,13 +262,39 @@ impl ApiGatewayModel {
     }
 
     /// A client opens a WebSocket connection at `now` (the workload's arrival).
-    fn open(&mut self, req: Request, now: SimTime, queue: &mut EventQueue<Event>) {
+    fn open(
+        &mut self,
+        req: Request,
+        now: SimTime,
+        lambda: &mut LambdaModel,
+        queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
+    ) {
         let counted = now >= self.warmup;
         if !self.new_connections.try_take(now) {
             if counted {
                 self.apis[req.api].stats.connections_refused += 1;
             }
             return;
+        }
+        // a WebSocket API's authorizer runs once, on connect; a failure refuses the connection
+        let a = &mut self.apis[req.api];
+        if let Some(au) = &a.cfg.routes[req.route].authorizer {
+            let run = au.duration.sample(&mut self.rng);
+            let ok = lambda
+                .invoke(au.function as u32, now, run, queue, series)
+                .is_some_and(|r| r.succeeded);
+            for s in [&mut a.stats, &mut a.routes[req.route].stats].into_iter().filter(|_| counted)
+            {
+                s.authorizer_invocations += 1;
+                s.authorizer_failures += u64::from(!ok);
+            }
+            if !ok {
+                if counted {
+                    a.stats.connections_refused += 1;
+                }
+                return;
+            }
         }
         let Some(m) = &self.messages[req.workload] else { return };
         let lifetime = m.lifetime.sample(&mut self.rng);
@@ -389,7 +415,7 @@ impl ApiGatewayModel {
         series: &mut MinuteSeries,
     ) {
         if self.apis[req.api].cfg.api_type == ApiType::WebSocket {
-            self.open(req, now, queue);
+            self.open(req, now, lambda, queue, series);
         } else {
             self.send(req, now, lambda, queue, series);
         }
@@ -419,9 +445,10 @@ impl ApiGatewayModel {
         }
         let a = &mut self.apis[req.api];
         let overhead = a.cfg.overhead.sample(&mut self.rng);
-        // the authorizer, cached per client
+        // the authorizer, cached per client (WebSocket APIs authorize the connection instead)
         let mut auth_latency = SimDuration::ZERO;
-        if let Some(au) = &a.cfg.routes[req.route].authorizer {
+        let authorizer = a.cfg.routes[req.route].authorizer.as_ref();
+        if let Some(au) = authorizer.filter(|_| a.cfg.api_type != ApiType::WebSocket) {
             let client = self.rng.random_range(0..req.clients.max(1)) as usize;
             let Route { authorized_until: cache, stats: s, .. } = &mut a.routes[req.route];
             if cache.len() <= client {

@@ -346,6 +346,15 @@ fn usage_plans_throttle_and_enforce_quotas_per_key() {
 }
 
 fn websocket(connection: &str, rate: f64, duration: &str) -> serde_json::Value {
+    websocket_with(connection, rate, duration, "")
+}
+
+fn websocket_with(
+    connection: &str,
+    rate: f64,
+    duration: &str,
+    route_extra: &str,
+) -> serde_json::Value {
     summarize(&scenario(&format!(
         r#"
         [simulation]
@@ -363,6 +372,7 @@ fn websocket(connection: &str, rate: f64, duration: &str) -> serde_json::Value {
         [[api.route]]
         route = "$default"
         target = "function:chat"
+        {route_extra}
         [[workload]]
         name = "clients"
         target = "api:live"
@@ -410,4 +420,19 @@ fn at_most_500_new_connections_per_second() {
     // 500 at once, then 500 a second (the last arrival is at 9.999 s)
     assert!((f64_at(a, "connections.opened") - 5_499.0).abs() <= 1.0);
     assert_eq!(f64_at(a, "connections.opened") + f64_at(a, "connections.refused"), 10_000.0);
+}
+
+#[test]
+fn a_websocket_authorizer_runs_once_per_connection() {
+    let s = websocket_with(
+        r#"{ lifetime = "2m", messages_per_minute = 30.0 }"#,
+        1.0,
+        "10m",
+        r#"authorizer = { function = "chat", cache_ttl = "300s" }"#,
+    );
+    let a = &s["apis"]["live"];
+    assert_eq!(f64_at(a, "connections.opened"), 600.0);
+    assert_eq!(f64_at(a, "authorizer.invocations"), 600.0, "on connect, not per message");
+    // the function serves both: one authorizer call per connection plus every message
+    assert_eq!(f64_at(&s, "functions.chat.invocations"), 600.0 + f64_at(a, "requests"));
 }
