@@ -16,4 +16,5 @@ mod queues;
 mod runtimes;
 mod scaling;
 mod scenarios;
+mod traces;
 mod versions;
