@@ -112,10 +112,11 @@ fn main() -> ExitCode {
         {
             Ok(s) => {
                 println!(
-                    "{}: valid ({} function(s), {} workload(s), {} simulated, {} replication(s))",
+                    "{}: valid ({} function(s), {} workload(s), {} trace(s), {} simulated, {} replication(s))",
                     args.file.display(),
                     s.lambda.functions.len(),
                     s.workloads.len(),
+                    s.traces.len(),
                     s.duration,
                     s.replications
                 );

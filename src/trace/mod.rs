@@ -303,6 +303,8 @@ pub struct TraceStats {
     pub replayed: u64,
     pub functions: u64,
     pub skipped_rows: u64,
+    /// Sorted runs spilled to temporary files (`records` traces longer than a chunk).
+    pub spilled_runs: u64,
     /// A file that could not be read during the run (the stream ended there).
     pub error: Option<String>,
 }
@@ -353,7 +355,10 @@ impl TraceStream {
                 .map(Inner::Azure2019)
             }
             Source::Records { path, format, ids, chunk_rows } => {
-                records::Stream::open(path, *format, ids, *chunk_rows).map(Inner::Records)
+                records::Stream::open(path, *format, ids, *chunk_rows).map(|s| {
+                    stats.spilled_runs = s.runs() as u64;
+                    Inner::Records(s)
+                })
             }
         };
         let inner = match inner {

@@ -166,6 +166,8 @@ fn unsorted_requests_replay_in_time_order_in_memory_and_across_many_chunks() {
         *chunk_rows = chunk;
         let got: Vec<u64> = arrivals(&s).iter().map(|a| a.0.0).collect();
         assert_eq!(got, want, "chunks of {chunk} rows");
+        let t = TraceStream::open(&s.traces[0], 1, SimTime::MAX);
+        assert_eq!(t.stats().spilled_runs, 1000u64.div_ceil(chunk as u64));
     }
     let names: Vec<&str> =
         s.traces[0].functions.iter().map(|&f| s.lambda.functions[f].name.as_str()).collect();
@@ -315,4 +317,55 @@ fn trace_inspect_prints_the_totals() {
     ] {
         assert!(text.contains(want), "{want} not in:\n{text}");
     }
+}
+
+#[test]
+fn replay_is_deterministic_and_seeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ok(azure2019(dir.path(), "o,a,aaaa,http,30,20,10\no,a,bbbb,timer,5,9,0\n", ""));
+    assert_eq!(arrivals(&s), arrivals(&s));
+    let other = TraceStream::open(&s.traces[0], 8, SimTime::MAX).peek();
+    assert_ne!(arrivals(&s)[0].0, other.unwrap(), "another seed, other times");
+    assert_eq!(summarize(&s), summarize(&s));
+}
+
+#[test]
+fn requests_without_function_column_replay_on_one_function_named_after_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ok(load(
+        dir.path(),
+        "1h",
+        "name = \"single\"\nformat = \"requests\"\npath = \"r.csv\"",
+        &[("r.csv", "timestamp\n3\n1\n2\n")],
+    ));
+    assert_eq!(s.lambda.functions.len(), 1);
+    assert_eq!(s.lambda.functions[0].name, "single");
+    let summary = summarize(&s);
+    assert_eq!(summary["functions"]["single"]["invocations"], 3);
+    // a name taken by a declared function is refused
+    let e = config::load_str(
+        &dir.path().join("scenario.toml"),
+        "[simulation]\nname = \"t\"\nduration = \"1h\"\n[[lambda.function]]\nname = \"single\"\n\
+         runtime = \"python3.12\"\n[[trace]]\nname = \"single\"\nformat = \"requests\"\npath = \"r.csv\"\n\
+         template = { runtime = \"python3.12\" }\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("trace[0]") && e.contains("also declared"), "{e}");
+}
+
+#[test]
+fn template_errors_name_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.csv"), "timestamp\n1\n").unwrap();
+    let e = config::load_str(
+        &dir.path().join("scenario.toml"),
+        "[simulation]\nname = \"t\"\nduration = \"1h\"\n[[trace]]\nname = \"r\"\nformat = \"requests\"\n\
+         path = \"r.csv\"\ntemplate = { runtime = \"python3.12\", memory_sise = 512 }\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("trace[0].template") && e.contains("memory_sise"), "{e}");
 }

@@ -27,12 +27,21 @@ pub(super) fn add_trace_functions(
         idle_selection: None,
         function: Vec::new(),
     });
+    let mut taken: HashMap<String, String> =
+        lambda.function.iter().map(|f| (f.name.clone(), "[[lambda.function]]".into())).collect();
     for p in &prepared {
         let Some((i, t)) = raw.trace.iter().enumerate().find(|(_, t)| t.name == p.config.name)
         else {
             continue;
         };
         for (name, memory) in &p.functions {
+            if let Some(by) = taken.insert(name.clone(), format!("trace \"{}\"", t.name)) {
+                c.bad(
+                    format!("trace[{i}]"),
+                    format!("its function \"{name}\" is also declared by {by}; rename one"),
+                );
+                continue;
+            }
             match trace::function_from_template(t.template.as_ref(), name, *memory) {
                 Ok(f) => lambda.function.push(f),
                 Err(e) => {
