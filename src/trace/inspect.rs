@@ -83,10 +83,15 @@ impl Spread {
     }
 }
 
+/// Rate per 10 minutes, or per hour when that would take more than 36 lines.
 fn rate_table(out: &mut String, buckets: &[u64]) {
-    let _ = writeln!(out, "rate per 10 minutes (invocations/s):");
-    for (i, n) in buckets.iter().enumerate() {
-        let _ = writeln!(out, "  {:>6} min  {:>10.3}  ({n})", i * 10, *n as f64 / BUCKET_S);
+    let per = if buckets.len() > 36 { 6 } else { 1 };
+    let label = if per == 1 { "10 minutes" } else { "hour" };
+    let _ = writeln!(out, "rate per {label} (invocations/s):");
+    for (i, c) in buckets.chunks(per).enumerate() {
+        let n: u64 = c.iter().sum();
+        let secs = BUCKET_S * per as f64;
+        let _ = writeln!(out, "  {:>6} min  {:>10.3}  ({n})", i * 10 * per, n as f64 / secs);
     }
 }
 
@@ -226,4 +231,29 @@ pub fn inspect(path: &Path) -> Result<String, String> {
         let _ = writeln!(out, "malformed rows: {bad}");
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_detected_from_the_header() {
+        let h = |s: &str| csv::StringRecord::from(s.split(',').collect::<Vec<_>>());
+        assert_eq!(
+            detect(&h("HashOwner,HashApp,HashFunction,Trigger,1")),
+            Some(Kind::Azure2019Invocations)
+        );
+        assert_eq!(detect(&h("app,func,end_timestamp,duration")), Some(Kind::Azure2021));
+        assert_eq!(detect(&h("timestamp,function")), Some(Kind::Requests));
+        assert_eq!(detect(&h("a,b")), None);
+    }
+
+    #[test]
+    fn long_traces_are_summarised_per_hour() {
+        let mut out = String::new();
+        rate_table(&mut out, &[60; 48]);
+        assert!(out.starts_with("rate per hour"));
+        assert_eq!(out.lines().count(), 9);
+    }
 }

@@ -113,7 +113,8 @@ pub struct TraceConfig {
     pub functions: Vec<usize>,
     /// Data rows read (good and bad).
     pub rows: u64,
-    /// Malformed rows (skipped with `--skip-bad-rows`).
+    /// Malformed rows (skipped with `--skip-bad-rows`), in any of the trace's files (for
+    /// azure2019 also durations and memory rows, and invocations rows without a durations row).
     pub bad_rows: u64,
     /// The first malformed row: file, line, column and value.
     pub first_bad_row: Option<String>,
@@ -419,5 +420,25 @@ impl TraceStream {
 
     pub fn stats(&self) -> &TraceStats {
         &self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_rounds_up_to_a_valid_lambda_size() {
+        assert_eq!(lambda_memory(47.5), 128);
+        assert_eq!(lambda_memory(144.2), 145);
+        assert_eq!(lambda_memory(20_000.0), 10_240);
+        assert_eq!(lambda_memory(f64::NAN), 128);
+    }
+
+    #[test]
+    fn names_keep_what_lambda_accepts() {
+        assert_eq!(lambda_name("fdd2e3c3758d30f677", 12), "fdd2e3c3758d");
+        assert_eq!(lambda_name("my fn/v2", 64), "my_fn_v2");
+        assert_eq!(lambda_name("", 64), "_");
     }
 }
