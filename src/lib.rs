@@ -18,4 +18,5 @@ pub mod report;
 pub mod sim;
 pub mod summary;
 pub mod token_bucket;
+pub mod trace;
 pub mod workload;

@@ -23,6 +23,20 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario and list every problem in it, without running it.
     Validate(ScenarioArgs),
+    /// Work with trace files.
+    #[command(subcommand)]
+    Trace(TraceCommand),
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// Print what trace files hold: format (from the header), functions, invocations, span,
+    /// rate over time, busiest functions, durations, triggers.
+    Inspect {
+        /// Trace CSV files (azure2019 invocations/durations/memory, azure2021, requests).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -59,6 +73,10 @@ struct RunArgs {
     /// 0.01; implies --logs. Sampling leaves the results unchanged.
     #[arg(long, value_name = "P")]
     logs_sample: Option<SampleRate>,
+    /// Skip malformed trace rows (counted in the summary's `traces` block) instead of
+    /// stopping at the first one.
+    #[arg(long)]
+    skip_bad_rows: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -75,13 +93,30 @@ const EXIT_BAD_INPUT: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate(args) => match config::load(&args.file, &args.set) {
+        Command::Trace(TraceCommand::Inspect { files }) => {
+            let mut code = ExitCode::SUCCESS;
+            for f in &files {
+                match slsim::trace::inspect::inspect(f) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        code = ExitCode::from(EXIT_BAD_INPUT);
+                    }
+                }
+            }
+            code
+        }
+        Command::Validate(args) => match config::load(&args.file, &args.set)
+            .map_err(|e| e.to_string())
+            .and_then(|s| slsim::trace::check_rows(&s.traces, false).map(|()| s))
+        {
             Ok(s) => {
                 println!(
-                    "{}: valid ({} function(s), {} workload(s), {} simulated, {} replication(s))",
+                    "{}: valid ({} function(s), {} workload(s), {} trace(s), {} simulated, {} replication(s))",
                     args.file.display(),
                     s.lambda.functions.len(),
                     s.workloads.len(),
+                    s.traces.len(),
                     s.duration,
                     s.replications
                 );
@@ -100,6 +135,10 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
+            if let Err(e) = slsim::trace::check_rows(&scenario.traces, args.skip_bad_rows) {
+                eprintln!("{}: {e}", args.scenario.file.display());
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
             if let Some(seed) = args.seed {
                 scenario.seed = seed;
             }

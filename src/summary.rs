@@ -97,6 +97,19 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         let target = format!("function:{}", scenario.lambda.functions[cfg.function].name);
         queues.insert(cfg.name.clone(), queue_json(stats, cfg.kind, &target));
     }
+    let mut traces = Map::new();
+    for (name, t) in &run.traces {
+        let mut v = json!({
+            "rows": t.rows,
+            "invocations": t.replayed,
+            "functions": t.functions,
+            "skipped_rows": t.skipped_rows,
+        });
+        if let Some(e) = &t.error {
+            v["error"] = json!(e);
+        }
+        traces.insert(name.clone(), v);
+    }
     json!({
         "scenario": scenario.name,
         "seed": run.seed,
@@ -108,6 +121,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         "queues": queues,
         "apis": apis,
         "services": {},
+        "traces": traces,
         "cost_usd": {
             "total": lambda_total + api_total,
             "lambda": lambda_total,

@@ -78,6 +78,8 @@ pub struct Scenario {
     pub apigateway: ApiGatewayConfig,
     pub volume_tiers: VolumeTiers,
     pub workloads: Vec<WorkloadConfig>,
+    /// Replayed traces; their functions are in `lambda.functions`.
+    pub traces: Vec<crate::trace::TraceConfig>,
 }
 
 /// How monthly volume tiers (Lambda duration, API Gateway requests) and the monthly free tier

@@ -28,7 +28,9 @@ pub struct RawScenario {
     #[serde(default)]
     pub api: Vec<RawApi>,
     pub service: Option<toml::Value>,
-    pub trace: Option<toml::Value>,
+    /// `[[trace]]`: replayed traces (validated in `crate::trace`).
+    #[serde(default)]
+    pub trace: Vec<crate::trace::RawTrace>,
     pub sweep: Option<toml::Value>,
 }
 

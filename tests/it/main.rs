@@ -17,4 +17,5 @@ mod queues;
 mod runtimes;
 mod scaling;
 mod scenarios;
+mod traces;
 mod versions;

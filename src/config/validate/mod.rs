@@ -7,6 +7,7 @@
 mod apis;
 mod lambda;
 mod queues;
+mod traces;
 mod workloads;
 
 use std::path::Path;
@@ -78,12 +79,15 @@ impl Checker {
     }
 }
 
-pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenario, ConfigError> {
+pub fn validate(
+    file: &Path,
+    base_dir: &Path,
+    mut raw: RawScenario,
+) -> Result<Scenario, ConfigError> {
     let mut c = Checker { problems: Vec::new() };
 
     for (key, present, arrives) in [
         ("service", raw.service.is_some(), "ECS and EC2 services"),
-        ("trace", raw.trace.is_some(), "trace replay"),
         ("sweep", raw.sweep.is_some(), "`slsim sweep`"),
     ] {
         if present {
@@ -96,6 +100,9 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
             );
         }
     }
+
+    // trace functions join the declared ones before those are validated
+    let mut traces = traces::add_trace_functions(&mut c, &mut raw, base_dir);
 
     // [simulation]
     let sim = &raw.simulation;
@@ -144,6 +151,7 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
     });
 
     let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
+    traces::resolve(&mut traces, &lambda.functions);
     let queues = validate_queues(&mut c, &raw.queue, &lambda.functions);
     let apigateway =
         validate_apis(&mut c, raw.apigateway.as_ref(), &raw.api, &lambda.functions, base_dir);
@@ -154,7 +162,12 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
         queues: &queues,
         apis: &apigateway.apis,
     };
-    let workloads = validate_workloads(&mut c, &raw.workload, &targets, base_dir);
+    // a scenario whose load is all replayed traces needs no [[workload]]
+    let workloads = if raw.workload.is_empty() && !raw.trace.is_empty() {
+        Vec::new()
+    } else {
+        validate_workloads(&mut c, &raw.workload, &targets, base_dir)
+    };
 
     if !c.problems.is_empty() {
         return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
@@ -176,5 +189,6 @@ pub fn validate(file: &Path, base_dir: &Path, raw: RawScenario) -> Result<Scenar
             RawVolumeTiers::Monthly => VolumeTiers::Monthly,
         },
         workloads,
+        traces: traces.into_iter().map(|t| t.config).collect(),
     })
 }

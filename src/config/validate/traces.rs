@@ -1,0 +1,65 @@
+//! `[[trace]]`: the trace files are read (in `crate::trace`) and each trace function becomes
+//! a `[[lambda.function]]` built from the trace's template, validated like any other.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::Checker;
+use crate::config::FunctionConfig;
+use crate::config::raw::{RawLambda, RawScenario};
+use crate::trace::{self, Prepared};
+
+/// Reads the traces and appends their functions to `raw.lambda.function`.
+pub(super) fn add_trace_functions(
+    c: &mut Checker,
+    raw: &mut RawScenario,
+    base_dir: &Path,
+) -> Vec<Prepared> {
+    let prepared = trace::prepare(&raw.trace, base_dir, &mut c.problems);
+    if prepared.is_empty() {
+        return prepared;
+    }
+    let lambda = raw.lambda.get_or_insert_with(|| RawLambda {
+        concurrency_limit: None,
+        unreserved_minimum: None,
+        scaling: None,
+        burst: None,
+        idle_selection: None,
+        function: Vec::new(),
+    });
+    let mut taken: HashMap<String, String> =
+        lambda.function.iter().map(|f| (f.name.clone(), "[[lambda.function]]".into())).collect();
+    for p in &prepared {
+        let Some((i, t)) = raw.trace.iter().enumerate().find(|(_, t)| t.name == p.config.name)
+        else {
+            continue;
+        };
+        for (name, memory) in &p.functions {
+            if let Some(by) = taken.insert(name.clone(), format!("trace \"{}\"", t.name)) {
+                c.bad(
+                    format!("trace[{i}]"),
+                    format!("its function \"{name}\" is also declared by {by}; rename one"),
+                );
+                continue;
+            }
+            match trace::function_from_template(t.template.as_ref(), name, *memory) {
+                Ok(f) => lambda.function.push(f),
+                Err(e) => {
+                    c.bad(format!("trace[{i}].template"), e);
+                    break;
+                }
+            }
+        }
+    }
+    prepared
+}
+
+/// Points each trace at its functions' indices in `lambda.functions`.
+pub(super) fn resolve(traces: &mut [Prepared], functions: &[FunctionConfig]) {
+    let index: HashMap<&str, usize> =
+        functions.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect();
+    for t in traces {
+        t.config.functions =
+            t.functions.iter().filter_map(|(n, _)| index.get(n.as_str()).copied()).collect();
+    }
+}

@@ -1,0 +1,444 @@
+//! Trace replay: `[[trace]]` sections turned into Lambda functions and request streams.
+//!
+//! ```text
+//! [[trace]] --prepare (one streaming pass: functions, rows, bad rows)--> TraceConfig
+//!     |                                                      + generated [[lambda.function]]s
+//!     '--open at run start--> TraceStream (one pending arrival) --RequestArrived--> Lambda
+//! ```
+//!
+//! Formats ([`azure2019`], [`records`] for azure2021 and `requests`) read their files as
+//! streams: memory grows with the number of trace functions, never with the trace's length.
+//! Validation reads each file once to learn its functions and to find malformed rows; the run
+//! reads it again, lazily. [`inspect`] describes a trace file for `slsim trace inspect`.
+//!
+//! Function names: azure2019 functions are named by the first 12 hex digits of
+//! `HashFunction`; azure2021 functions by the first 8 of `app`, '-', the first 12 of `func`
+//! (`func` is unique only within its app); `requests` functions by their `function` value
+//! (letters, digits, '-' and '_' kept, anything else becoming '_'), or by the trace's name
+//! when there is no `function` column.
+
+pub mod azure2019;
+pub mod inspect;
+pub mod records;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
+use serde::Deserialize;
+
+use crate::config::Problem;
+use crate::config::duration::RawDuration;
+use crate::config::raw::RawFunction;
+use crate::engine::{SimDuration, SimTime};
+
+/// Rows a `records` trace sorts in memory at once; longer traces are sorted in runs of this
+/// many rows spilled to temporary files and merged (20 bytes a row: about 5 MB).
+pub const DEFAULT_CHUNK_ROWS: usize = 1 << 18;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Azure2019,
+    Azure2021,
+    Requests,
+}
+
+/// How a minute's count (azure2019) is placed in its minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    /// The arrivals of a Poisson process given its count in the minute: sorted uniform times
+    /// (the same law as `Uniform`, which it is kept distinct from for the contract's sake).
+    Poisson,
+    /// Sorted uniform times in the minute.
+    Uniform,
+    /// `k * 60 s / count` after the minute's start, k = 0..count.
+    Even,
+}
+
+/// `[[trace]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrace {
+    pub name: String,
+    pub format: Format,
+    pub invocations: Option<String>,
+    pub durations: Option<String>,
+    pub memory: Option<String>,
+    pub path: Option<String>,
+    pub spread: Option<Spread>,
+    pub start: Option<RawDuration>,
+    pub length: Option<RawDuration>,
+    pub time_scale: Option<f64>,
+    pub target: Option<String>,
+    pub template: Option<toml::Table>,
+}
+
+/// Where a trace's requests come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Azure2019 {
+        invocations: PathBuf,
+        spread: Spread,
+        /// Byte offset of each (good) function row in the invocations file.
+        rows: Vec<u64>,
+        /// Minute columns.
+        minutes: u32,
+        /// Run-time quantile function of each function.
+        durations: Vec<azure2019::Quantiles>,
+    },
+    Records {
+        path: PathBuf,
+        format: Format,
+        /// The trace id of each function, in the order of `functions`.
+        ids: Vec<String>,
+        /// Rows sorted in memory at once (see [`DEFAULT_CHUNK_ROWS`]).
+        chunk_rows: usize,
+    },
+}
+
+/// A validated trace.
+#[derive(Debug, Clone)]
+pub struct TraceConfig {
+    pub name: String,
+    pub source: Source,
+    /// Window into trace time; its start becomes time 0.
+    pub start: SimDuration,
+    pub length: Option<SimDuration>,
+    /// Simulated time = (trace time - start) / time_scale.
+    pub time_scale: f64,
+    /// Index into `lambda.functions` of each trace function.
+    pub functions: Vec<usize>,
+    /// Data rows read (good and bad).
+    pub rows: u64,
+    /// Malformed rows (skipped with `--skip-bad-rows`), in any of the trace's files (for
+    /// azure2019 also durations and memory rows, and invocations rows without a durations row).
+    pub bad_rows: u64,
+    /// The first malformed row: file, line, column and value.
+    pub first_bad_row: Option<String>,
+}
+
+/// What validation learns from a trace's files before the functions exist.
+pub struct Prepared {
+    pub config: TraceConfig,
+    /// The names of the functions to generate, and their memory from the trace, if any.
+    pub functions: Vec<(String, Option<u32>)>,
+}
+
+/// What a format's `prepare` learns: the source, the functions (name, memory from the trace),
+/// rows, malformed rows and the first of them.
+pub type Prep = (Source, Vec<(String, Option<u32>)>, u64, u64, Option<String>);
+
+/// A malformed row or an unreadable file.
+pub fn row_error(
+    file: &Path,
+    line: u64,
+    column: usize,
+    name: &str,
+    value: &str,
+    why: &str,
+) -> String {
+    format!("{}: line {line}, column {column} ({name}): \"{value}\" {why}", file.display())
+}
+
+/// A name Lambda accepts, from a trace id.
+pub fn lambda_name(id: &str, max: usize) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(max)
+        .collect();
+    if s.is_empty() { "_".into() } else { s }
+}
+
+/// Reads the files of every `[[trace]]` once; problems name `trace[i].KEY`.
+pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -> Vec<Prepared> {
+    let mut out = Vec::new();
+    let mut bad = |key: String, message: String| problems.push(Problem { key, message });
+    for (i, t) in raw.iter().enumerate() {
+        let key = |k: &str| format!("trace[{i}].{k}");
+        if let Some(target) = &t.target
+            && target != "lambda"
+        {
+            bad(key("target"), format!("\"{target}\" is not supported; allowed \"lambda\""));
+        }
+        let time_scale = t.time_scale.unwrap_or(1.0);
+        if !(time_scale.is_finite() && time_scale > 0.0) {
+            bad(key("time_scale"), format!("{time_scale} is not allowed; use a number > 0"));
+            continue;
+        }
+        let length = t.length.map(|l| l.0);
+        if length == Some(SimDuration::ZERO) {
+            bad(key("length"), "\"0s\" is not allowed; use more than 0s or leave it out".into());
+        }
+        let path =
+            |k: &str, v: &Option<String>| v.as_ref().map(|p| (k.to_string(), base_dir.join(p)));
+        let prepared = match t.format {
+            Format::Azure2019 => {
+                if let Some(p) = &t.path {
+                    bad(
+                        key("path"),
+                        format!(
+                            "\"{p}\" is for azure2021 and requests; azure2019 uses invocations, durations and memory"
+                        ),
+                    );
+                }
+                let (Some(inv), Some(dur)) =
+                    (path("invocations", &t.invocations), path("durations", &t.durations))
+                else {
+                    bad(key("invocations"), "azure2019 needs `invocations` and `durations` (and optionally `memory`) files".into());
+                    continue;
+                };
+                let mem = path("memory", &t.memory);
+                azure2019::prepare(
+                    &inv.1,
+                    &dur.1,
+                    mem.as_ref().map(|m| m.1.as_path()),
+                    t.spread.unwrap_or(Spread::Poisson),
+                )
+            }
+            Format::Azure2021 | Format::Requests => {
+                for (k, v) in [
+                    ("invocations", &t.invocations),
+                    ("durations", &t.durations),
+                    ("memory", &t.memory),
+                ] {
+                    if v.is_some() {
+                        bad(key(k), "is for azure2019 only; use `path`".into());
+                    }
+                }
+                if t.spread.is_some() {
+                    bad(
+                        key("spread"),
+                        "is for azure2019 only (the other formats have timestamps)".into(),
+                    );
+                }
+                let Some(p) = path("path", &t.path) else {
+                    bad(key("path"), "missing: the trace's CSV file".into());
+                    continue;
+                };
+                records::prepare(&p.1, t.format, &t.name)
+            }
+        };
+        let (source, functions, rows, bad_rows, first_bad_row) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                let k = if t.format == Format::Azure2019 { "invocations" } else { "path" };
+                bad(key(k), e);
+                continue;
+            }
+        };
+        let mut seen = HashMap::new();
+        for (n, _) in &functions {
+            if seen.insert(n.as_str(), ()).is_some() {
+                bad(key("name"), format!("two trace functions get the same name \"{n}\""));
+            }
+        }
+        out.push(Prepared {
+            config: TraceConfig {
+                name: t.name.clone(),
+                source,
+                start: t.start.map(|s| s.0).unwrap_or(SimDuration::ZERO),
+                length,
+                time_scale,
+                functions: Vec::new(),
+                rows,
+                bad_rows,
+                first_bad_row,
+            },
+            functions,
+        });
+    }
+    out
+}
+
+/// The `[[lambda.function]]` of one trace function: the template with `name` (and
+/// `memory_size` from the trace unless the template sets it).
+pub fn function_from_template(
+    template: Option<&toml::Table>,
+    name: &str,
+    memory_mb: Option<u32>,
+) -> Result<RawFunction, String> {
+    let mut t = template.cloned().unwrap_or_default();
+    for k in ["name", "alias", "copies"] {
+        if t.contains_key(k) {
+            return Err(format!("`{k}` is not allowed in a trace template"));
+        }
+    }
+    t.insert("name".into(), toml::Value::String(name.into()));
+    if let Some(m) = memory_mb
+        && !t.contains_key("memory_size")
+    {
+        t.insert("memory_size".into(), toml::Value::Integer(m.into()));
+    }
+    toml::Value::Table(t).try_into().map_err(|e: toml::de::Error| e.message().to_string())
+}
+
+/// A valid Lambda memory size for `mb` (rounded up to a whole MB, within 128..=10240).
+pub fn lambda_memory(mb: f64) -> u32 {
+    if !mb.is_finite() { 128 } else { (mb.ceil() as i64).clamp(128, 10_240) as u32 }
+}
+
+/// Fails with the first malformed row of any trace unless bad rows are skipped.
+pub fn check_rows(traces: &[TraceConfig], skip_bad_rows: bool) -> Result<(), String> {
+    if skip_bad_rows {
+        return Ok(());
+    }
+    for t in traces {
+        if let Some(e) = &t.first_bad_row {
+            return Err(format!(
+                "trace \"{}\": {e} ({} malformed row(s); `slsim run --skip-bad-rows` skips and counts them)",
+                t.name, t.bad_rows
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What one trace replayed in one run.
+#[derive(Debug, Clone, Default)]
+pub struct TraceStats {
+    pub rows: u64,
+    pub replayed: u64,
+    pub functions: u64,
+    pub skipped_rows: u64,
+    /// Sorted runs spilled to temporary files (`records` traces longer than a chunk).
+    pub spilled_runs: u64,
+    /// A file that could not be read during the run (the stream ended there).
+    pub error: Option<String>,
+}
+
+/// One arrival read from a trace: trace time (ns), trace function, handler run time.
+pub type Arrival = (u64, u32, SimDuration);
+
+enum Inner {
+    Azure2019(azure2019::Stream),
+    Records(records::Stream),
+}
+
+/// The requests of one trace, one pending arrival at a time, in time order.
+pub struct TraceStream {
+    inner: Option<Inner>,
+    start_ns: u64,
+    stop_ns: u64,
+    scale: f64,
+    end: SimTime,
+    next: Option<(SimTime, u32, SimDuration)>,
+    stats: TraceStats,
+}
+
+impl TraceStream {
+    /// Opens the trace for a run ending at `end`, drawing any randomness from `seed`.
+    pub fn open(cfg: &TraceConfig, seed: u64, end: SimTime) -> TraceStream {
+        let rng = Pcg64Mcg::seed_from_u64(seed);
+        let start_ns = cfg.start.0;
+        let stop_ns = cfg.length.map_or(u64::MAX, |l| start_ns.saturating_add(l.0));
+        let mut stats = TraceStats {
+            rows: cfg.rows,
+            functions: cfg.functions.len() as u64,
+            skipped_rows: cfg.bad_rows,
+            ..TraceStats::default()
+        };
+        let inner = match &cfg.source {
+            Source::Azure2019 { invocations, spread, rows, minutes, durations } => {
+                azure2019::Stream::open(
+                    invocations,
+                    *spread,
+                    rows,
+                    *minutes,
+                    durations,
+                    rng,
+                    start_ns,
+                    stop_ns,
+                )
+                .map(Inner::Azure2019)
+            }
+            Source::Records { path, format, ids, chunk_rows } => {
+                records::Stream::open(path, *format, ids, *chunk_rows).map(|s| {
+                    stats.spilled_runs = s.runs() as u64;
+                    Inner::Records(s)
+                })
+            }
+        };
+        let inner = match inner {
+            Ok(i) => Some(i),
+            Err(e) => {
+                stats.error = Some(e);
+                None
+            }
+        };
+        let mut s =
+            TraceStream { inner, start_ns, stop_ns, scale: cfg.time_scale, end, next: None, stats };
+        s.advance();
+        s
+    }
+
+    fn advance(&mut self) {
+        self.next = None;
+        while let Some(inner) = &mut self.inner {
+            let item = match inner {
+                Inner::Azure2019(s) => s.next_arrival(),
+                Inner::Records(s) => s.next_arrival(),
+            };
+            match item {
+                Ok(Some((t, f, work))) if t >= self.start_ns => {
+                    if t >= self.stop_ns {
+                        break;
+                    }
+                    let at = SimTime(((t - self.start_ns) as f64 / self.scale).round() as u64);
+                    if at >= self.end {
+                        break;
+                    }
+                    self.next = Some((at, f, work));
+                    return;
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    self.stats.error = Some(e);
+                    break;
+                }
+            }
+        }
+        self.inner = None;
+    }
+
+    /// The next arrival time, or `None` once the trace (or its window, or the run) is over.
+    pub fn peek(&self) -> Option<SimTime> {
+        self.next.map(|n| n.0)
+    }
+
+    /// The arrival at [`peek`](Self::peek): its trace function and run time; advances.
+    pub fn take(&mut self) -> Option<(u32, SimDuration)> {
+        let (_, f, work) = self.next?;
+        self.stats.replayed += 1;
+        self.advance();
+        Some((f, work))
+    }
+
+    pub fn stats(&self) -> &TraceStats {
+        &self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_rounds_up_to_a_valid_lambda_size() {
+        assert_eq!(lambda_memory(47.5), 128);
+        assert_eq!(lambda_memory(144.2), 145);
+        assert_eq!(lambda_memory(20_000.0), 10_240);
+        assert_eq!(lambda_memory(f64::NAN), 128);
+    }
+
+    #[test]
+    fn names_keep_what_lambda_accepts() {
+        assert_eq!(lambda_name("fdd2e3c3758d30f677", 12), "fdd2e3c3758d");
+        assert_eq!(lambda_name("my fn/v2", 64), "my_fn_v2");
+        assert_eq!(lambda_name("", 64), "_");
+    }
+}
