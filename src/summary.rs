@@ -36,6 +36,9 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         f["idle_gb_seconds"] = json!(idle_envs.max(0.0) * window_s * cfg.memory_mb as f64 / 1024.0);
         f["prewarms"] = json!(stats.prewarms);
         f["memory_size"] = json!(cfg.memory_mb);
+        if let Some(label) = &cfg.label {
+            f["label"] = json!(label);
+        }
         f["architecture"] = json!(cfg.architecture.as_str());
         let receives_async = scenario
             .workloads

@@ -271,6 +271,8 @@ impl Architecture {
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
     pub name: String,
+    /// A free label reported in the summary (e.g. a trace function's trigger).
+    pub label: Option<String>,
     pub runtime: Option<String>,
     pub architecture: Architecture,
     pub memory_mb: u32,

@@ -233,6 +233,8 @@ pub struct RawFunction {
     pub copies: Option<i64>,
     /// A weighted alias over two versions of the function (canary deployments).
     pub alias: Option<RawAlias>,
+    /// A free label reported in the summary (a trace function's trigger, for instance).
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -103,6 +103,7 @@ mod tests {
     fn function(init_ms: u64, extensions: &[(u64, u64)]) -> FunctionConfig {
         FunctionConfig {
             name: "f".into(),
+            label: None,
             runtime: None,
             architecture: Architecture::X86_64,
             memory_mb: 1024,

@@ -77,20 +77,29 @@ pub fn prepare(
         first_bad.get_or_insert(e);
     };
 
-    // memory: HashFunction -> MB
+    // memory: HashFunction -> MB (the per-function variant), or HashApp -> MB (the
+    // original per-application file, split evenly over the app's functions below)
     let mut mem = HashMap::new();
+    let mut per_app = false;
     if let Some(path) = memory {
         let mut r = reader(path)?;
         let h = headers(path, &mut r)?;
         let col = h.iter().position(|c| c == "AverageAllocatedMb").ok_or_else(|| {
             format!("{}: no AverageAllocatedMb column (header: {})", path.display(), h.join(","))
         })?;
-        let id = h.iter().position(|c| c == "HashFunction").ok_or_else(|| {
-            format!(
-                "{}: no HashFunction column (the per-function memory variant is needed)",
-                path.display()
-            )
-        })?;
+        let id = match h.iter().position(|c| c == "HashFunction") {
+            Some(id) => id,
+            None => {
+                per_app = true;
+                h.iter().position(|c| c == "HashApp").ok_or_else(|| {
+                    format!(
+                        "{}: neither a HashFunction nor a HashApp column (header: {})",
+                        path.display(),
+                        h.join(",")
+                    )
+                })?
+            }
+        };
         for rec in r.records() {
             let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
             let line = rec.position().map_or(0, |p| p.line());
@@ -167,6 +176,7 @@ pub fn prepare(
     let mut rows = 0u64;
     let mut offsets = Vec::new();
     let mut functions = Vec::new();
+    let mut apps: Vec<String> = Vec::new();
     let mut quantiles = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
@@ -213,7 +223,19 @@ pub fn prepare(
         };
         offsets.push(pos.byte());
         quantiles.push(q.clone());
-        functions.push((lambda_name(id, 12), mem.get(id).map(|&mb| lambda_memory(mb))));
+        let trigger = Some(rec[3].to_string()).filter(|t| !t.is_empty());
+        let memory = if per_app { None } else { mem.get(id).map(|&mb| lambda_memory(mb)) };
+        functions.push((lambda_name(id, 12), memory, trigger));
+        apps.push(rec[1].to_string());
+    }
+    if per_app {
+        let mut per: HashMap<&str, u32> = HashMap::new();
+        for a in &apps {
+            *per.entry(a.as_str()).or_default() += 1;
+        }
+        for (f, app) in functions.iter_mut().zip(&apps) {
+            f.1 = mem.get(app).map(|&mb: &f64| lambda_memory(mb / per[app.as_str()] as f64));
+        }
     }
     let source = Source::Azure2019 {
         invocations: invocations.to_path_buf(),

@@ -123,13 +123,16 @@ pub struct TraceConfig {
 /// What validation learns from a trace's files before the functions exist.
 pub struct Prepared {
     pub config: TraceConfig,
-    /// The names of the functions to generate, and their memory from the trace, if any.
-    pub functions: Vec<(String, Option<u32>)>,
+    /// The functions to generate: name, memory from the trace and label (the trigger), if any.
+    pub functions: Vec<TraceFunction>,
 }
 
 /// What a format's `prepare` learns: the source, the functions (name, memory from the trace),
 /// rows, malformed rows and the first of them.
-pub type Prep = (Source, Vec<(String, Option<u32>)>, u64, u64, Option<String>);
+pub type Prep = (Source, Vec<TraceFunction>, u64, u64, Option<String>);
+
+/// A function a trace declares: name, memory from the trace, and its trigger as a label.
+pub type TraceFunction = (String, Option<u32>, Option<String>);
 
 /// A malformed row or an unreadable file.
 pub fn row_error(
@@ -231,7 +234,7 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
             }
         };
         let mut seen = HashMap::new();
-        for (n, _) in &functions {
+        for (n, _, _) in &functions {
             if seen.insert(n.as_str(), ()).is_some() {
                 bad(key("name"), format!("two trace functions get the same name \"{n}\""));
             }
@@ -260,6 +263,7 @@ pub fn function_from_template(
     template: Option<&toml::Table>,
     name: &str,
     memory_mb: Option<u32>,
+    label: Option<&str>,
 ) -> Result<RawFunction, String> {
     let mut t = template.cloned().unwrap_or_default();
     for k in ["name", "alias", "copies"] {
@@ -268,6 +272,11 @@ pub fn function_from_template(
         }
     }
     t.insert("name".into(), toml::Value::String(name.into()));
+    if let Some(l) = label
+        && !t.contains_key("label")
+    {
+        t.insert("label".into(), toml::Value::String(l.into()));
+    }
     if let Some(m) = memory_mb
         && !t.contains_key("memory_size")
     {

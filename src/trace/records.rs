@@ -150,7 +150,7 @@ pub fn prepare(path: &Path, format: Format, trace: &str) -> Result<super::Prep, 
             }
         }
     }
-    let functions = order.iter().map(|id| (name_of(format, id, trace), None)).collect();
+    let functions = order.iter().map(|id| (name_of(format, id, trace), None, None)).collect();
     let source = Source::Records {
         path: path.to_path_buf(),
         format,

@@ -369,3 +369,34 @@ fn template_errors_name_the_trace() {
     .to_string();
     assert!(e.contains("trace[0].template") && e.contains("memory_sise"), "{e}");
 }
+
+#[test]
+fn azure2019_triggers_become_labels_and_per_app_memory_is_split_over_the_apps_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = data("azure2019_invitro_extremes");
+    for f in ["invocations.csv", "durations.csv"] {
+        std::fs::copy(folder.join(f), dir.path().join(f)).unwrap();
+    }
+    // the original, per-application memory file: two apps of the excerpt, 600 MB and 100 MB
+    let inv = std::fs::read_to_string(folder.join("invocations.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = inv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let memory = format!(
+        "HashOwner,HashApp,SampleCount,AverageAllocatedMb\n{},{},10,600\n{},{},10,100\n",
+        rows[0][0], rows[0][1], rows[1][0], rows[1][1]
+    );
+    std::fs::write(dir.path().join("memory.csv"), memory).unwrap();
+    let s = ok(load(
+        dir.path(),
+        "150m",
+        "name = \"az\"\nformat = \"azure2019\"\ninvocations = \"invocations.csv\"\n\
+         durations = \"durations.csv\"\nmemory = \"memory.csv\"",
+        &[],
+    ));
+    let by_name = |id: &str| s.lambda.functions.iter().find(|f| f.name == id[..12]).unwrap();
+    // one function per app here: the app's memory, rounded up and at least 128 MB
+    assert_eq!(by_name(rows[0][2]).memory_mb, 600);
+    assert_eq!(by_name(rows[1][2]).memory_mb, 128);
+    assert_eq!(by_name(rows[0][2]).label.as_deref(), Some(rows[0][3]));
+    let summary = summarize(&s);
+    assert_eq!(summary["functions"][&rows[1][2][..12]]["label"], rows[1][3]);
+}

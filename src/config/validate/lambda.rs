@@ -246,6 +246,7 @@ fn validate_function(
         c.duration(&key("maximum_event_age"), f.maximum_event_age, 21_600, 60, 21_600);
     Some(FunctionConfig {
         name: f.name.clone(),
+        label: f.label.clone(),
         runtime: f.runtime.clone(),
         architecture,
         memory_mb,

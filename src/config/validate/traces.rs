@@ -34,7 +34,7 @@ pub(super) fn add_trace_functions(
         else {
             continue;
         };
-        for (name, memory) in &p.functions {
+        for (name, memory, label) in &p.functions {
             if let Some(by) = taken.insert(name.clone(), format!("trace \"{}\"", t.name)) {
                 c.bad(
                     format!("trace[{i}]"),
@@ -42,7 +42,12 @@ pub(super) fn add_trace_functions(
                 );
                 continue;
             }
-            match trace::function_from_template(t.template.as_ref(), name, *memory) {
+            match trace::function_from_template(
+                t.template.as_ref(),
+                name,
+                *memory,
+                label.as_deref(),
+            ) {
                 Ok(f) => lambda.function.push(f),
                 Err(e) => {
                     c.bad(format!("trace[{i}].template"), e);
@@ -60,6 +65,6 @@ pub(super) fn resolve(traces: &mut [Prepared], functions: &[FunctionConfig]) {
         functions.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect();
     for t in traces {
         t.config.functions =
-            t.functions.iter().filter_map(|(n, _)| index.get(n.as_str()).copied()).collect();
+            t.functions.iter().filter_map(|(n, _, _)| index.get(n.as_str()).copied()).collect();
     }
 }
