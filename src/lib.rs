@@ -15,6 +15,7 @@ pub mod lambda;
 pub mod metrics;
 pub mod pricing;
 pub mod report;
+pub mod service;
 pub mod sim;
 pub mod summary;
 pub mod token_bucket;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::apigw::ApiStats;
 use crate::apigw::billing::ApiUsage;
+use crate::config::ServiceConfig;
 use crate::config::{ApiConfig, ApiType, Invocation, QueueKind, Scenario, VolumeTiers};
 use crate::engine::SimTime;
 use crate::esm::QueueStats;
@@ -17,6 +18,7 @@ use crate::lambda::FunctionStats;
 use crate::lambda::async_queue::AsyncStats;
 use crate::lambda::billing::{self, Cost};
 use crate::metrics::Histogram;
+use crate::service::ServiceStats;
 use crate::sim::RunOutput;
 
 /// The summary of one run (one replication).
@@ -50,6 +52,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         functions.insert(cfg.name.clone(), f);
     }
     let (apis, api_total) = apis_json(scenario, month, &run.apis);
+    let (services, services_total) = services_json(scenario, &run.services);
     let mut aliases = Map::new();
     for a in &scenario.lambda.aliases {
         let names: Vec<&str> =
@@ -123,12 +126,13 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         "workloads": workloads,
         "queues": queues,
         "apis": apis,
-        "services": {},
+        "services": services,
         "traces": traces,
         "cost_usd": {
-            "total": lambda_total + api_total,
+            "total": lambda_total + api_total + services_total,
             "lambda": lambda_total,
             "api_gateway": api_total,
+            "services": services_total,
         },
     })
 }
@@ -199,6 +203,36 @@ fn apis_json(
         }
         a["routes"] = Value::Object(r);
         out.insert(cfg.name.clone(), a);
+    }
+    (Value::Object(out), total)
+}
+
+/// The `services` block, and the services' total cost (tasks or instances and load
+/// balancers, over the measured period).
+fn services_json(scenario: &Scenario, services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
+    let hours = (scenario.duration.0 - scenario.warmup.0) as f64 / 3.6e12;
+    let mut out = Map::new();
+    let mut total = 0.0;
+    for (cfg, s) in services {
+        let (tasks, alb) = crate::service::cost(cfg, s, hours);
+        total += tasks + alb;
+        out.insert(
+            cfg.name.clone(),
+            json!({
+                "requests": s.requests,
+                "rejected": s.rejected,
+                "completed": s.completed,
+                "queued": s.queued,
+                "latency_ms": latency_json(&s.latency),
+                "tasks": { "mean": cfg.tasks, "max": cfg.tasks },
+                "cost_usd": { "tasks": tasks, "load_balancer": alb, "total": tasks + alb },
+                "platform": cfg.platform.as_str(),
+                "vcpu": cfg.vcpu,
+                "memory": cfg.memory_mb,
+                "instance_type": cfg.instance_type,
+                "concurrency": cfg.concurrency,
+            }),
+        );
     }
     (Value::Object(out), total)
 }

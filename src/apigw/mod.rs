@@ -30,11 +30,12 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp};
 use rand_pcg::Pcg64Mcg;
 
-use crate::config::{ApiConfig, ApiGatewayConfig, ApiType, ThrottleConfig};
+use crate::config::{ApiConfig, ApiGatewayConfig, ApiType, Integration, ThrottleConfig};
 use crate::dist::Dist;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::lambda::LambdaModel;
 use crate::metrics::{Histogram, MinuteSeries};
+use crate::service::{Admission, Answered, ServiceModel};
 use crate::sim::Event;
 use crate::token_bucket::TokenBucket;
 
@@ -92,7 +93,7 @@ impl ApiStats {
 }
 
 struct Route {
-    function: u32,
+    integration: Integration,
     bucket: Option<TokenBucket>,
     /// Authorizer result cache: expiry per client.
     authorized_until: Vec<SimTime>,
@@ -126,6 +127,10 @@ struct Pending {
     units: u64,
     counted: bool,
     cache_key: Option<u32>,
+    /// The request's CPU-bound share (for a service integration).
+    cpu_bound: f32,
+    /// When the integration was called.
+    sent: SimTime,
 }
 
 /// One request as it is sent to the gateway.
@@ -139,6 +144,7 @@ pub struct Request {
     pub clients: u32,
     /// The workload (WebSocket connections draw their messages' work from it).
     pub workload: usize,
+    pub cpu_bound: f64,
 }
 
 /// What a WebSocket workload's connections do, and its messages' work.
@@ -223,7 +229,7 @@ impl ApiGatewayModel {
                     .routes
                     .iter()
                     .map(|r| Route {
-                        function: r.function as u32,
+                        integration: r.integration,
                         bucket: r.throttle.as_ref().map(bucket),
                         authorized_until: Vec::new(),
                         stats: ApiStats::default(),
@@ -335,6 +341,7 @@ impl ApiGatewayModel {
         id: u32,
         now: SimTime,
         lambda: &mut LambdaModel,
+        services: &mut ServiceModel,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) {
@@ -353,14 +360,14 @@ impl ApiGatewayModel {
         if let Some(m) = &self.messages[conn.request.workload] {
             let work = m.work.sample(&mut self.rng);
             let run = SimDuration((work.0 as f64 * m.factor).round() as u64);
-            self.send(Request { run, ..conn.request }, now, lambda, queue, series);
+            self.send(Request { run, ..conn.request }, now, lambda, services, queue, series);
         }
         self.schedule_message(id, queue);
     }
 
-    /// The function behind a route (for the workload's CPU scaling).
-    pub fn route_function(&self, api: usize, route: usize) -> u32 {
-        self.apis[api].routes[route].function
+    /// What a route integrates with (for the workload's CPU scaling).
+    pub fn route_integration(&self, api: usize, route: usize) -> Integration {
+        self.apis[api].routes[route].integration
     }
 
     /// The first bucket (in AWS's order of precedence) without a token, or `None` after taking
@@ -411,13 +418,14 @@ impl ApiGatewayModel {
         req: Request,
         now: SimTime,
         lambda: &mut LambdaModel,
+        services: &mut ServiceModel,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) {
         if self.apis[req.api].cfg.api_type == ApiType::WebSocket {
             self.open(req, now, lambda, queue, series);
         } else {
-            self.send(req, now, lambda, queue, series);
+            self.send(req, now, lambda, services, queue, series);
         }
     }
 
@@ -427,6 +435,7 @@ impl ApiGatewayModel {
         req: Request,
         now: SimTime,
         lambda: &mut LambdaModel,
+        services: &mut ServiceModel,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) {
@@ -487,20 +496,13 @@ impl ApiGatewayModel {
             units,
             counted,
             cache_key,
+            cpu_bound: req.cpu_bound as f32,
+            sent: now,
         };
         if auth_latency == SimDuration::ZERO {
-            self.integrate(p, now, lambda, queue, series);
+            self.integrate(p, now, lambda, services, queue, series);
         } else {
-            let slot = match self.free.pop() {
-                Some(slot) => {
-                    self.pending[slot as usize] = p;
-                    slot
-                }
-                None => {
-                    self.pending.push(p);
-                    (self.pending.len() - 1) as u32
-                }
-            };
+            let slot = self.park(p);
             let ev = ApiEvent::AuthorizerAnswered { slot };
             queue.push(now + auth_latency, Event::Api(ev));
         }
@@ -511,6 +513,7 @@ impl ApiGatewayModel {
         now: SimTime,
         event: ApiEvent,
         lambda: &mut LambdaModel,
+        services: &mut ServiceModel,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) {
@@ -518,10 +521,10 @@ impl ApiGatewayModel {
             ApiEvent::AuthorizerAnswered { slot } => {
                 let p = self.pending[slot as usize];
                 self.free.push(slot);
-                self.integrate(p, now, lambda, queue, series);
+                self.integrate(p, now, lambda, services, queue, series);
             }
             ApiEvent::MessageDue { connection } => {
-                self.message_due(connection, now, lambda, queue, series)
+                self.message_due(connection, now, lambda, services, queue, series)
             }
         }
     }
@@ -532,6 +535,7 @@ impl ApiGatewayModel {
         p: Pending,
         now: SimTime,
         lambda: &mut LambdaModel,
+        services: &mut ServiceModel,
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) {
@@ -554,13 +558,56 @@ impl ApiGatewayModel {
                 return;
             }
         }
-        let function = a.routes[route].function;
+        let p = Pending { sent: now, ..p };
+        match a.routes[route].integration {
+            Integration::Function(function) => {
+                let resp = lambda.invoke(function as u32, now, p.run, queue, series);
+                self.conclude(p, resp.map(|r| (r.latency, r.succeeded)), series);
+            }
+            Integration::Service(svc) => {
+                let slot = self.park(p);
+                let cpu = p.cpu_bound as f64;
+                match services.request(svc, now, p.run, cpu, slot, queue) {
+                    Admission::Rejected => {
+                        self.free.push(slot);
+                        // a 503 from the service, counted with the integration's 5xx errors
+                        self.conclude(p, Some((SimDuration::ZERO, false)), series);
+                    }
+                    Admission::Queued => {} // answered when it starts
+                    Admission::Started(answer) => {
+                        if let Some(a) = answer {
+                            self.service_answered(a, series);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A service integration's answer: `latency` from the call to the response.
+    pub fn service_answered(&mut self, a: Answered, series: &mut MinuteSeries) {
+        let p = self.pending[a.token as usize];
+        self.free.push(a.token);
+        self.conclude(p, Some((a.latency, true)), series);
+    }
+
+    /// Records how an integration ended: `None` if it was throttled, else its latency (from
+    /// the call) and whether it succeeded.
+    fn conclude(
+        &mut self,
+        p: Pending,
+        resp: Option<(SimDuration, bool)>,
+        series: &mut MinuteSeries,
+    ) {
+        let (api, route) = (p.api as usize, p.route as usize);
+        let a = &mut self.apis[api];
+        let before = p.sent - p.arrived + p.overhead;
         let timeout = a.cfg.timeout;
-        let outcome = match lambda.invoke(function, now, p.run, queue, series) {
+        let outcome = match resp {
             None => Outcome::IntegrationThrottle,
-            Some(resp) if resp.latency > timeout => Outcome::Timeout,
-            Some(resp) if !resp.succeeded => Outcome::IntegrationError,
-            Some(resp) => Outcome::Completed(before + resp.latency),
+            Some((latency, _)) if latency > timeout => Outcome::Timeout,
+            Some((_, false)) => Outcome::IntegrationError,
+            Some((latency, true)) => Outcome::Completed(before + latency),
         };
         if outcome == Outcome::Timeout {
             series.row().api_timeouts += 1;
@@ -572,6 +619,20 @@ impl ApiGatewayModel {
             a.cached_until[key as usize] = p.arrived + latency + cache.ttl;
         }
         self.record(api, route, p.counted, outcome, p.units);
+    }
+
+    /// Keeps a request in the pending slab; its slot.
+    fn park(&mut self, p: Pending) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.pending[slot as usize] = p;
+                slot
+            }
+            None => {
+                self.pending.push(p);
+                (self.pending.len() - 1) as u32
+            }
+        }
     }
 
     fn record(&mut self, api: usize, route: usize, counted: bool, outcome: Outcome, units: u64) {

@@ -75,11 +75,58 @@ pub struct Scenario {
     pub lambda: LambdaConfig,
     /// Queues and streams polled by event-source mappings.
     pub queues: Vec<QueueConfig>,
+    /// ECS services and EC2 fleets.
+    pub services: Vec<ServiceConfig>,
     pub apigateway: ApiGatewayConfig,
     pub volume_tiers: VolumeTiers,
     pub workloads: Vec<WorkloadConfig>,
     /// Replayed traces; their functions are in `lambda.functions`.
     pub traces: Vec<crate::trace::TraceConfig>,
+}
+
+/// Where a service's tasks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Fargate,
+    EcsEc2,
+    Ec2,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Fargate => "fargate",
+            Platform::EcsEc2 => "ecs-ec2",
+            Platform::Ec2 => "ec2",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balancing {
+    RoundRobin,
+    LeastOutstandingRequests,
+}
+
+/// A service: `tasks` tasks (or instances), each serving up to `concurrency` requests at once
+/// with a FIFO queue of `queue_limit` beyond them, sharing `vcpu` among the CPU work.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub name: String,
+    pub platform: Platform,
+    pub vcpu: f64,
+    pub memory_mb: u32,
+    /// What one task or instance costs per hour.
+    pub usd_per_hour: f64,
+    /// The instance type (ecs-ec2, ec2).
+    pub instance_type: Option<String>,
+    pub concurrency: u32,
+    pub queue_limit: u32,
+    /// Tasks running from the start (autoscaling is not modelled yet: capacity is fixed).
+    pub tasks: u32,
+    pub startup: Dist,
+    pub alb: bool,
+    pub balancing: Balancing,
 }
 
 /// How monthly volume tiers (Lambda duration, API Gateway requests) and the monthly free tier
@@ -149,6 +196,15 @@ pub struct ConnectionConfig {
     pub messages_per_minute: f64,
 }
 
+/// A route's backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Integration {
+    /// Index into `lambda.functions`.
+    Function(usize),
+    /// Index into `services`.
+    Service(usize),
+}
+
 /// A REST API's response cache.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ApiCacheConfig {
@@ -180,8 +236,8 @@ pub struct AuthorizerConfig {
 #[derive(Debug, Clone)]
 pub struct RouteConfig {
     pub route: String,
-    /// Index into `lambda.functions`.
-    pub function: usize,
+    /// What the route integrates with.
+    pub integration: Integration,
     pub throttle: Option<ThrottleConfig>,
     pub authorizer: Option<AuthorizerConfig>,
 }
@@ -366,6 +422,8 @@ pub struct WorkloadConfig {
     pub queues: Vec<usize>,
     /// (api, route) pairs: each also receives a copy, through API Gateway.
     pub apis: Vec<(usize, usize)>,
+    /// Indices into `services`: each also receives a copy.
+    pub services: Vec<usize>,
     /// The usage plan (index into the api's plans) whose key the clients send, per api target.
     pub api_keys: Vec<Option<usize>>,
     /// Distinct clients sending the requests (authorizer cache identities).

@@ -27,7 +27,8 @@ pub struct RawScenario {
     pub apigateway: Option<RawApiGateway>,
     #[serde(default)]
     pub api: Vec<RawApi>,
-    pub service: Option<toml::Value>,
+    #[serde(default)]
+    pub service: Vec<RawService>,
     /// `[[trace]]`: replayed traces (validated in `crate::trace`).
     #[serde(default)]
     pub trace: Vec<crate::trace::RawTrace>,
@@ -423,4 +424,47 @@ pub struct RawQueue {
 pub struct RawConnection {
     pub lifetime: RawDist,
     pub messages_per_minute: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawPlatform {
+    Fargate,
+    EcsEc2,
+    Ec2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawBalancing {
+    RoundRobin,
+    LeastOutstandingRequests,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacity {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub initial: Option<i64>,
+}
+
+/// `[[service]]`: tasks (ECS) or instances (EC2) serving many requests at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub name: String,
+    pub platform: RawPlatform,
+    pub vcpu: Option<f64>,
+    pub memory: Option<i64>,
+    pub instance_type: Option<String>,
+    pub architecture: Option<RawArchitecture>,
+    pub concurrency: Option<i64>,
+    pub queue_limit: Option<i64>,
+    pub capacity: Option<RawCapacity>,
+    pub startup: Option<RawDist>,
+    pub autoscaling: Option<toml::Value>,
+    pub load_balancer: Option<String>,
+    /// How the load balancer picks a task (slsim extension; ALB's two algorithms).
+    pub balancing: Option<RawBalancing>,
 }

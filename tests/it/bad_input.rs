@@ -139,9 +139,9 @@ fn missing_required_settings_are_explained() {
 #[test]
 fn features_of_later_releases_are_refused_clearly() {
     let e = error_of(&with("target = \"function:f\"", "target = \"service:web\""));
-    assert_mentions(&e, &["workload[0].target", "service:web", "only function and queue targets"]);
-    let e = error_of(&format!("{GOOD}\n[[service]]\nname = \"s\"\n"));
-    assert_mentions(&e, &["service", "not supported yet"]);
+    assert_mentions(&e, &["workload[0].target", "service:web", "no service named"]);
+    let e = error_of(&format!("{GOOD}\n[sweep]\nmode = \"grid\"\n"));
+    assert_mentions(&e, &["sweep", "not supported yet"]);
 }
 
 #[test]

@@ -17,5 +17,6 @@ mod queues;
 mod runtimes;
 mod scaling;
 mod scenarios;
+mod services;
 mod traces;
 mod versions;

@@ -15,6 +15,7 @@ pub(super) fn validate_apis(
     gateway: Option<&RawApiGateway>,
     raw: &[RawApi],
     functions: &[FunctionConfig],
+    services: &[ServiceConfig],
     base_dir: &std::path::Path,
 ) -> ApiGatewayConfig {
     let account = match gateway {
@@ -82,35 +83,19 @@ pub(super) fn validate_apis(
             if !route_names.insert(r.route.as_str()) {
                 c.bad(rkey("route"), format!("\"{}\" is declared twice", r.route));
             }
-            let function = match r.target.split_once(':') {
-                Some(("function", name)) => {
-                    let found = functions.iter().position(|f| f.name == name);
-                    if found.is_none() {
-                        let declared: Vec<&str> =
-                            functions.iter().map(|f| f.name.as_str()).collect();
-                        c.bad(
-                            rkey("target"),
-                            format!(
-                                "\"{}\": no function named \"{name}\"; declared: {}",
-                                r.target,
-                                declared.join(", ")
-                            ),
-                        );
-                    }
-                    found
-                }
-                _ => {
-                    c.bad(rkey("target"), format!("\"{}\": only \"function:NAME\" integrations are supported by this version of slsim", r.target));
-                    None
-                }
-            };
+            let integration = integration(c, &rkey("target"), &r.target, functions, services);
             let throttle = r.throttle.as_ref().map(|t| throttle(c, &rkey("throttle"), t));
             let authorizer = r
                 .authorizer
                 .as_ref()
                 .and_then(|au| authorizer(c, &rkey("authorizer"), au, functions, base_dir));
-            if let Some(function) = function {
-                routes.push(RouteConfig { route: r.route.clone(), function, throttle, authorizer });
+            if let Some(integration) = integration {
+                routes.push(RouteConfig {
+                    route: r.route.clone(),
+                    integration,
+                    throttle,
+                    authorizer,
+                });
             }
         }
         let cache = a.cache.as_ref().map(|cache| api_cache(c, &key("cache"), cache));
@@ -242,4 +227,34 @@ fn authorizer(
         None => Dist::Constant(SimDuration::from_millis(20)),
     };
     Some(AuthorizerConfig { function: function?, cache_ttl, duration })
+}
+
+/// What a route's `target` names: a function or a service.
+fn integration(
+    c: &mut Checker,
+    key: &str,
+    target: &str,
+    functions: &[FunctionConfig],
+    services: &[ServiceConfig],
+) -> Option<Integration> {
+    let (kind, names): (&str, Vec<&str>) = match target.split_once(':') {
+        Some(("function", _)) => ("function", functions.iter().map(|f| f.name.as_str()).collect()),
+        Some(("service", _)) => ("service", services.iter().map(|s| s.name.as_str()).collect()),
+        _ => {
+            c.bad(
+                key,
+                format!(
+                    "\"{target}\" is not an integration; use \"function:NAME\" or \"service:NAME\""
+                ),
+            );
+            return None;
+        }
+    };
+    let name = target.split_once(':').map_or("", |(_, n)| n);
+    let Some(i) = names.iter().position(|n| *n == name) else {
+        let declared = if names.is_empty() { "(none)".to_string() } else { names.join(", ") };
+        c.bad(key, format!("\"{target}\": no {kind} named \"{name}\"; declared: {declared}"));
+        return None;
+    };
+    Some(if kind == "function" { Integration::Function(i) } else { Integration::Service(i) })
 }

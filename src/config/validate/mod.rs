@@ -7,6 +7,7 @@
 mod apis;
 mod lambda;
 mod queues;
+mod services;
 mod traces;
 mod workloads;
 
@@ -86,10 +87,7 @@ pub fn validate(
 ) -> Result<Scenario, ConfigError> {
     let mut c = Checker { problems: Vec::new() };
 
-    for (key, present, arrives) in [
-        ("service", raw.service.is_some(), "ECS and EC2 services"),
-        ("sweep", raw.sweep.is_some(), "`slsim sweep`"),
-    ] {
+    for (key, present, arrives) in [("sweep", raw.sweep.is_some(), "`slsim sweep`")] {
         if present {
             c.bad(
                 key,
@@ -153,14 +151,22 @@ pub fn validate(
     let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
     traces::resolve(&mut traces, &lambda.functions);
     let queues = validate_queues(&mut c, &raw.queue, &lambda.functions);
-    let apigateway =
-        validate_apis(&mut c, raw.apigateway.as_ref(), &raw.api, &lambda.functions, base_dir);
+    let services = services::validate_services(&mut c, &raw.service, base_dir);
+    let apigateway = validate_apis(
+        &mut c,
+        raw.apigateway.as_ref(),
+        &raw.api,
+        &lambda.functions,
+        &services,
+        base_dir,
+    );
     let targets = workloads::Targets {
         functions: &lambda.functions,
         aliases: &lambda.aliases,
         copies: &lambda.copies,
         queues: &queues,
         apis: &apigateway.apis,
+        services: &services,
     };
     // a scenario whose load is all replayed traces needs no [[workload]]
     let workloads = if raw.workload.is_empty() && !raw.trace.is_empty() {
@@ -183,6 +189,7 @@ pub fn validate(
         prices,
         lambda,
         queues,
+        services,
         apigateway,
         volume_tiers: match raw.pricing.volume_tiers.unwrap_or(RawVolumeTiers::Period) {
             RawVolumeTiers::Period => VolumeTiers::Period,

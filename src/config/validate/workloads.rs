@@ -14,6 +14,7 @@ pub(super) struct Targets<'a> {
     pub copies: &'a [CopyGroup],
     pub queues: &'a [QueueConfig],
     pub apis: &'a [ApiConfig],
+    pub services: &'a [ServiceConfig],
 }
 
 pub(super) fn validate_workloads(
@@ -55,6 +56,7 @@ pub(super) fn validate_workloads(
         let mut alias_indices = Vec::new();
         let mut queue_indices = Vec::new();
         let mut api_routes = Vec::new();
+        let mut service_indices = Vec::new();
         let mut groups = Vec::new();
         for (tkey, t) in targets {
             let group =
@@ -68,6 +70,19 @@ pub(super) fn validate_workloads(
                 .and_then(|n| to.aliases.iter().position(|a| a.name == n));
             if let Some(a) = alias {
                 alias_indices.push(a);
+                continue;
+            }
+            if let Some(name) = t.strip_prefix("service:") {
+                match to.services.iter().position(|s| s.name == name) {
+                    Some(i) => service_indices.push(i),
+                    None => {
+                        let declared: Vec<&str> =
+                            to.services.iter().map(|s| s.name.as_str()).collect();
+                        let declared =
+                            if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
+                        c.bad(&tkey, format!("\"{t}\": no service named \"{name}\"; declared services: {declared}"));
+                    }
+                }
                 continue;
             }
             if let Some(name) = t.strip_prefix("api:") {
@@ -157,6 +172,7 @@ pub(super) fn validate_workloads(
                 functions: fn_indices,
                 aliases: alias_indices,
                 queues: queue_indices,
+                services: service_indices.clone(),
                 api_keys: api_routes
                     .iter()
                     .map(|&(a, _)| api_key(c, &key("api_key"), w.api_key.as_deref(), &to.apis[a]))

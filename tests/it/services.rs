@@ -1,0 +1,186 @@
+//! Services (ECS on Fargate, ECS on EC2, EC2): queueing, rejection, prices, API integration.
+
+use crate::common::*;
+
+fn service(keys: &str, rate: f64, work: &str, duration: &str) -> serde_json::Value {
+    summarize(&scenario(&format!(
+        r#"
+        [simulation]
+        name = "svc"
+        duration = "{duration}"
+        warmup = "10m"
+        [[service]]
+        name = "web"
+        platform = "fargate"
+        vcpu = 1.0
+        memory = 2048
+        load_balancer = "none"
+        {keys}
+        [[workload]]
+        name = "w"
+        target = "service:web"
+        arrivals = {{ process = "poisson", rate = {rate} }}
+        duration = {work}
+        "#
+    )))
+}
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load `a`.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let b = erlang_b(c, a);
+    let rho = a / c as f64;
+    b / (1.0 - rho + rho * b)
+}
+
+#[test]
+fn one_task_is_an_m_m_c_queue_erlang_c() {
+    // c = 4 requests at once, a = 3 (3/s x 1 s): P(wait) = C(4, 3), mean wait C / (4 - 3) s
+    let s = service(
+        "concurrency = 4\nqueue_limit = 1000000\ncapacity = { min = 1, max = 1, initial = 1 }",
+        3.0,
+        r#"{ dist = "exponential", mean = "1s" }"#,
+        "20h",
+    );
+    let web = &s["services"]["web"];
+    let c = erlang_c(4, 3.0);
+    let waited = f64_at(web, "queued") / f64_at(web, "requests");
+    assert!((waited - c).abs() < 0.03, "P(wait) {waited}, Erlang C {c}");
+    let mean_s = f64_at(web, "latency_ms.mean") / 1000.0;
+    assert!(
+        (mean_s - (1.0 + c)).abs() < 0.06 * (1.0 + c),
+        "mean latency {mean_s}, expected {}",
+        1.0 + c
+    );
+    assert_eq!(f64_at(web, "rejected"), 0.0);
+}
+
+#[test]
+fn without_a_queue_rejections_follow_erlang_b() {
+    let s = service(
+        "concurrency = 5\nqueue_limit = 0\ncapacity = { min = 1, max = 1, initial = 1 }",
+        4.0,
+        r#"{ dist = "exponential", mean = "1s" }"#,
+        "20h",
+    );
+    let web = &s["services"]["web"];
+    let blocked = f64_at(web, "rejected") / f64_at(web, "requests");
+    let b = erlang_b(5, 4.0);
+    assert!((blocked - b).abs() < 0.03 * b.max(0.1), "{blocked} vs Erlang B {b}");
+}
+
+#[test]
+fn cpu_bound_work_slows_down_when_requests_share_the_vcpus() {
+    // two requests of 1 s of pure CPU arrive together every 4 s at a 1-vCPU task: the first
+    // starts alone (1 s); the second shares the vCPU with it (slowdown 2, fixed at its start)
+    let s = summarize(&scenario(
+        r#"
+        [simulation]
+        name = "cpu"
+        duration = "10m"
+        [[service]]
+        name = "web"
+        platform = "fargate"
+        vcpu = 1.0
+        memory = 2048
+        concurrency = 2
+        capacity = { min = 1, max = 1, initial = 1 }
+        [[workload]]
+        name = "a"
+        target = "service:web"
+        arrivals = { process = "constant", rate = 0.25 }
+        duration = "1s"
+        cpu_bound = 1.0
+        [[workload]]
+        name = "b"
+        target = "service:web"
+        arrivals = { process = "constant", rate = 0.25 }
+        duration = "1s"
+        cpu_bound = 1.0
+        "#,
+    ));
+    let web = &s["services"]["web"];
+    assert_eq!(f64_at(web, "latency_ms.max"), 2000.0);
+    assert!((f64_at(web, "latency_ms.mean") - 1500.0).abs() < 1e-6);
+}
+
+#[test]
+fn fargate_and_ec2_prices_and_the_load_balancer() {
+    // 2 tasks of 1 vCPU, 2 GB for the 1-hour measured window: 2 x (0.04048 + 2 x 0.004445)
+    let s = service("capacity = { min = 2, max = 2, initial = 2 }", 1.0, "\"10ms\"", "70m");
+    assert!(
+        (f64_at(&s, "services.web.cost_usd.tasks") - 2.0 * (0.04048 + 2.0 * 0.004445)).abs()
+            < 1e-12
+    );
+    assert_eq!(f64_at(&s, "services.web.cost_usd.load_balancer"), 0.0);
+    let ec2 = summarize(&scenario(
+        r#"
+        [simulation]
+        name = "ec2"
+        duration = "1h"
+        [[service]]
+        name = "vm"
+        platform = "ec2"
+        instance_type = "m7g.large"
+        concurrency = 16
+        capacity = { min = 3, max = 3, initial = 3 }
+        [[workload]]
+        name = "w"
+        target = "service:vm"
+        arrivals = { process = "constant", rate = 25.0 }
+        duration = "10ms"
+        "#,
+    ));
+    assert!((f64_at(&ec2, "services.vm.cost_usd.tasks") - 3.0 * 0.0816).abs() < 1e-12);
+    // an ALB: $0.0225 an hour plus LCUs: 25 new connections a second is one LCU ($0.008)
+    assert!((f64_at(&ec2, "services.vm.cost_usd.load_balancer") - (0.0225 + 0.008)).abs() < 1e-9);
+}
+
+#[test]
+fn api_gateway_integrates_with_a_service() {
+    let s = summarize(&scenario(
+        r#"
+        [simulation]
+        name = "api-svc"
+        duration = "10m"
+        [[service]]
+        name = "web"
+        platform = "fargate"
+        concurrency = 10
+        capacity = { min = 1, max = 1, initial = 1 }
+        [[api]]
+        name = "shop"
+        overhead = "5ms"
+        [[api.route]]
+        route = "GET /"
+        target = "service:web"
+        [[workload]]
+        name = "w"
+        target = "api:shop"
+        arrivals = { process = "constant", rate = 5.0 }
+        duration = "100ms"
+        "#,
+    ));
+    assert_eq!(f64_at(&s, "apis.shop.completed"), 3000.0);
+    assert_eq!(f64_at(&s, "services.web.completed"), 3000.0);
+    assert!((f64_at(&s, "apis.shop.latency_ms.max") - 105.0).abs() < 1e-6);
+}
+
+#[test]
+fn service_settings_are_validated() {
+    let err = |keys: &str| {
+        let text = format!(
+            "[simulation]\nname = \"s\"\nduration = \"1m\"\n[[service]]\nname = \"web\"\n{keys}\n\
+             [[workload]]\nname = \"w\"\ntarget = \"service:web\"\n\
+             arrivals = {{ process = \"poisson\", rate = 1.0 }}\nduration = \"1ms\"\n"
+        );
+        slsim::config::load_str(std::path::Path::new("s.toml"), &text, &[]).unwrap_err().to_string()
+    };
+    let e = err("platform = \"fargate\"\nvcpu = 1.0\nmemory = 1024");
+    assert!(e.contains("service[0].memory") && e.contains("2..=8 GB"), "{e}");
+    let e = err("platform = \"fargate\"\nvcpu = 3.0");
+    assert!(e.contains("service[0].vcpu") && e.contains("0.25, 0.5"), "{e}");
+    let e = err("platform = \"ec2\"\ninstance_type = \"z9.huge\"");
+    assert!(e.contains("service[0].instance_type") && e.contains("m6i.large"), "{e}");
+    let e = err("platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 60.0 }");
+    assert!(e.contains("service[0].autoscaling") && e.contains("not supported yet"), "{e}");
+}
