@@ -92,6 +92,19 @@ pub fn render(summary: &Value) -> String {
             ));
         }
     }
+    if let Some(services) = summary.get("services").and_then(Value::as_object) {
+        for (name, v) in services {
+            out.push_str(&format!(
+                "service {name}: {} requests, {} rejected, p50 {:.1} ms, p99 {:.1} ms, {} tasks, ${:.2}\n",
+                count(num(v, &["requests"])),
+                count(num(v, &["rejected"])),
+                num(v, &["latency_ms", "p50"]),
+                num(v, &["latency_ms", "p99"]),
+                count(num(v, &["tasks", "mean"])),
+                num(v, &["cost_usd", "total"]),
+            ));
+        }
+    }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
     match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
@@ -126,6 +139,17 @@ mod tests {
         );
         assert!(lines[2].contains("30.0"));
         assert_eq!(lines[3], "total cost: $1.23");
+    }
+
+    #[test]
+    fn services_get_a_line_each() {
+        let s = json!({
+            "services": { "web": { "requests": 1200, "rejected": 3, "tasks": { "mean": 2 },
+                "latency_ms": { "p50": 80.04, "p99": 250.0 }, "cost_usd": { "total": 0.125 } } },
+            "cost_usd": { "total": 0.125 }
+        });
+        let t = render(&s);
+        assert!(t.contains("service web: 1,200 requests, 3 rejected, p50 80.0 ms, p99 250.0 ms, 2 tasks, $0.12\n"), "{t}");
     }
 
     #[test]
