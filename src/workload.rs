@@ -162,7 +162,8 @@ impl Stream {
 mod tests {
     use super::*;
 
-    fn cfg(arrivals: Arrivals) -> WorkloadConfig {
+    /// A workload of 1 ms requests to function 0 with these arrivals.
+    pub(super) fn cfg(arrivals: Arrivals) -> WorkloadConfig {
         WorkloadConfig {
             name: "w".into(),
             functions: vec![0],
@@ -216,27 +217,9 @@ mod tests {
 #[cfg(test)]
 mod process_tests {
     use super::*;
-    use crate::config::{Invocation, WorkloadConfig};
 
     fn arrivals_of(arrivals: Arrivals, secs: f64, seed: u64) -> Vec<f64> {
-        let cfg = WorkloadConfig {
-            name: "w".into(),
-            functions: vec![0],
-            aliases: vec![],
-            queues: Vec::new(),
-            services: Vec::new(),
-            apis: Vec::new(),
-            request_size_kb: 1.0,
-            api_keys: Vec::new(),
-            clients: 1,
-            connection: None,
-            arrivals,
-            work: Dist::Constant(SimDuration::from_millis(1)),
-            cpu_bound: 0.0,
-            threads: 1,
-            invocation: Invocation::Sync,
-            source: None,
-        };
+        let cfg = super::tests::cfg(arrivals);
         let mut s = Stream::new(&cfg, seed, SimTime::from_secs_f64(secs));
         let mut out = Vec::new();
         while let Some(t) = s.peek() {
