@@ -65,6 +65,8 @@ const STREAM_LOGS: u64 = 4;
 const STREAM_QUEUES: u64 = 5;
 /// API Gateway overheads.
 const STREAM_APIS: u64 = 6;
+/// Service task start-up times.
+const STREAM_SERVICES: u64 = 8;
 /// Trace replay (placing azure2019 counts in their minute, their run times).
 const STREAM_TRACES: u64 = 7;
 
@@ -154,7 +156,9 @@ impl Simulation {
             warmup,
             messages,
         );
-        let services = ServiceModel::new(&scenario.services, warmup);
+        let services =
+            ServiceModel::new(&scenario.services, warmup, end, derive_seed(seed, STREAM_SERVICES));
+        services.schedule(&mut queue);
         let api_targets = scenario
             .workloads
             .iter()

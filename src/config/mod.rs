@@ -122,11 +122,36 @@ pub struct ServiceConfig {
     pub instance_type: Option<String>,
     pub concurrency: u32,
     pub queue_limit: u32,
-    /// Tasks running from the start (autoscaling is not modelled yet: capacity is fixed).
+    /// Tasks running from the start (`capacity.initial`), and the bounds autoscaling keeps.
     pub tasks: u32,
+    pub min_tasks: u32,
+    pub max_tasks: u32,
+    /// From launch until a new task serves.
     pub startup: Dist,
+    pub autoscaling: Option<AutoscalingConfig>,
     pub alb: bool,
     pub balancing: Balancing,
+}
+
+/// What target tracking watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalingMetric {
+    /// Average CPU utilisation of the running tasks, in percent.
+    Cpu,
+    /// Requests per task per minute (ALBRequestCountPerTarget).
+    Requests,
+}
+
+/// Target tracking on a service (aws-facts 3.3, 4.4): out after 3 periods above the target,
+/// in after 15 periods below 90% of it, to `ceil(tasks x metric / target)` within
+/// `[min, max]`, respecting the cooldowns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AutoscalingConfig {
+    pub metric: ScalingMetric,
+    pub target: f64,
+    pub period: SimDuration,
+    pub scale_out_cooldown: SimDuration,
+    pub scale_in_cooldown: SimDuration,
 }
 
 /// How monthly volume tiers (Lambda duration, API Gateway requests) and the monthly free tier

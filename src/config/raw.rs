@@ -463,8 +463,27 @@ pub struct RawService {
     pub queue_limit: Option<i64>,
     pub capacity: Option<RawCapacity>,
     pub startup: Option<RawDist>,
-    pub autoscaling: Option<toml::Value>,
+    pub autoscaling: Option<RawAutoscaling>,
     pub load_balancer: Option<String>,
     /// How the load balancer picks a task (slsim extension; ALB's two algorithms).
     pub balancing: Option<RawBalancing>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawMetric {
+    Cpu,
+    Memory,
+    Requests,
+}
+
+/// Target tracking (Application Auto Scaling / EC2 Auto Scaling).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaling {
+    pub metric: RawMetric,
+    pub target: f64,
+    pub period: Option<RawDuration>,
+    pub scale_out_cooldown: Option<RawDuration>,
+    pub scale_in_cooldown: Option<RawDuration>,
 }

@@ -16,14 +16,21 @@
 //! CPU slowdown when it starts: the CPU work of the requests in service (including it) over
 //! the task's vCPUs, at least 1. The slowdown is fixed at the start (an approximation of
 //! processor sharing that keeps one event per request); with `cpu_bound = 0` a task is exactly
-//! an M/G/c queue with `c = concurrency` and a waiting room of `queue_limit`. Capacity is fixed
-//! at `capacity.initial` tasks, running from time 0 (autoscaling is a later release).
+//! an M/G/c queue with `c = concurrency` and a waiting room of `queue_limit`.
+//!
+//! `capacity.initial` tasks run from time 0. With `autoscaling`, target tracking evaluates the
+//! metric every `period` (one timer event per service, not per task): a launched task serves
+//! after its `startup`; a task chosen to scale in stops receiving requests, finishes what it
+//! has (draining) and then stops. Tasks are billed per second with a 1-minute minimum.
 
 use std::collections::VecDeque;
 
-use crate::config::{Balancing, ServiceConfig};
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
+
+use crate::config::{Balancing, ScalingMetric, ServiceConfig};
 use crate::engine::{EventQueue, SimDuration, SimTime};
-use crate::metrics::Histogram;
+use crate::metrics::{Histogram, Level};
 use crate::sim::Event;
 
 /// Events of the service model.
@@ -31,6 +38,8 @@ use crate::sim::Event;
 pub enum ServiceEvent {
     /// A request finished on a task; `cpu` is its CPU-bound share in 1/65535ths.
     RequestDone { service: u32, task: u32, cpu: u16 },
+    /// Target tracking evaluates its metric.
+    ScalingTick { service: u32 },
 }
 
 /// What became of a request at the service.
@@ -57,6 +66,13 @@ pub struct ServiceStats {
     pub latency: Histogram,
     /// Waited in a task's queue before being served.
     pub queued: u64,
+    /// Tasks alive (starting, serving or draining): time average and maximum over the window.
+    pub tasks_mean: f64,
+    pub tasks_max: u32,
+    /// Billed task-hours in the window (per second, 1-minute minimum per task).
+    pub task_hours: f64,
+    pub scale_outs: u64,
+    pub scale_ins: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -70,10 +86,30 @@ struct Waiting {
 
 #[derive(Debug, Default)]
 struct Task {
+    launched: SimTime,
+    /// Serves from then on (after its startup).
+    ready_at: SimTime,
+    /// Chosen to scale in: no new requests; stops when idle.
+    draining: bool,
+    gone: bool,
     in_service: u32,
     /// Sum of the CPU-bound shares of the requests in service.
     cpu_load: f64,
     queue: VecDeque<Waiting>,
+    /// CPU time used (vCPU x ns) since `cpu_since`, and requests received, this period.
+    cpu_used: f64,
+    cpu_since: SimTime,
+    requests: u64,
+}
+
+impl Task {
+    fn integrate_cpu(&mut self, now: SimTime, vcpu: f64) {
+        self.cpu_used += self.cpu_load.min(vcpu) * (now - self.cpu_since).0 as f64;
+        self.cpu_since = now;
+    }
+    fn serving(&self, now: SimTime) -> bool {
+        !self.gone && !self.draining && self.ready_at <= now
+    }
 }
 
 struct Service {
@@ -81,6 +117,13 @@ struct Service {
     tasks: Vec<Task>,
     next: usize,
     stats: ServiceStats,
+    alive: Level,
+    /// Task-nanoseconds added by the 1-minute minimum of tasks that stopped early.
+    minimum_top_up: u128,
+    high: u32,
+    low: u32,
+    last_out: Option<SimTime>,
+    last_in: Option<SimTime>,
 }
 
 /// A request's end that a caller waits for: the token it gave, and the service's latency.
@@ -94,20 +137,47 @@ pub struct Answered {
 pub struct ServiceModel {
     services: Vec<Service>,
     warmup: SimTime,
+    end: SimTime,
+    rng: Pcg64Mcg,
 }
 
+/// EC2 and Fargate bill per second with a 1-minute minimum (aws-facts 3.2, 4.2).
+const MINIMUM_BILLED: SimDuration = SimDuration::from_secs(60);
+
 impl ServiceModel {
-    pub fn new(services: &[ServiceConfig], warmup: SimTime) -> Self {
+    pub fn new(services: &[ServiceConfig], warmup: SimTime, end: SimTime, seed: u64) -> Self {
         let services = services
             .iter()
-            .map(|cfg| Service {
-                tasks: (0..cfg.tasks).map(|_| Task::default()).collect(),
-                next: 0,
-                stats: ServiceStats::default(),
-                cfg: cfg.clone(),
+            .map(|cfg| {
+                let mut alive = Level::new(warmup, end);
+                alive.set(SimTime::ZERO, cfg.tasks);
+                Service {
+                    tasks: (0..cfg.tasks).map(|_| Task::default()).collect(),
+                    next: 0,
+                    stats: ServiceStats::default(),
+                    alive,
+                    minimum_top_up: 0,
+                    high: 0,
+                    low: 0,
+                    last_out: None,
+                    last_in: None,
+                    cfg: cfg.clone(),
+                }
             })
             .collect();
-        ServiceModel { services, warmup }
+        ServiceModel { services, warmup, end, rng: Pcg64Mcg::seed_from_u64(seed) }
+    }
+
+    /// Schedules the first target-tracking evaluation of each autoscaled service.
+    pub fn schedule(&self, queue: &mut EventQueue<Event>) {
+        for (i, s) in self.services.iter().enumerate() {
+            if let Some(a) = s.cfg.autoscaling
+                && SimTime(a.period.0) < self.end
+            {
+                let ev = ServiceEvent::ScalingTick { service: i as u32 };
+                queue.push(SimTime(a.period.0), Event::Service(ev));
+            }
+        }
     }
 
     /// A request of `work` (on one vCPU) with CPU-bound share `cpu_bound` arrives at `now`.
@@ -127,7 +197,7 @@ impl ServiceModel {
         if counted {
             s.stats.requests += 1;
         }
-        let Some(t) = pick(s) else {
+        let Some(t) = pick(s, now) else {
             if counted {
                 s.stats.rejected += 1;
             }
@@ -141,6 +211,7 @@ impl ServiceModel {
             counted,
         };
         let task = &mut s.tasks[t];
+        task.requests += 1;
         if task.in_service < s.cfg.concurrency {
             Admission::Started(start(s, service, t, w, now, queue))
         } else if (task.queue.len() as u32) < s.cfg.queue_limit {
@@ -164,36 +235,149 @@ impl ServiceModel {
         event: ServiceEvent,
         queue: &mut EventQueue<Event>,
     ) -> Option<Answered> {
-        let ServiceEvent::RequestDone { service, task, cpu } = event;
+        let (service, task, cpu) = match event {
+            ServiceEvent::RequestDone { service, task, cpu } => (service, task, cpu),
+            ServiceEvent::ScalingTick { service } => {
+                self.scaling_tick(service as usize, now, queue);
+                return None;
+            }
+        };
         let s = &mut self.services[service as usize];
+        let vcpu = s.cfg.vcpu;
         let t = &mut s.tasks[task as usize];
+        t.integrate_cpu(now, vcpu);
         t.in_service -= 1;
         t.cpu_load = (t.cpu_load - cpu as f64 / 65535.0).max(0.0);
-        let w = t.queue.pop_front()?;
-        start(s, service as usize, task as usize, w, now, queue)
+        if let Some(w) = t.queue.pop_front() {
+            return start(s, service as usize, task as usize, w, now, queue);
+        }
+        if t.draining && t.in_service == 0 {
+            retire(s, task as usize, now);
+        }
+        None
+    }
+
+    /// One target-tracking evaluation.
+    fn scaling_tick(&mut self, service: usize, now: SimTime, queue: &mut EventQueue<Event>) {
+        let s = &mut self.services[service];
+        let Some(a) = s.cfg.autoscaling else { return };
+        let vcpu = s.cfg.vcpu;
+        let mut serving = 0u32;
+        let (mut cpu, mut requests) = (0.0, 0u64);
+        for t in s.tasks.iter_mut().filter(|t| !t.gone) {
+            t.integrate_cpu(now, vcpu);
+            if t.serving(now) {
+                serving += 1;
+                cpu += t.cpu_used;
+                requests += t.requests;
+            }
+            (t.cpu_used, t.requests) = (0.0, 0);
+        }
+        if serving > 0 {
+            let metric = match a.metric {
+                ScalingMetric::Cpu => 100.0 * cpu / (vcpu * a.period.0 as f64 * serving as f64),
+                ScalingMetric::Requests => {
+                    requests as f64 / serving as f64 / (a.period.as_secs_f64() / 60.0)
+                }
+            };
+            (s.high, s.low) = if metric > a.target {
+                (s.high + 1, 0)
+            } else if metric < 0.9 * a.target {
+                (0, s.low + 1)
+            } else {
+                (0, 0)
+            };
+            let active = s.tasks.iter().filter(|t| !t.gone && !t.draining).count() as u32;
+            let desired = ((serving as f64 * metric / a.target).ceil() as u32)
+                .clamp(s.cfg.min_tasks, s.cfg.max_tasks);
+            let cooled =
+                |last: Option<SimTime>, cd: SimDuration| last.is_none_or(|l| now >= l + cd);
+            if s.high >= 3 && desired > active && cooled(s.last_out, a.scale_out_cooldown) {
+                for _ in active..desired {
+                    let ready_at = now + s.cfg.startup.sample(&mut self.rng);
+                    s.tasks.push(Task {
+                        launched: now,
+                        ready_at,
+                        cpu_since: now,
+                        ..Task::default()
+                    });
+                    s.alive.add(now, 1);
+                }
+                s.stats.scale_outs += u64::from(now >= self.warmup);
+                (s.high, s.last_out) = (0, Some(now));
+            } else if s.low >= 15
+                && desired < active
+                && cooled(s.last_in, a.scale_in_cooldown)
+                && cooled(s.last_out, a.scale_out_cooldown)
+            {
+                // the newest tasks go first; each drains what it has, then stops
+                let mut to_stop = active - desired;
+                for i in (0..s.tasks.len()).rev() {
+                    if to_stop == 0 {
+                        break;
+                    }
+                    if !s.tasks[i].gone && !s.tasks[i].draining {
+                        s.tasks[i].draining = true;
+                        to_stop -= 1;
+                        if s.tasks[i].in_service == 0 && s.tasks[i].queue.is_empty() {
+                            retire(s, i, now);
+                        }
+                    }
+                }
+                s.stats.scale_ins += u64::from(now >= self.warmup);
+                (s.low, s.last_in) = (0, Some(now));
+            }
+        }
+        if now + a.period < self.end {
+            queue.push(
+                now + a.period,
+                Event::Service(ServiceEvent::ScalingTick { service: service as u32 }),
+            );
+        }
     }
 
     pub fn finish(self) -> Vec<(ServiceConfig, ServiceStats)> {
-        self.services.into_iter().map(|s| (s.cfg, s.stats)).collect()
+        let (warmup, end) = (self.warmup, self.end);
+        self.services
+            .into_iter()
+            .map(|mut s| {
+                let window = (end - warmup).as_secs_f64();
+                s.stats.tasks_mean = s.alive.mean_until(end);
+                s.stats.tasks_max = s.alive.max();
+                let top_up = s.minimum_top_up as f64 / 1e9;
+                s.stats.task_hours = (s.stats.tasks_mean * window + top_up) / 3600.0;
+                (s.cfg, s.stats)
+            })
+            .collect()
     }
 }
 
-/// The task the load balancer sends a request to.
-fn pick(s: &mut Service) -> Option<usize> {
-    let n = s.tasks.len();
-    if n == 0 {
-        return None;
+/// A drained task stops; it is billed at least a minute.
+fn retire(s: &mut Service, t: usize, now: SimTime) {
+    let task = &mut s.tasks[t];
+    task.gone = true;
+    let lived = now - task.launched;
+    s.alive.add(now, -1);
+    if lived < MINIMUM_BILLED {
+        s.minimum_top_up += (MINIMUM_BILLED.0 - lived.0) as u128;
     }
-    Some(match s.cfg.balancing {
+}
+
+/// The task the load balancer sends a request to: only tasks that have started and are not
+/// draining receive traffic.
+fn pick(s: &mut Service, now: SimTime) -> Option<usize> {
+    let n = s.tasks.len();
+    match s.cfg.balancing {
         Balancing::RoundRobin => {
-            s.next = (s.next + 1) % n;
-            s.next
+            let found = (1..=n).map(|k| (s.next + k) % n).find(|&i| s.tasks[i].serving(now))?;
+            s.next = found;
+            Some(found)
         }
         Balancing::LeastOutstandingRequests => {
             let load = |t: &Task| t.in_service as usize + t.queue.len();
-            (0..n).min_by_key(|&i| load(&s.tasks[i])).unwrap_or(0)
+            (0..n).filter(|&i| s.tasks[i].serving(now)).min_by_key(|&i| load(&s.tasks[i]))
         }
-    })
+    }
 }
 
 /// Serves `w` on task `t` from `now`; a waiting caller's answer.
@@ -207,6 +391,7 @@ fn start(
 ) -> Option<Answered> {
     let task = &mut s.tasks[t];
     let c = w.cpu as f64 / 65535.0;
+    task.integrate_cpu(now, s.cfg.vcpu);
     task.in_service += 1;
     task.cpu_load += c;
     let slowdown = (task.cpu_load / s.cfg.vcpu).max(1.0);
@@ -226,7 +411,7 @@ fn start(
 /// (aws-facts 4.5: $0.0225 per hour plus $0.008 per LCU-hour; LCUs from new connections at 25
 /// per second, taking each request as a new connection: an upper bound).
 pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats, hours: f64) -> (f64, f64) {
-    let tasks = cfg.tasks as f64 * cfg.usd_per_hour * hours;
+    let tasks = stats.task_hours * cfg.usd_per_hour;
     let alb = if cfg.alb && hours > 0.0 {
         let per_second = stats.requests as f64 / (hours * 3600.0);
         hours * (0.0225 + 0.008 * (per_second / 25.0))

@@ -181,6 +181,67 @@ fn service_settings_are_validated() {
     assert!(e.contains("service[0].vcpu") && e.contains("0.25, 0.5"), "{e}");
     let e = err("platform = \"ec2\"\ninstance_type = \"z9.huge\"");
     assert!(e.contains("service[0].instance_type") && e.contains("m6i.large"), "{e}");
-    let e = err("platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 60.0 }");
-    assert!(e.contains("service[0].autoscaling") && e.contains("not supported yet"), "{e}");
+    let e = err("platform = \"ec2\"\nautoscaling = { metric = \"memory\", target = 60.0 }");
+    assert!(e.contains("service[0].autoscaling.metric") && e.contains("not modelled"), "{e}");
+    let e = err("platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 160.0 }");
+    assert!(e.contains("service[0].autoscaling.target") && e.contains("160"), "{e}");
+}
+
+fn autoscaled(metric: &str, target: f64, arrivals: &str, duration: &str) -> serde_json::Value {
+    summarize(&scenario(&format!(
+        r#"
+        [simulation]
+        name = "auto"
+        duration = "{duration}"
+        [[service]]
+        name = "web"
+        platform = "fargate"
+        vcpu = 1.0
+        memory = 2048
+        concurrency = 50
+        queue_limit = 10000
+        load_balancer = "none"
+        balancing = "least-outstanding-requests"
+        startup = "30s"
+        capacity = {{ min = 1, max = 20, initial = 1 }}
+        autoscaling = {{ metric = "{metric}", target = {target}, period = "1m", scale_out_cooldown = "60s", scale_in_cooldown = "60s" }}
+        [[workload]]
+        name = "w"
+        target = "service:web"
+        arrivals = {arrivals}
+        duration = {{ dist = "exponential", mean = "100ms" }}
+        cpu_bound = 1.0
+        "#
+    )))
+}
+
+#[test]
+fn cpu_target_tracking_scales_out_to_what_the_load_needs() {
+    // 20 requests/s of 100 ms CPU: 2 vCPUs of demand; at a 60% target that is 3.3, so 4 tasks
+    // (a target of exactly 50% would sit on the boundary, and noise alone would creep it up)
+    let s = autoscaled("cpu", 60.0, r#"{ process = "poisson", rate = 20.0 }"#, "1h");
+    let web = &s["services"]["web"];
+    let max = f64_at(web, "tasks.max");
+    assert!((4.0..=6.0).contains(&max), "scaled out to {max} tasks");
+    assert!(f64_at(web, "scale_outs") >= 2.0);
+    assert!(f64_at(web, "tasks.mean") > 3.0);
+    // billed as they ran: task-hours = mean tasks x 1 h (no task stopped early)
+    assert!((f64_at(web, "task_hours") - f64_at(web, "tasks.mean")).abs() < 1e-9);
+}
+
+#[test]
+fn request_count_target_tracking_and_scale_in_after_the_load_falls() {
+    // 300 requests per task per minute (5/s, half of what a task can serve) is the target;
+    // 20/s needs 4 tasks, then 2/s needs 1
+    let s = autoscaled(
+        "requests",
+        300.0,
+        r#"{ process = "profile", profile = [["0s", 20.0], ["30m", 20.0], ["31m", 2.0]] }"#,
+        "90m",
+    );
+    let web = &s["services"]["web"];
+    assert!((4.0..=6.0).contains(&f64_at(web, "tasks.max")), "{}", f64_at(web, "tasks.max"));
+    assert!(f64_at(web, "scale_ins") >= 1.0, "scaled in after the load fell");
+    assert!(f64_at(web, "tasks.mean") < f64_at(web, "tasks.max"));
+    assert_eq!(f64_at(web, "rejected"), 0.0);
 }

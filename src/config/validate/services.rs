@@ -65,10 +65,6 @@ pub(super) fn validate_services(
         if s.name.is_empty() || !names.insert(s.name.as_str()) {
             c.bad(key("name"), format!("\"{}\" must be non-empty and unique", s.name));
         }
-        if s.autoscaling.is_some() {
-            let msg = "autoscaling is not supported yet by this version of slsim; capacity is fixed at capacity.initial";
-            c.bad(key("autoscaling"), msg);
-        }
         let platform = match s.platform {
             RawPlatform::Fargate => Platform::Fargate,
             RawPlatform::EcsEc2 => Platform::EcsEc2,
@@ -94,6 +90,29 @@ pub(super) fn validate_services(
                 format!("{tasks} is outside min = {min} ..= max = {max}"),
             );
         }
+        let autoscaling = s.autoscaling.as_ref().and_then(|a| {
+            let k = |n: &str| format!("service[{i}].autoscaling.{n}");
+            let metric = match a.metric {
+                RawMetric::Cpu => ScalingMetric::Cpu,
+                RawMetric::Requests => ScalingMetric::Requests,
+                RawMetric::Memory => {
+                    c.bad(k("metric"), "\"memory\" is not modelled (slsim has no memory model); use \"cpu\" or \"requests\"");
+                    return None;
+                }
+            };
+            let hi = if metric == ScalingMetric::Cpu { 100.0 } else { 1e9 };
+            if !(a.target > 0.0 && a.target <= hi) {
+                c.bad(k("target"), format!("{} is not allowed; above 0 and at most {hi}", a.target));
+            }
+            Some(AutoscalingConfig {
+                metric,
+                target: a.target,
+                period: c.duration(&k("period"), a.period, 60, 10, 3600),
+                // aws-facts 3.3: ECS target tracking defaults to 300 s cooldowns
+                scale_out_cooldown: c.duration(&k("scale_out_cooldown"), a.scale_out_cooldown, 300, 0, 86_400),
+                scale_in_cooldown: c.duration(&k("scale_in_cooldown"), a.scale_in_cooldown, 300, 0, 86_400),
+            })
+        });
         let startup = match &s.startup {
             Some(d) => {
                 c.dist(&key("startup"), d, base_dir).unwrap_or(Dist::Constant(SimDuration::ZERO))
@@ -125,7 +144,10 @@ pub(super) fn validate_services(
             concurrency,
             queue_limit,
             tasks,
+            min_tasks: min,
+            max_tasks: max,
             startup,
+            autoscaling,
             alb,
             balancing,
         });
