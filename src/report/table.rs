@@ -94,13 +94,19 @@ pub fn render(summary: &Value) -> String {
     }
     if let Some(services) = summary.get("services").and_then(Value::as_object) {
         for (name, v) in services {
+            let (mean, max) = (num(v, &["tasks", "mean"]), num(v, &["tasks", "max"]));
+            // fixed capacity: "2 tasks"; autoscaled: "4.3 tasks (max 6)"
+            let tasks = if max > mean + 1e-9 {
+                format!("{mean:.1} tasks (max {})", count(max))
+            } else {
+                format!("{} tasks", count(mean))
+            };
             out.push_str(&format!(
-                "service {name}: {} requests, {} rejected, p50 {:.1} ms, p99 {:.1} ms, {} tasks, ${:.2}\n",
+                "service {name}: {} requests, {} rejected, p50 {:.1} ms, p99 {:.1} ms, {tasks}, ${:.2}\n",
                 count(num(v, &["requests"])),
                 count(num(v, &["rejected"])),
                 num(v, &["latency_ms", "p50"]),
                 num(v, &["latency_ms", "p99"]),
-                count(num(v, &["tasks", "mean"])),
                 num(v, &["cost_usd", "total"]),
             ));
         }
@@ -144,12 +150,15 @@ mod tests {
     #[test]
     fn services_get_a_line_each() {
         let s = json!({
-            "services": { "web": { "requests": 1200, "rejected": 3, "tasks": { "mean": 2 },
-                "latency_ms": { "p50": 80.04, "p99": 250.0 }, "cost_usd": { "total": 0.125 } } },
-            "cost_usd": { "total": 0.125 }
+            "services": { "web": { "requests": 1200, "rejected": 3, "tasks": { "mean": 2, "max": 2 },
+                "latency_ms": { "p50": 80.04, "p99": 250.0 }, "cost_usd": { "total": 0.125 } },
+                "api": { "requests": 10, "rejected": 0, "tasks": { "mean": 4.25, "max": 6 },
+                "latency_ms": { "p50": 1.0, "p99": 2.0 }, "cost_usd": { "total": 1.0 } } },
+            "cost_usd": { "total": 1.125 }
         });
         let t = render(&s);
         assert!(t.contains("service web: 1,200 requests, 3 rejected, p50 80.0 ms, p99 250.0 ms, 2 tasks, $0.12\n"), "{t}");
+        assert!(t.contains("service api: 10 requests, 0 rejected, p50 1.0 ms, p99 2.0 ms, 4.2 tasks (max 6), $1.00\n"), "{t}");
     }
 
     #[test]
