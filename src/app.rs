@@ -81,7 +81,9 @@ pub fn simulate_with_logs(scenario: &Scenario, logs: Option<LogSink>) -> Simulat
             }
             let mut run = sim.run();
             let summary = summary::summarize_run(scenario, &mut run);
-            let requests = run.minutes.iter().map(|m| m.arrivals + m.queue_records).sum();
+            // what the platforms received: function invocations, queue records, service requests
+            let requests = run.minutes.iter().map(|m| m.arrivals + m.queue_records).sum::<u64>()
+                + run.services.iter().map(|s| s.1.requests).sum::<u64>();
             (summary, requests, run.events, (r == 0).then_some(run))
         })
         .collect();

@@ -59,6 +59,8 @@ pub fn render(summary: &Value) -> String {
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
+    // a scenario without functions (services only) gets no empty function table
+    let rows = if rows.len() == 1 { &rows[..0] } else { &rows[..] };
     for (i, row) in rows.iter().enumerate() {
         let cells: Vec<String> = row
             .iter()
@@ -157,6 +159,7 @@ mod tests {
             "cost_usd": { "total": 1.125 }
         });
         let t = render(&s);
+        assert!(!t.contains("invocations"), "no functions, no function table: {t}");
         assert!(t.contains("service web: 1,200 requests, 3 rejected, p50 80.0 ms, p99 250.0 ms, 2 tasks, $0.12\n"), "{t}");
         assert!(t.contains("service api: 10 requests, 0 rejected, p50 1.0 ms, p99 2.0 ms, 4.2 tasks (max 6), $1.00\n"), "{t}");
     }

@@ -245,3 +245,27 @@ fn request_count_target_tracking_and_scale_in_after_the_load_falls() {
     assert!(f64_at(web, "tasks.mean") < f64_at(web, "tasks.max"));
     assert_eq!(f64_at(web, "rejected"), 0.0);
 }
+
+#[test]
+fn the_shipped_comparison_scales_fargate_for_the_day_and_keeps_every_request() {
+    // one stream to three APIs: identical counts; the autoscaled service grows for the
+    // day-time step (20/s to 150/s) and shrinks after; the fixed EC2 fleet does not move
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/compare-lambda-fargate-ec2.toml");
+    let s = summarize(&slsim::config::load(&path, &[]).expect("valid"));
+    let n = f64_at(&s["apis"]["via-lambda"], "requests");
+    for api in ["via-fargate", "via-ec2"] {
+        assert_eq!(f64_at(&s["apis"][api], "requests"), n, "{api}");
+    }
+    let (fargate, ec2) = (&s["services"]["orders-fargate"], &s["services"]["orders-ec2"]);
+    for svc in [fargate, ec2] {
+        assert_eq!(f64_at(svc, "requests"), n);
+        assert_eq!(f64_at(svc, "completed") + f64_at(svc, "rejected"), n, "none vanish");
+    }
+    // 150/s x ~91 ms x 30% CPU = ~4.1 vCPUs; at 60% that is 7 one-vCPU tasks
+    assert!((6.0..=9.0).contains(&f64_at(fargate, "tasks.max")), "{fargate}");
+    assert!(f64_at(fargate, "tasks.mean") < f64_at(fargate, "tasks.max") - 1.0);
+    assert!(f64_at(fargate, "scale_outs") >= 1.0 && f64_at(fargate, "scale_ins") >= 1.0);
+    assert_eq!(f64_at(ec2, "tasks.max"), 2.0);
+    assert_eq!(f64_at(ec2, "scale_outs"), 0.0);
+}
