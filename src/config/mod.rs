@@ -17,7 +17,7 @@ pub use overrides::{Override, apply_override};
 pub use validate::validate;
 
 use crate::dist::Dist;
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::pricing::LambdaPrices;
 
 /// One problem with the scenario or the command line.
@@ -126,6 +126,9 @@ pub struct ServiceConfig {
     pub tasks: u32,
     pub min_tasks: u32,
     pub max_tasks: u32,
+    /// Scheduled actions: from each time on, (min, max) replace the bounds; the running count
+    /// moves into them at once.
+    pub capacity_schedule: Vec<(SimTime, u32, u32)>,
     /// From launch until a new task serves.
     pub startup: Dist,
     pub autoscaling: Option<AutoscalingConfig>,

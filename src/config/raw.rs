@@ -464,6 +464,9 @@ pub struct RawService {
     pub capacity: Option<RawCapacity>,
     pub startup: Option<RawDist>,
     pub autoscaling: Option<RawAutoscaling>,
+    /// Scheduled actions: `[[at, min, max], ...]` set `capacity.min` and `capacity.max` from
+    /// `at` on (slsim extension).
+    pub capacity_schedule: Option<Vec<(RawDuration, i64, i64)>>,
     pub load_balancer: Option<String>,
     /// How the load balancer picks a task (slsim extension; ALB's two algorithms).
     pub balancing: Option<RawBalancing>,

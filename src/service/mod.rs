@@ -40,6 +40,8 @@ pub enum ServiceEvent {
     RequestDone { service: u32, task: u32, cpu: u16 },
     /// Target tracking evaluates its metric.
     ScalingTick { service: u32 },
+    /// Entry `index` of the service's `capacity_schedule` takes effect.
+    ScheduledCapacity { service: u32, index: u32 },
 }
 
 /// What became of a request at the service.
@@ -124,6 +126,41 @@ struct Service {
     low: u32,
     last_out: Option<SimTime>,
     last_in: Option<SimTime>,
+    /// The bounds in force (`capacity`, then the schedule's).
+    min: u32,
+    max: u32,
+}
+
+impl Service {
+    /// Tasks alive and not draining: what the bounds and target tracking count.
+    fn active(&self) -> u32 {
+        self.tasks.iter().filter(|t| !t.gone && !t.draining).count() as u32
+    }
+
+    /// Launches `n` tasks at `now`; each serves after its startup.
+    fn launch(&mut self, n: u32, now: SimTime, rng: &mut Pcg64Mcg) {
+        for _ in 0..n {
+            let ready_at = now + self.cfg.startup.sample(rng);
+            self.tasks.push(Task { launched: now, ready_at, cpu_since: now, ..Task::default() });
+            self.alive.add(now, 1);
+        }
+    }
+
+    /// Scales in by `n`: the newest tasks go first; each drains what it has, then stops.
+    fn drain(&mut self, mut n: u32, now: SimTime) {
+        for i in (0..self.tasks.len()).rev() {
+            if n == 0 {
+                break;
+            }
+            if !self.tasks[i].gone && !self.tasks[i].draining {
+                self.tasks[i].draining = true;
+                n -= 1;
+                if self.tasks[i].in_service == 0 && self.tasks[i].queue.is_empty() {
+                    retire(self, i, now);
+                }
+            }
+        }
+    }
 }
 
 /// A request's end that a caller waits for: the token it gave, and the service's latency.
@@ -161,6 +198,8 @@ impl ServiceModel {
                     low: 0,
                     last_out: None,
                     last_in: None,
+                    min: cfg.min_tasks,
+                    max: cfg.max_tasks,
                     cfg: cfg.clone(),
                 }
             })
@@ -176,6 +215,12 @@ impl ServiceModel {
             {
                 let ev = ServiceEvent::ScalingTick { service: i as u32 };
                 queue.push(SimTime(a.period.0), Event::Service(ev));
+            }
+            for (j, &(at, _, _)) in s.cfg.capacity_schedule.iter().enumerate() {
+                if at < self.end {
+                    let ev = ServiceEvent::ScheduledCapacity { service: i as u32, index: j as u32 };
+                    queue.push(at, Event::Service(ev));
+                }
             }
         }
     }
@@ -241,6 +286,10 @@ impl ServiceModel {
                 self.scaling_tick(service as usize, now, queue);
                 return None;
             }
+            ServiceEvent::ScheduledCapacity { service, index } => {
+                self.scheduled(service as usize, index as usize, now);
+                return None;
+            }
         };
         let s = &mut self.services[service as usize];
         let vcpu = s.cfg.vcpu;
@@ -255,6 +304,22 @@ impl ServiceModel {
             retire(s, task as usize, now);
         }
         None
+    }
+
+    /// A scheduled action: new bounds, and the running count moved into them at once.
+    fn scheduled(&mut self, service: usize, index: usize, now: SimTime) {
+        let counted = u64::from(now >= self.warmup);
+        let s = &mut self.services[service];
+        let (_, min, max) = s.cfg.capacity_schedule[index];
+        (s.min, s.max) = (min, max);
+        let active = s.active();
+        if active < min {
+            s.launch(min - active, now, &mut self.rng);
+            s.stats.scale_outs += counted;
+        } else if active > max {
+            s.drain(active - max, now);
+            s.stats.scale_ins += counted;
+        }
     }
 
     /// One target-tracking evaluation.
@@ -287,22 +352,12 @@ impl ServiceModel {
             } else {
                 (0, 0)
             };
-            let active = s.tasks.iter().filter(|t| !t.gone && !t.draining).count() as u32;
-            let desired = ((serving as f64 * metric / a.target).ceil() as u32)
-                .clamp(s.cfg.min_tasks, s.cfg.max_tasks);
+            let active = s.active();
+            let desired = ((serving as f64 * metric / a.target).ceil() as u32).clamp(s.min, s.max);
             let cooled =
                 |last: Option<SimTime>, cd: SimDuration| last.is_none_or(|l| now >= l + cd);
             if s.high >= 3 && desired > active && cooled(s.last_out, a.scale_out_cooldown) {
-                for _ in active..desired {
-                    let ready_at = now + s.cfg.startup.sample(&mut self.rng);
-                    s.tasks.push(Task {
-                        launched: now,
-                        ready_at,
-                        cpu_since: now,
-                        ..Task::default()
-                    });
-                    s.alive.add(now, 1);
-                }
+                s.launch(desired - active, now, &mut self.rng);
                 s.stats.scale_outs += u64::from(now >= self.warmup);
                 (s.high, s.last_out) = (0, Some(now));
             } else if s.low >= 15
@@ -310,20 +365,7 @@ impl ServiceModel {
                 && cooled(s.last_in, a.scale_in_cooldown)
                 && cooled(s.last_out, a.scale_out_cooldown)
             {
-                // the newest tasks go first; each drains what it has, then stops
-                let mut to_stop = active - desired;
-                for i in (0..s.tasks.len()).rev() {
-                    if to_stop == 0 {
-                        break;
-                    }
-                    if !s.tasks[i].gone && !s.tasks[i].draining {
-                        s.tasks[i].draining = true;
-                        to_stop -= 1;
-                        if s.tasks[i].in_service == 0 && s.tasks[i].queue.is_empty() {
-                            retire(s, i, now);
-                        }
-                    }
-                }
+                s.drain(active - desired, now);
                 s.stats.scale_ins += u64::from(now >= self.warmup);
                 (s.low, s.last_in) = (0, Some(now));
             }

@@ -269,3 +269,53 @@ fn the_shipped_comparison_scales_fargate_for_the_day_and_keeps_every_request() {
     assert_eq!(f64_at(ec2, "tasks.max"), 2.0);
     assert_eq!(f64_at(ec2, "scale_outs"), 0.0);
 }
+
+fn scheduled(schedule: &str) -> Result<serde_json::Value, String> {
+    let text = format!(
+        r#"
+        [simulation]
+        name = "sched"
+        duration = "1h"
+        [[service]]
+        name = "web"
+        platform = "ec2"
+        instance_type = "m6i.large"
+        load_balancer = "none"
+        capacity = {{ min = 2, max = 2, initial = 2 }}
+        capacity_schedule = {schedule}
+        [[workload]]
+        name = "w"
+        target = "service:web"
+        arrivals = {{ process = "poisson", rate = 1.0 }}
+        duration = "100ms"
+        "#
+    );
+    slsim::config::load_str(std::path::Path::new("s.toml"), &text, &[])
+        .map(|s| summarize(&s))
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_capacity_schedule_moves_a_fixed_fleet_at_the_given_times() {
+    // 2 instances for 20 min, 5 for 20 min, 1 for 20 min: 160 instance-minutes
+    let s = scheduled(r#"[["20m", 5, 5], ["40m", 1, 1]]"#).unwrap();
+    let web = &s["services"]["web"];
+    assert!((f64_at(web, "tasks.mean") - 160.0 / 60.0).abs() < 1e-3, "{web}");
+    assert_eq!(f64_at(web, "tasks.max"), 5.0);
+    assert_eq!((f64_at(web, "scale_outs"), f64_at(web, "scale_ins")), (1.0, 1.0));
+    // m6i.large at $0.096 an hour (aws-facts 4.1)
+    let cost = f64_at(web, "cost_usd.tasks");
+    assert!((cost - 160.0 / 60.0 * 0.096).abs() < 1e-3, "{cost}");
+    assert_eq!(f64_at(web, "completed") + f64_at(web, "rejected"), f64_at(web, "requests"));
+    assert_eq!(f64_at(web, "rejected"), 0.0, "a draining instance finishes its requests");
+}
+
+#[test]
+fn a_bad_capacity_schedule_is_refused_with_the_entry_named() {
+    let e = scheduled(r#"[["20m", 5, 3]]"#).unwrap_err();
+    assert!(e.contains("service[0].capacity_schedule[0]") && e.contains("min = 5"), "{e}");
+    let e = scheduled(r#"[["30m", 1, 1], ["20m", 2, 2]]"#).unwrap_err();
+    assert!(e.contains("capacity_schedule[1]") && e.contains("increase"), "{e}");
+    let e = scheduled(r#"[["2h", 1, 1]]"#).unwrap_err();
+    assert!(e.contains("capacity_schedule[0]") && e.contains("after the simulation's end"), "{e}");
+}

@@ -92,8 +92,8 @@ pub fn validate(
             c.bad(
                 key,
                 format!(
-                    "this version of slsim models Lambda with synthetic workloads only; \
-                         {arrives} are not supported yet (remove the section)"
+                    "{arrives} is not supported yet by this version of slsim; \
+                         run each configuration with --set instead (remove the section)"
                 ),
             );
         }
@@ -151,7 +151,7 @@ pub fn validate(
     let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
     traces::resolve(&mut traces, &lambda.functions);
     let queues = validate_queues(&mut c, &raw.queue, &lambda.functions);
-    let services = services::validate_services(&mut c, &raw.service, base_dir);
+    let services = services::validate_services(&mut c, &raw.service, base_dir, duration);
     let apigateway = validate_apis(
         &mut c,
         raw.apigateway.as_ref(),

@@ -57,6 +57,7 @@ pub(super) fn validate_services(
     c: &mut Checker,
     raw: &[RawService],
     base_dir: &std::path::Path,
+    duration: SimDuration,
 ) -> Vec<ServiceConfig> {
     let mut names = HashSet::new();
     let mut out = Vec::new();
@@ -113,6 +114,23 @@ pub(super) fn validate_services(
                 scale_in_cooldown: c.duration(&k("scale_in_cooldown"), a.scale_in_cooldown, 300, 0, 86_400),
             })
         });
+        let mut capacity_schedule = Vec::new();
+        for (j, (at, lo, hi)) in s.capacity_schedule.iter().flatten().enumerate() {
+            let k = format!("service[{i}].capacity_schedule[{j}]");
+            let lo = c.int(&format!("{k}.min"), Some(*lo), 0, 0, 100_000, " tasks");
+            let hi = c.int(&format!("{k}.max"), Some(*hi), 0, 0, 100_000, " tasks");
+            if lo > hi {
+                c.bad(&k, format!("min = {lo} is above max = {hi}; entries are [at, min, max]"));
+            }
+            if at.0 > duration {
+                c.bad(&k, format!("\"{}\" is after the simulation's end (\"{duration}\")", at.0));
+            }
+            let at = SimTime(at.0.0);
+            if capacity_schedule.last().is_some_and(|&(prev, _, _)| at <= prev) {
+                c.bad(&k, "times must increase from one entry to the next");
+            }
+            capacity_schedule.push((at, lo, hi));
+        }
         let startup = match &s.startup {
             Some(d) => {
                 c.dist(&key("startup"), d, base_dir).unwrap_or(Dist::Constant(SimDuration::ZERO))
@@ -146,6 +164,7 @@ pub(super) fn validate_services(
             tasks,
             min_tasks: min,
             max_tasks: max,
+            capacity_schedule,
             startup,
             autoscaling,
             alb,
