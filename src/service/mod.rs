@@ -28,7 +28,7 @@ use std::collections::VecDeque;
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
-use crate::config::{Balancing, ScalingMetric, ServiceConfig};
+use crate::config::{Balancing, Platform, ScalingMetric, ServiceConfig};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::{Histogram, Level};
 use crate::sim::Event;
@@ -137,10 +137,13 @@ impl Service {
         self.tasks.iter().filter(|t| !t.gone && !t.draining).count() as u32
     }
 
-    /// Launches `n` tasks at `now`; each serves after its startup.
-    fn launch(&mut self, n: u32, now: SimTime, rng: &mut Pcg64Mcg) {
+    /// Launches `n` tasks at `now`; each serves after its startup. Fargate tasks also wait
+    /// for the account's launch rate (`bucket`); they count, and bill, from `now`.
+    fn launch(&mut self, n: u32, now: SimTime, rng: &mut Pcg64Mcg, bucket: &mut LaunchBucket) {
+        let fargate = self.cfg.platform == Platform::Fargate;
         for _ in 0..n {
-            let ready_at = now + self.cfg.startup.sample(rng);
+            let granted = if fargate { bucket.take(now) } else { now };
+            let ready_at = granted + self.cfg.startup.sample(rng);
             self.tasks.push(Task { launched: now, ready_at, cpu_since: now, ..Task::default() });
             self.alive.add(now, 1);
         }
@@ -176,6 +179,46 @@ pub struct ServiceModel {
     warmup: SimTime,
     end: SimTime,
     rng: Pcg64Mcg,
+    launches: LaunchBucket,
+}
+
+/// The account's Fargate task-launch rate: 20 a second sustained, bursts of 100 (aws-facts 3.3,
+/// ECS service quotas), a token bucket shared by every Fargate service.
+#[derive(Debug)]
+pub struct LaunchBucket {
+    tokens: f64,
+    at: SimTime,
+}
+
+impl LaunchBucket {
+    const RATE: f64 = 20.0;
+    const BURST: f64 = 100.0;
+
+    pub fn new() -> Self {
+        LaunchBucket { tokens: Self::BURST, at: SimTime::ZERO }
+    }
+
+    /// When a launch asked for at `now` (in time order) goes ahead.
+    pub fn take(&mut self, now: SimTime) -> SimTime {
+        if now > self.at {
+            let refill = (now - self.at).as_secs_f64() * Self::RATE;
+            (self.tokens, self.at) = ((self.tokens + refill).min(Self::BURST), now);
+        }
+        // launches queue behind earlier ones: `at` may lie ahead of `now`
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            return self.at;
+        }
+        let wait = SimDuration::from_secs_f64(-self.tokens / Self::RATE);
+        (self.tokens, self.at) = (0.0, self.at + wait);
+        self.at
+    }
+}
+
+impl Default for LaunchBucket {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// EC2 and Fargate bill per second with a 1-minute minimum (aws-facts 3.2, 4.2).
@@ -204,7 +247,13 @@ impl ServiceModel {
                 }
             })
             .collect();
-        ServiceModel { services, warmup, end, rng: Pcg64Mcg::seed_from_u64(seed) }
+        ServiceModel {
+            services,
+            warmup,
+            end,
+            rng: Pcg64Mcg::seed_from_u64(seed),
+            launches: LaunchBucket::new(),
+        }
     }
 
     /// Schedules the first target-tracking evaluation of each autoscaled service.
@@ -314,7 +363,7 @@ impl ServiceModel {
         (s.min, s.max) = (min, max);
         let active = s.active();
         if active < min {
-            s.launch(min - active, now, &mut self.rng);
+            s.launch(min - active, now, &mut self.rng, &mut self.launches);
             s.stats.scale_outs += counted;
         } else if active > max {
             s.drain(active - max, now);
@@ -357,7 +406,7 @@ impl ServiceModel {
             let cooled =
                 |last: Option<SimTime>, cd: SimDuration| last.is_none_or(|l| now >= l + cd);
             if s.high >= 3 && desired > active && cooled(s.last_out, a.scale_out_cooldown) {
-                s.launch(desired - active, now, &mut self.rng);
+                s.launch(desired - active, now, &mut self.rng, &mut self.launches);
                 s.stats.scale_outs += u64::from(now >= self.warmup);
                 (s.high, s.last_out) = (0, Some(now));
             } else if s.low >= 15
@@ -461,4 +510,23 @@ pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats, hours: f64) -> (f64, f64)
         0.0
     };
     (tasks, alb)
+}
+
+#[cfg(test)]
+mod launch_tests {
+    use super::*;
+
+    #[test]
+    fn fargate_launches_burst_100_then_20_a_second() {
+        let mut b = LaunchBucket::new();
+        let at: Vec<SimTime> = (0..140).map(|_| b.take(SimTime::ZERO)).collect();
+        assert!(at[..100].iter().all(|&t| t == SimTime::ZERO));
+        // the 101st waits 1/20 s, the 140th 40/20 = 2 s
+        assert_eq!(at[100], SimTime::from_secs_f64(0.05));
+        assert_eq!(at[139], SimTime::from_secs_f64(2.0));
+        // ten seconds later the bucket has refilled 200 tokens, capped at the burst of 100
+        let later = SimTime::from_secs_f64(12.0);
+        assert!((0..100).all(|_| b.take(later) == later));
+        assert_eq!(b.take(later), SimTime::from_secs_f64(12.05));
+    }
 }
