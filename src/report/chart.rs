@@ -196,6 +196,63 @@ pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<
     root.present().map_err(&err)
 }
 
+/// Platforms side by side: cost (USD) on the left, p99 latency (ms) on the right, one bar per
+/// platform (`(name, cost, p99)`).
+pub fn compare_platforms(
+    path: &Path,
+    title: &str,
+    platforms: &[(String, f64, f64)],
+) -> Result<(), ChartError> {
+    let err = fail(path);
+    let root = canvas(path)?;
+    let root = root.titled(title, (FAMILY, 24)).map_err(&err)?;
+    let panels = root.split_evenly((1, 2));
+    let n = platforms.len().max(1);
+    for (k, (panel, desc)) in panels.iter().zip(["cost (USD)", "p99 latency (ms)"]).enumerate() {
+        let value = |p: &(String, f64, f64)| if k == 0 { p.1 } else { p.2 };
+        let top = platforms.iter().map(value).filter(|v| v.is_finite()).fold(0.0, f64::max);
+        let top = if top > 0.0 { top * 1.15 } else { 1.0 };
+        let mut chart = ChartBuilder::on(panel)
+            .margin(20)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top)
+            .map_err(&err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                let near = (x - i).abs() < 1e-6 && i >= 0.0;
+                near.then(|| platforms.get(i as usize).map(|p| p.0.clone()))
+                    .flatten()
+                    .unwrap_or_default()
+            })
+            .y_desc(desc)
+            .y_label_formatter(&|v| format_number(*v))
+            .label_style((FAMILY, 14))
+            .axis_desc_style((FAMILY, 16))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(BLACK.mix(0.04))
+            .draw()
+            .map_err(&err)?;
+        chart
+            .draw_series(platforms.iter().enumerate().filter(|(_, p)| value(p).is_finite()).map(
+                |(i, p)| {
+                    let x = i as f64;
+                    let colour = COLOURS[i % COLOURS.len()].filled();
+                    Rectangle::new([(x - 0.35, 0.0), (x + 0.35, value(p).max(0.0))], colour)
+                },
+            ))
+            .map_err(&err)?;
+    }
+    if platforms.is_empty() {
+        no_data(&root).map_err(&err)?;
+    }
+    root.present().map_err(&err)
+}
+
 /// Shared body of the per-minute charts: x in minutes since start, y from zero, warm-up shaded.
 fn time_chart(
     path: &Path,
@@ -550,6 +607,23 @@ mod tests {
             let cdf = dir.path().join(format!("cdf{i}.png"));
             latency_cdf(&cdf, "degenerate", curves).unwrap();
             assert_png(&cdf);
+        }
+    }
+
+    #[test]
+    fn compares_platforms_whatever_the_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str, c: f64, l: f64| (n.to_string(), c, l);
+        let cases = [
+            vec![p("fn", 1.87, 312.5), p("fargate", 0.84, 256.9), p("ec2", 0.99, 254.8)],
+            vec![],
+            vec![p("zero", 0.0, 0.0)],
+            vec![p("nan", f64::NAN, f64::INFINITY), p("ok", 1.0, 2.0)],
+        ];
+        for (i, c) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("compare{i}.png"));
+            compare_platforms(&path, "compare", c).unwrap();
+            assert_png(&path);
         }
     }
 

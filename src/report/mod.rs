@@ -43,8 +43,9 @@ pub fn write_timeseries(path: &Path, rows: &[MinuteRow]) -> io::Result<()> {
     write_atomic(path, &bytes)
 }
 
-/// Draws the run's charts into `dir` (`queues.png` too if the scenario has `queues`); returns
-/// the files written.
+/// Draws the run's charts into `dir` (`queues.png` too if the scenario has `queues`,
+/// `api.png` if it has APIs, `compare.png` if `platforms` are compared); returns the files
+/// written.
 pub fn write_charts(
     dir: &Path,
     title: &str,
@@ -52,6 +53,7 @@ pub fn write_charts(
     latencies: &[(String, &Histogram)],
     queues: bool,
     apis: bool,
+    platforms: &[(String, f64, f64)],
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
     let curves: Vec<chart::LatencyCurve> = latencies
         .iter()
@@ -95,6 +97,18 @@ pub fn write_charts(
         charts.push((
             "api.png",
             Box::new(|p| chart::api_over_time(p, &format!("{title}: API Gateway requests"), rows)),
+        ));
+    }
+    if !platforms.is_empty() {
+        charts.push((
+            "compare.png",
+            Box::new(|p| {
+                chart::compare_platforms(
+                    p,
+                    &format!("{title}: cost and p99 by platform"),
+                    platforms,
+                )
+            }),
         ));
     }
     let mut written = Vec::new();

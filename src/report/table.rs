@@ -20,6 +20,119 @@ fn count(x: f64) -> String {
     format!("{sign}{out}")
 }
 
+/// A header row, a rule, then rows; the first column left-aligned, the others right-aligned.
+fn aligned(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(
+                |(c, (cell, &w))| {
+                    if c == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") }
+                },
+            )
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1)));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One platform of the side-by-side comparison: a Lambda function or a service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Platform {
+    pub name: String,
+    /// `lambda`, `fargate`, `ecs-ec2` or `ec2`.
+    pub kind: String,
+    pub requests: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    /// Throttled, failed or timed out (functions); turned away with 503 (services).
+    pub failed: f64,
+    /// Mean execution environments, or mean tasks/instances.
+    pub capacity: f64,
+    pub cost_usd: f64,
+}
+
+impl Platform {
+    /// Cost per million requests it received (0 without requests).
+    pub fn usd_per_million(&self) -> f64 {
+        if self.requests > 0.0 { self.cost_usd / self.requests * 1e6 } else { 0.0 }
+    }
+}
+
+/// Every function and service of a summary, functions first, in the summary's order.
+pub fn platforms(summary: &Value) -> Vec<Platform> {
+    let mut out = Vec::new();
+    let latency = |v: &Value, q: &str| num(v, &["latency_ms", q]);
+    if let Some(functions) = summary.get("functions").and_then(Value::as_object) {
+        for (name, f) in functions {
+            out.push(Platform {
+                name: name.clone(),
+                kind: "lambda".into(),
+                requests: num(f, &["invocations"]),
+                p50_ms: latency(f, "p50"),
+                p95_ms: latency(f, "p95"),
+                p99_ms: latency(f, "p99"),
+                failed: num(f, &["throttles"]) + num(f, &["errors"]) + num(f, &["timeouts"]),
+                capacity: num(f, &["instances", "mean"]),
+                cost_usd: num(f, &["cost_usd", "total"]),
+            });
+        }
+    }
+    if let Some(services) = summary.get("services").and_then(Value::as_object) {
+        for (name, v) in services {
+            out.push(Platform {
+                name: name.clone(),
+                kind: v.get("platform").and_then(Value::as_str).unwrap_or("service").into(),
+                requests: num(v, &["requests"]),
+                p50_ms: latency(v, "p50"),
+                p95_ms: latency(v, "p95"),
+                p99_ms: latency(v, "p99"),
+                failed: num(v, &["rejected"]),
+                capacity: num(v, &["tasks", "mean"]),
+                cost_usd: num(v, &["cost_usd", "total"]),
+            });
+        }
+    }
+    out
+}
+
+/// The side-by-side table of platforms (printed when services are compared).
+fn comparison(platforms: &[Platform]) -> String {
+    let header = ["platform", "kind", "requests", "p50 ms", "p95 ms", "p99 ms", "failed %"];
+    let header2 = ["capacity", "cost USD", "USD per M"];
+    let mut rows: Vec<Vec<String>> =
+        vec![header.iter().chain(&header2).map(|s| s.to_string()).collect()];
+    for p in platforms {
+        let failed = if p.requests > 0.0 { 100.0 * p.failed / p.requests } else { 0.0 };
+        rows.push(vec![
+            p.name.clone(),
+            p.kind.clone(),
+            count(p.requests),
+            format!("{:.1}", p.p50_ms),
+            format!("{:.1}", p.p95_ms),
+            format!("{:.1}", p.p99_ms),
+            format!("{failed:.2}"),
+            format!("{:.1}", p.capacity),
+            format!("{:.2}", p.cost_usd),
+            format!("{:.2}", p.usd_per_million()),
+        ]);
+    }
+    format!("\nside by side (capacity: mean environments or tasks)\n{}", aligned(&rows))
+}
+
 /// One line per function, then the total cost.
 pub fn render(summary: &Value) -> String {
     let header = [
@@ -55,30 +168,10 @@ pub fn render(summary: &Value) -> String {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
     let mut out = String::new();
     // a scenario without functions (services only) gets no empty function table
-    let rows = if rows.len() == 1 { &rows[..0] } else { &rows[..] };
-    for (i, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                if c == 0 {
-                    format!("{cell:<w$}", w = widths[c])
-                } else {
-                    format!("{cell:>w$}", w = widths[c])
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-            out.push('\n');
-        }
+    if rows.len() > 1 {
+        out.push_str(&aligned(&rows));
     }
     if let Some(apis) = summary.get("apis").and_then(Value::as_object) {
         for (name, a) in apis {
@@ -112,6 +205,10 @@ pub fn render(summary: &Value) -> String {
                 num(v, &["cost_usd", "total"]),
             ));
         }
+    }
+    let platforms = platforms(summary);
+    if platforms.len() >= 2 && platforms.iter().any(|p| p.kind != "lambda") {
+        out.push_str(&comparison(&platforms));
     }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
@@ -147,6 +244,47 @@ mod tests {
         );
         assert!(lines[2].contains("30.0"));
         assert_eq!(lines[3], "total cost: $1.23");
+    }
+
+    #[test]
+    fn platforms_compare_side_by_side_with_cost_per_million() {
+        let s = json!({
+            "functions": { "fn": { "invocations": 2_000_000, "throttles": 10, "errors": 5,
+                "timeouts": 5, "instances": { "mean": 25.9 },
+                "latency_ms": { "p50": 97.0, "p95": 221.2, "p99": 312.5 },
+                "cost_usd": { "total": 3.0 } } },
+            "services": { "web": { "platform": "fargate", "requests": 2_000_000, "rejected": 200,
+                "tasks": { "mean": 4.8, "max": 7 },
+                "latency_ms": { "p50": 80.2, "p95": 183.5, "p99": 256.9 },
+                "cost_usd": { "total": 1.0 } } },
+            "cost_usd": { "total": 4.0 }
+        });
+        let p = platforms(&s);
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].usd_per_million(), p[1].usd_per_million()), (1.5, 0.5));
+        assert_eq!((p[0].failed, p[1].failed), (20.0, 200.0));
+        let t = render(&s);
+        let line = t.lines().find(|l| l.starts_with("web ")).expect(&t);
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            cells,
+            [
+                "web",
+                "fargate",
+                "2,000,000",
+                "80.2",
+                "183.5",
+                "256.9",
+                "0.01",
+                "4.8",
+                "1.00",
+                "0.50"
+            ]
+        );
+        // Lambda alone: no comparison
+        let only: Value =
+            json!({ "functions": s["functions"].clone(), "cost_usd": { "total": 3.0 } });
+        assert!(!render(&only).contains("side by side"));
     }
 
     #[test]
