@@ -242,6 +242,9 @@ pub struct MinuteRow {
     /// Largest age reached in the minute by a record still held (SQS's
     /// ApproximateAgeOfOldestMessage), in seconds.
     pub queue_age_max_s: f64,
+    /// Services (all of them): requests that reached them, and those turned away with 503.
+    pub service_requests: u64,
+    pub service_rejected: u64,
 }
 
 /// Per-minute totals, built lazily: a minute closes when the first event of a later minute

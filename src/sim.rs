@@ -323,8 +323,8 @@ impl Simulation {
                 }
                 for &s in &w.services {
                     let run = work;
-                    let q = &mut *ctx.queue;
-                    self.services.request(s, now, run, w.cpu_bound, NO_TOKEN, q);
+                    let (q, series) = (&mut *ctx.queue, &mut *ctx.series);
+                    self.services.request(s, now, (run, w.cpu_bound, NO_TOKEN), q, series);
                 }
             }
             Event::TraceArrived { trace } => {

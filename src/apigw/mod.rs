@@ -567,7 +567,7 @@ impl ApiGatewayModel {
             Integration::Service(svc) => {
                 let slot = self.park(p);
                 let cpu = p.cpu_bound as f64;
-                match services.request(svc, now, p.run, cpu, slot, queue) {
+                match services.request(svc, now, (p.run, cpu, slot), queue, series) {
                     Admission::Rejected => {
                         self.free.push(slot);
                         // a 503 from the service, counted with the integration's 5xx errors

@@ -30,7 +30,7 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::config::{Balancing, Platform, ScalingMetric, ServiceConfig};
 use crate::engine::{EventQueue, SimDuration, SimTime};
-use crate::metrics::{Histogram, Level};
+use crate::metrics::{Histogram, Level, MinuteSeries};
 use crate::sim::Event;
 
 /// Events of the service model.
@@ -281,20 +281,21 @@ impl ServiceModel {
         &mut self,
         service: usize,
         now: SimTime,
-        work: SimDuration,
-        cpu_bound: f64,
-        token: u32,
+        (work, cpu_bound, token): (SimDuration, f64, u32),
         queue: &mut EventQueue<Event>,
+        series: &mut MinuteSeries,
     ) -> Admission {
         let counted = now >= self.warmup;
         let s = &mut self.services[service];
         if counted {
             s.stats.requests += 1;
         }
+        series.row().service_requests += 1;
         let Some(t) = pick(s, now) else {
             if counted {
                 s.stats.rejected += 1;
             }
+            series.row().service_rejected += 1;
             return Admission::Rejected;
         };
         let w = Waiting {
@@ -318,6 +319,7 @@ impl ServiceModel {
             if counted {
                 s.stats.rejected += 1;
             }
+            series.row().service_rejected += 1;
             Admission::Rejected
         }
     }

@@ -319,3 +319,38 @@ fn a_bad_capacity_schedule_is_refused_with_the_entry_named() {
     let e = scheduled(r#"[["2h", 1, 1]]"#).unwrap_err();
     assert!(e.contains("capacity_schedule[0]") && e.contains("after the simulation's end"), "{e}");
 }
+
+#[test]
+fn the_time_series_counts_every_service_request_and_503() {
+    // one instance serving one request at a time, no queue: about half are turned away
+    let s = scenario(
+        r#"
+        [simulation]
+        name = "ts"
+        duration = "10m"
+        [[service]]
+        name = "web"
+        platform = "ec2"
+        concurrency = 1
+        queue_limit = 0
+        capacity = { min = 1, max = 1, initial = 1 }
+        [[workload]]
+        name = "w"
+        target = "service:web"
+        arrivals = { process = "poisson", rate = 10.0 }
+        duration = { dist = "exponential", mean = "100ms" }
+        "#,
+    );
+    let mut run = slsim::sim::run(&s, s.seed);
+    let (requests, rejected) = run
+        .minutes
+        .iter()
+        .fold((0, 0), |(a, b), m| (a + m.service_requests, b + m.service_rejected));
+    assert_eq!(run.minutes.len(), 10);
+    let summary = slsim::summary::summarize_run(&s, &mut run);
+    let web = &summary["services"]["web"];
+    assert_eq!(requests as f64, f64_at(web, "requests"));
+    assert_eq!(rejected as f64, f64_at(web, "rejected"));
+    // Erlang B with one server and a = 1: half the requests are blocked
+    assert!((rejected as f64 / requests as f64 - 0.5).abs() < 0.03, "{rejected}/{requests}");
+}
