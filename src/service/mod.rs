@@ -21,7 +21,9 @@
 //! `capacity.initial` tasks run from time 0. With `autoscaling`, target tracking evaluates the
 //! metric every `period` (one timer event per service, not per task): a launched task serves
 //! after its `startup`; a task chosen to scale in stops receiving requests, finishes what it
-//! has (draining) and then stops. Tasks are billed per second with a 1-minute minimum.
+//! has (draining) and then stops. A `capacity_schedule` entry changes the bounds at its time
+//! and moves the running count into them at once. Fargate launches wait for the account's
+//! launch rate ([`LaunchBucket`]). Tasks are billed per second with a 1-minute minimum.
 
 use std::collections::VecDeque;
 
@@ -256,7 +258,8 @@ impl ServiceModel {
         }
     }
 
-    /// Schedules the first target-tracking evaluation of each autoscaled service.
+    /// Schedules the first target-tracking evaluation of each autoscaled service, and every
+    /// entry of each `capacity_schedule`.
     pub fn schedule(&self, queue: &mut EventQueue<Event>) {
         for (i, s) in self.services.iter().enumerate() {
             if let Some(a) = s.cfg.autoscaling
