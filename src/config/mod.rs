@@ -155,6 +155,10 @@ pub struct AutoscalingConfig {
     pub period: SimDuration,
     pub scale_out_cooldown: SimDuration,
     pub scale_in_cooldown: SimDuration,
+    /// Periods in a row above the target before a scale-out (default 3), and below 90 % of it
+    /// before a scale-in (default 15).
+    pub datapoints_out: u32,
+    pub datapoints_in: u32,
 }
 
 /// How monthly volume tiers (Lambda duration, API Gateway requests) and the monthly free tier

@@ -489,4 +489,7 @@ pub struct RawAutoscaling {
     pub period: Option<RawDuration>,
     pub scale_out_cooldown: Option<RawDuration>,
     pub scale_in_cooldown: Option<RawDuration>,
+    /// Periods in a row that sound the alarms (slsim extension; 3 and 15 by default).
+    pub datapoints_out: Option<i64>,
+    pub datapoints_in: Option<i64>,
 }

@@ -410,11 +410,14 @@ impl ServiceModel {
             let desired = ((serving as f64 * metric / a.target).ceil() as u32).clamp(s.min, s.max);
             let cooled =
                 |last: Option<SimTime>, cd: SimDuration| last.is_none_or(|l| now >= l + cd);
-            if s.high >= 3 && desired > active && cooled(s.last_out, a.scale_out_cooldown) {
+            if s.high >= a.datapoints_out
+                && desired > active
+                && cooled(s.last_out, a.scale_out_cooldown)
+            {
                 s.launch(desired - active, now, &mut self.rng, &mut self.launches);
                 s.stats.scale_outs += u64::from(now >= self.warmup);
                 (s.high, s.last_out) = (0, Some(now));
-            } else if s.low >= 15
+            } else if s.low >= a.datapoints_in
                 && desired < active
                 && cooled(s.last_in, a.scale_in_cooldown)
                 && cooled(s.last_out, a.scale_out_cooldown)

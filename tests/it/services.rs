@@ -185,6 +185,10 @@ fn service_settings_are_validated() {
     assert!(e.contains("service[0].autoscaling.metric") && e.contains("not modelled"), "{e}");
     let e = err("platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 160.0 }");
     assert!(e.contains("service[0].autoscaling.target") && e.contains("160"), "{e}");
+    let e = err(
+        "platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 60.0, datapoints_in = 0 }",
+    );
+    assert!(e.contains("autoscaling.datapoints_in") && e.contains("1..=1440"), "{e}");
 }
 
 fn autoscaled(metric: &str, target: f64, arrivals: &str, duration: &str) -> serde_json::Value {
@@ -353,4 +357,44 @@ fn the_time_series_counts_every_service_request_and_503() {
     assert_eq!(rejected as f64, f64_at(web, "rejected"));
     // Erlang B with one server and a = 1: half the requests are blocked
     assert!((rejected as f64 / requests as f64 - 0.5).abs() < 0.03, "{rejected}/{requests}");
+}
+
+#[test]
+fn scale_out_follows_a_load_step_after_the_configured_datapoints() {
+    // 1/s until 10 min, then 20/s: 1,200 requests a minute on one task against a target of
+    // 350 per task, so ceil(1200 / 350) = 4 tasks, launched at the end of the N-th minute
+    // above target (startup 0); 300 a task afterwards stays within the band (no scale-in)
+    let out_at = |n: u32| {
+        let s = summarize(&scenario(&format!(
+            r#"
+            [simulation]
+            name = "step"
+            duration = "30m"
+            [[service]]
+            name = "web"
+            platform = "fargate"
+            vcpu = 1.0
+            memory = 2048
+            concurrency = 100
+            load_balancer = "none"
+            startup = "0s"
+            capacity = {{ min = 1, max = 10, initial = 1 }}
+            autoscaling = {{ metric = "requests", target = 350.0, period = "1m", datapoints_out = {n} }}
+            [[workload]]
+            name = "w"
+            target = "service:web"
+            arrivals = {{ process = "profile", profile = [["0s", 1.0], ["600s", 1.0], ["601s", 20.0]] }}
+            duration = "10ms"
+            "#
+        )));
+        let web = &s["services"]["web"];
+        assert_eq!(f64_at(web, "tasks.max"), 4.0, "{web}");
+        assert_eq!((f64_at(web, "scale_outs"), f64_at(web, "scale_ins")), (1.0, 0.0));
+        // 1 task until t, then 4: mean = (t + 4 (30 - t)) / 30
+        (120.0 - 30.0 * f64_at(web, "tasks.mean")) / 3.0
+    };
+    for n in [1, 3, 5] {
+        let t = out_at(n);
+        assert!((t - (10.0 + n as f64)).abs() < 1e-6, "{n} datapoints: scaled out at {t} min");
+    }
 }

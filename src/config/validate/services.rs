@@ -112,6 +112,8 @@ pub(super) fn validate_services(
                 // aws-facts 3.3: ECS target tracking defaults to 300 s cooldowns
                 scale_out_cooldown: c.duration(&k("scale_out_cooldown"), a.scale_out_cooldown, 300, 0, 86_400),
                 scale_in_cooldown: c.duration(&k("scale_in_cooldown"), a.scale_in_cooldown, 300, 0, 86_400),
+                datapoints_out: c.int(&k("datapoints_out"), a.datapoints_out, 3, 1, 1440, " periods"),
+                datapoints_in: c.int(&k("datapoints_in"), a.datapoints_in, 15, 1, 1440, " periods"),
             })
         });
         let mut capacity_schedule = Vec::new();
