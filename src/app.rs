@@ -138,12 +138,10 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         let apis = !scenario.apigateway.apis.is_empty();
         // the same comparison as the terminal's side-by-side table (from the summary: the
         // mean over replications)
-        let platforms: Vec<(String, f64, f64)> = report::table::platforms(&summary)
+        let platforms: Vec<(String, f64, f64)> = report::table::compared(&summary)
             .into_iter()
             .map(|p| (p.name, p.cost_usd, p.p99_ms))
             .collect();
-        let compared = platforms.len() >= 2 && !scenario.services.is_empty();
-        let platforms = if compared { platforms } else { Vec::new() };
         files.extend(report::write_charts(
             &out_dir,
             &scenario.name,

@@ -109,7 +109,14 @@ pub fn platforms(summary: &Value) -> Vec<Platform> {
     out
 }
 
-/// The side-by-side table of platforms (printed when services are compared).
+/// The platforms to show side by side: all of them when services are compared with functions
+/// or each other, none otherwise (the terminal table and `compare.png` both follow this).
+pub fn compared(summary: &Value) -> Vec<Platform> {
+    let all = platforms(summary);
+    if all.len() >= 2 && all.iter().any(|p| p.kind != "lambda") { all } else { Vec::new() }
+}
+
+/// The side-by-side table of platforms.
 fn comparison(platforms: &[Platform]) -> String {
     let header = ["platform", "kind", "requests", "p50 ms", "p95 ms", "p99 ms", "failed %"];
     let header2 = ["capacity", "cost USD", "USD per M"];
@@ -206,8 +213,8 @@ pub fn render(summary: &Value) -> String {
             ));
         }
     }
-    let platforms = platforms(summary);
-    if platforms.len() >= 2 && platforms.iter().any(|p| p.kind != "lambda") {
+    let platforms = compared(summary);
+    if !platforms.is_empty() {
         out.push_str(&comparison(&platforms));
     }
     let reps = num(summary, &["replications"]);
