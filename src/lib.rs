@@ -18,6 +18,7 @@ pub mod report;
 pub mod service;
 pub mod sim;
 pub mod summary;
+pub mod sweep;
 pub mod token_bucket;
 pub mod trace;
 pub mod workload;

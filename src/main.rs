@@ -21,6 +21,12 @@ struct Cli {
 enum Command {
     /// Simulate a scenario; write summary.json, timeseries.csv, charts (and logs), print a table.
     Run(RunArgs),
+    /// Run every point of the scenario's [sweep] section (and --param lists) in parallel;
+    /// write sweep.csv, each point's summary and the sweep's charts.
+    Sweep(SweepArgs),
+    /// Combine the output folders of `slsim sweep --shard I/N` runs into what one unsharded
+    /// run writes, byte for byte.
+    Merge(MergeArgs),
     /// Check a scenario and list every problem in it, without running it.
     Validate(ScenarioArgs),
     /// Work with trace files.
@@ -82,6 +88,55 @@ struct RunArgs {
     quiet: bool,
 }
 
+#[derive(Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Sweep a key over values, adding to or replacing [sweep.parameters]: e.g.
+    /// --param lambda.function.api.memory_size=512,1024,2048 (repeatable).
+    #[arg(long = "param", value_name = "KEY=V1,V2,...", value_parser = slsim::sweep::parse_param)]
+    param: Vec<Override>,
+    /// Output folder [default: output/<simulation.name>/].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Master random seed, overriding simulation.seed (every point uses it).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+    /// Skip points whose results are already in the output folder (from an interrupted run).
+    #[arg(long)]
+    resume: bool,
+    /// Run a deterministic share of the points: those whose index is I modulo N. `auto/N` takes
+    /// I from AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    shard: Option<slsim::sweep::ShardArg>,
+    /// Skip drawing the charts.
+    #[arg(long)]
+    no_charts: bool,
+    /// Print nothing but errors (and no progress bar).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Output folders of the shards (each written by `slsim sweep --shard I/N`).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep (may be one of the shard folders).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Skip drawing the charts.
+    #[arg(long)]
+    no_charts: bool,
+}
+
+fn parse_shard(s: &str) -> Result<slsim::sweep::ShardArg, String> {
+    s.parse()
+}
+
 fn parse_override(s: &str) -> Result<Override, String> {
     s.parse()
 }
@@ -127,6 +182,20 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_BAD_INPUT)
             }
         },
+        Command::Sweep(args) => sweep(args),
+        Command::Merge(args) => match slsim::sweep::merge(&args.dirs, &args.out, !args.no_charts) {
+            Ok((points, files)) => {
+                println!("merged {points} points into {}", args.out.display());
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(EXIT_FAILURE)
+            }
+        },
         Command::Run(args) => {
             let mut scenario = match config::load(&args.scenario.file, &args.scenario.set) {
                 Ok(s) => s,
@@ -151,6 +220,12 @@ fn main() -> ExitCode {
             match app::run_scenario(&scenario, &opts) {
                 Ok(report) => {
                     if !args.quiet {
+                        if scenario.has_sweep {
+                            eprintln!(
+                                "note: ran the scenario as written; `slsim sweep {}` runs the points of its [sweep]",
+                                args.scenario.file.display()
+                            );
+                        }
                         print!("{}", table::render(&report.summary));
                         println!("wrote {}", report.out_dir.display());
                         let secs = report.elapsed.as_secs_f64().max(1e-9);
@@ -169,6 +244,68 @@ fn main() -> ExitCode {
                     ExitCode::from(EXIT_FAILURE)
                 }
             }
+        }
+    }
+}
+
+fn sweep(args: SweepArgs) -> ExitCode {
+    let shard = match args.shard.map(|s| s.resolve(|k| std::env::var(k).ok())).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let prepared = match slsim::sweep::prepare(
+        &args.scenario.file,
+        &args.scenario.set,
+        &args.param,
+        args.seed,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let opts = slsim::sweep::SweepOptions {
+        out_dir: args.out,
+        threads: args.threads.map(usize::from),
+        resume: args.resume,
+        shard,
+        charts: !args.no_charts,
+        progress: !args.quiet,
+    };
+    match slsim::sweep::run(&prepared, &opts) {
+        Ok(report) => {
+            if !args.quiet {
+                let shard =
+                    shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default();
+                eprintln!(
+                    "{} of {} points{shard}: {} simulated, {} already done, in {:.1} s",
+                    report.in_shard,
+                    report.total,
+                    report.ran,
+                    report.resumed,
+                    report.elapsed.as_secs_f64()
+                );
+                if report.files.is_empty() {
+                    println!(
+                        "wrote the points of this shard to {}; combine the shards with slsim merge",
+                        report.out_dir.display()
+                    );
+                } else {
+                    if let Ok(text) = slsim::sweep::summary_table(&report.out_dir) {
+                        print!("{text}");
+                    }
+                    println!("wrote {}", report.out_dir.display());
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }

@@ -53,7 +53,7 @@ impl fmt::Display for ConfigError {
 }
 
 impl ConfigError {
-    fn one(file: &Path, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    pub fn one(file: &Path, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
         ConfigError {
             file: file.to_path_buf(),
             problems: vec![Problem { key: key.into(), message: message.into() }],
@@ -82,6 +82,8 @@ pub struct Scenario {
     pub workloads: Vec<WorkloadConfig>,
     /// Replayed traces; their functions are in `lambda.functions`.
     pub traces: Vec<crate::trace::TraceConfig>,
+    /// The file has a `[sweep]` section (run by `slsim sweep`; `slsim run` runs the base).
+    pub has_sweep: bool,
 }
 
 /// Where a service's tasks run.
@@ -631,6 +633,42 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ConfigError
 /// Validates scenario text as if read from `path` (relative paths resolve beside it).
 pub fn load_str(path: &Path, text: &str, overrides: &[Override]) -> Result<Scenario, ConfigError> {
     let raw = parse(path, text, overrides)?;
+    validate(path, path.parent().unwrap_or(Path::new(".")), raw)
+}
+
+/// Reads a scenario file into a TOML table and applies `overrides` (as `--set` does), without
+/// validating it: sweeps derive each point's scenario from this table.
+pub fn load_table(path: &Path, overrides: &[Override]) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::one(path, "", format!("cannot read the scenario: {e}")))?;
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e: toml::de::Error| {
+        ConfigError::one(path, "", e.to_string().trim_end().to_string())
+    })?;
+    for o in overrides {
+        apply_override(&mut table, o)
+            .map_err(|msg| ConfigError::one(path, format!("--set {}", o.key), msg))?;
+    }
+    Ok(table)
+}
+
+/// Validates a scenario table (from [`load_table`]) as if read from `path`, with `overrides`
+/// applied first; errors name an override by its flag, `flag` (`--set`, `--param`).
+pub fn from_table(
+    path: &Path,
+    mut table: toml::Table,
+    overrides: &[Override],
+    flag: &str,
+) -> Result<Scenario, ConfigError> {
+    for o in overrides {
+        apply_override(&mut table, o)
+            .map_err(|msg| ConfigError::one(path, format!("{flag} {}", o.key), msg))?;
+    }
+    let deser_err = |e: serde_path_to_error::Error<toml::de::Error>| {
+        let key = e.path().to_string();
+        let key = if key == "." { String::new() } else { key };
+        ConfigError::one(path, key, e.inner().to_string().trim_end().to_string())
+    };
+    let raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(deser_err)?;
     validate(path, path.parent().unwrap_or(Path::new(".")), raw)
 }
 

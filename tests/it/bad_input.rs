@@ -140,8 +140,11 @@ fn missing_required_settings_are_explained() {
 fn features_of_later_releases_are_refused_clearly() {
     let e = error_of(&with("target = \"function:f\"", "target = \"service:web\""));
     assert_mentions(&e, &["workload[0].target", "service:web", "no service named"]);
+    // a [sweep] section is run by `slsim sweep`, but its mistakes are caught by every command
     let e = error_of(&format!("{GOOD}\n[sweep]\nmode = \"grid\"\n"));
-    assert_mentions(&e, &["sweep", "not supported yet"]);
+    assert_mentions(&e, &["sweep.parameters", "nothing to sweep"]);
+    let e = error_of(&format!("{GOOD}\n[sweep]\nmode = \"all\"\n[sweep.parameters]\nx = [1]\n"));
+    assert_mentions(&e, &["sweep.mode", "\"all\"", "\"grid\" or \"zip\""]);
 }
 
 #[test]

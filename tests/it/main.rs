@@ -18,5 +18,6 @@ mod runtimes;
 mod scaling;
 mod scenarios;
 mod services;
+mod sweeps;
 mod traces;
 mod versions;

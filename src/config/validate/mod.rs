@@ -87,15 +87,14 @@ pub fn validate(
 ) -> Result<Scenario, ConfigError> {
     let mut c = Checker { problems: Vec::new() };
 
-    for (key, present, arrives) in [("sweep", raw.sweep.is_some(), "`slsim sweep`")] {
-        if present {
-            c.bad(
-                key,
-                format!(
-                    "{arrives} is not supported yet by this version of slsim; \
-                         run each configuration with --set instead (remove the section)"
-                ),
-            );
+    // [sweep] is run by `slsim sweep`; its shape is checked here so `run` and `validate` catch
+    // its mistakes too (the values of its points are checked when the sweep is prepared)
+    let has_sweep = raw.sweep.is_some();
+    if let Some(sweep) = raw.sweep.take() {
+        let mut t = toml::Table::new();
+        t.insert("sweep".into(), sweep);
+        if let Err(problems) = crate::sweep::SweepSpec::from_table(&t, &[]) {
+            c.problems.extend(problems);
         }
     }
 
@@ -197,5 +196,6 @@ pub fn validate(
         },
         workloads,
         traces: traces.into_iter().map(|t| t.config).collect(),
+        has_sweep,
     })
 }
