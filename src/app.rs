@@ -136,12 +136,6 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
             first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
         let queues = !scenario.queues.is_empty();
         let apis = !scenario.apigateway.apis.is_empty();
-        // the same comparison as the terminal's side-by-side table (from the summary: the
-        // mean over replications)
-        let platforms: Vec<(String, f64, f64)> = report::table::compared(&summary)
-            .into_iter()
-            .map(|p| (p.name, p.cost_usd, p.p99_ms))
-            .collect();
         files.extend(report::write_charts(
             &out_dir,
             &scenario.name,
@@ -149,7 +143,7 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
             &latencies,
             queues,
             apis,
-            &platforms,
+            &summary,
         )?);
     }
     // the other outputs are written first: a failure writing the logs loses nothing else

@@ -11,7 +11,9 @@ use serde_json::{Map, Value, json};
 use crate::apigw::ApiStats;
 use crate::apigw::billing::ApiUsage;
 use crate::config::ServiceConfig;
-use crate::config::{ApiConfig, ApiType, Invocation, QueueKind, Scenario, VolumeTiers};
+use crate::config::{
+    ApiConfig, ApiType, Integration, Invocation, QueueKind, Scenario, VolumeTiers,
+};
 use crate::engine::SimTime;
 use crate::esm::QueueStats;
 use crate::lambda::FunctionStats;
@@ -179,6 +181,20 @@ fn apis_json(
             ApiType::WebSocket => "websocket",
         });
         a["billed_requests"] = json!(stats.metered);
+        // what the routes integrate with, so a comparison can count the API with its platform
+        let mut integrations: Vec<String> = Vec::new();
+        for r in &cfg.routes {
+            let target = match r.integration {
+                Integration::Function(i) => {
+                    format!("function:{}", scenario.lambda.functions[i].name)
+                }
+                Integration::Service(i) => format!("service:{}", scenario.services[i].name),
+            };
+            if !integrations.contains(&target) {
+                integrations.push(target);
+            }
+        }
+        a["integrations"] = json!(integrations);
         // the REST cache is billed per hour of the measured period, outside the free tier
         let hours = (scenario.duration.0 - scenario.warmup.0) as f64 / 3.6e12;
         let cache = cfg.cache.map_or(0.0, |c| c.usd_per_hour * hours);

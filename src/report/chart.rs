@@ -1,4 +1,5 @@
-//! Charts of a run as PNG, drawn with plotters; one function per chart kind.
+//! Charts as PNG or SVG (by the file's extension), drawn with plotters; one function per chart
+//! kind, each drawing on any plotters backend.
 //!
 //! Text uses an embedded DejaVu Sans (plotters' `ab_glyph` backend, no system fonts). Every
 //! function copes with any input (empty, single-point, all-zero or non-finite data) without
@@ -9,6 +10,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -16,15 +18,15 @@ use plotters::style::{FontStyle, register_font};
 use crate::metrics::MinuteRow;
 
 /// Image size in pixels.
-const SIZE: (u32, u32) = (1000, 600);
+pub(crate) const SIZE: (u32, u32) = (1000, 600);
 /// Font family every text uses (registered from [`FONT`]).
-const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 const FONT: &[u8] =
     include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/DejaVuSans.ttf"));
 /// Smallest latency drawn on the log axis; smaller (and zero) latencies are clamped to it.
 const MIN_LATENCY_MS: f64 = 0.001;
 /// Distinct series colours (Tableau 10), readable on white.
-const COLOURS: [RGBColor; 10] = [
+pub(crate) const COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -51,6 +53,31 @@ pub struct ChartError {
     pub path: String,
     pub message: String,
 }
+
+/// Draws `$body` (an expression using the drawing area `$root`) on a new white canvas at
+/// `$path`: SVG if the path ends in `.svg`, PNG otherwise.
+macro_rules! render {
+    ($path:expr, |$root:ident| $body:expr) => {{
+        let path: &Path = $path;
+        $crate::report::chart::register_embedded_font()
+            .map_err($crate::report::chart::fail(path))?;
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+            let $root = SVGBackend::new(path, SIZE).into_drawing_area();
+            $root.fill(&WHITE).map_err(fail(path))?;
+            $body;
+            $root.present().map_err(fail(path))
+        } else {
+            let $root = BitMapBackend::new(path, SIZE).into_drawing_area();
+            $root.fill(&WHITE).map_err(fail(path))?;
+            $body;
+            $root.present().map_err(fail(path))
+        }
+    }};
+}
+pub(crate) use render;
+
+/// A drawing area on any backend.
+pub(crate) type Area<DB> = DrawingArea<DB, Shift>;
 
 /// One line of a chart: label, stroke, dashed or not, and finite points.
 struct Series {
@@ -138,16 +165,25 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
         [minute_series("oldest record (max)", COLOURS[1].stroke_width(3), false, rows, |r| {
             r.queue_age_max_s
         })];
-    let root = canvas(path)?;
-    let (top, bottom) = root.split_vertically(SIZE.1 / 2);
-    time_panel(&top, path, title, "records", rows, &backlog)?;
-    time_panel(&bottom, path, "", "age (s)", rows, &age)?;
-    root.present().map_err(fail(path))
+    render!(path, |root| {
+        let (top, bottom) = root.split_vertically(SIZE.1 / 2);
+        time_panel(&top, path, title, "records", rows, &backlog)?;
+        time_panel(&bottom, path, "", "age (s)", rows, &age)?;
+    })
 }
 
 /// Latency CDF, one line per function: latency in ms on a log axis against the share of
 /// completed requests.
 pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<(), ChartError> {
+    render!(path, |root| latency_cdf_on(&root, path, title, curves)?)
+}
+
+fn latency_cdf_on<DB: DrawingBackend>(
+    root: &Area<DB>,
+    path: &Path,
+    title: &str,
+    curves: &[LatencyCurve],
+) -> Result<(), ChartError> {
     let err = fail(path);
     let series: Vec<Series> = curves
         .iter()
@@ -165,8 +201,7 @@ pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<
         })
         .collect();
     let x = log_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
-    let root = canvas(path)?;
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .caption(title, (FAMILY, 24))
         .margin(20)
         .x_label_area_size(50)
@@ -190,10 +225,9 @@ pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<
         draw_series(&mut chart, s).map_err(&err)?;
     }
     if series.iter().all(|s| s.points.is_empty()) {
-        no_data(&root).map_err(&err)?;
+        no_data(root).map_err(&err)?;
     }
-    legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&err)?;
-    root.present().map_err(&err)
+    legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&err)
 }
 
 /// Platforms side by side: cost (USD) on the left, p99 latency (ms) on the right, one bar per
@@ -203,8 +237,16 @@ pub fn compare_platforms(
     title: &str,
     platforms: &[(String, f64, f64)],
 ) -> Result<(), ChartError> {
+    render!(path, |root| compare_platforms_on(&root, path, title, platforms)?)
+}
+
+fn compare_platforms_on<DB: DrawingBackend>(
+    root: &Area<DB>,
+    path: &Path,
+    title: &str,
+    platforms: &[(String, f64, f64)],
+) -> Result<(), ChartError> {
     let err = fail(path);
-    let root = canvas(path)?;
     let root = root.titled(title, (FAMILY, 24)).map_err(&err)?;
     let panels = root.split_evenly((1, 2));
     let n = platforms.len().max(1);
@@ -250,7 +292,93 @@ pub fn compare_platforms(
     if platforms.is_empty() {
         no_data(&root).map_err(&err)?;
     }
-    root.present().map_err(&err)
+    Ok(())
+}
+
+/// Cost by component, one bar per function, API or service (`(name, [(category, usd)])`),
+/// stacked by what it is charged for, with a legend of the categories.
+pub fn cost_breakdown(
+    path: &Path,
+    title: &str,
+    bars: &[(String, Vec<(String, f64)>)],
+) -> Result<(), ChartError> {
+    render!(path, |root| cost_breakdown_on(&root, path, title, bars)?)
+}
+
+fn cost_breakdown_on<DB: DrawingBackend>(
+    root: &Area<DB>,
+    path: &Path,
+    title: &str,
+    bars: &[(String, Vec<(String, f64)>)],
+) -> Result<(), ChartError> {
+    let err = fail(path);
+    let positive = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
+    let mut categories: Vec<&str> = Vec::new();
+    for (_, parts) in bars {
+        for (c, v) in parts {
+            if positive(*v) > 0.0 && !categories.contains(&c.as_str()) {
+                categories.push(c);
+            }
+        }
+    }
+    let top = bars
+        .iter()
+        .map(|(_, parts)| parts.iter().map(|p| positive(p.1)).sum::<f64>())
+        .fold(0.0, f64::max);
+    // headroom for the legend
+    let top = if top > 0.0 { top * 1.5 } else { 1.0 };
+    let n = bars.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, 24))
+        .margin(20)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top)
+        .map_err(&err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            let near = (x - i).abs() < 1e-6 && i >= 0.0;
+            near.then(|| bars.get(i as usize).map(|b| b.0.clone())).flatten().unwrap_or_default()
+        })
+        .y_desc("cost (USD, simulated period)")
+        .y_label_formatter(&|v| format_number(*v))
+        .label_style((FAMILY, 14))
+        .axis_desc_style((FAMILY, 16))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .draw()
+        .map_err(&err)?;
+    for (k, category) in categories.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()].filled();
+        let rects: Vec<Rectangle<(f64, f64)>> = bars
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, parts))| {
+                let below: f64 = parts
+                    .iter()
+                    .filter(|p| categories[..k].contains(&p.0.as_str()))
+                    .map(|p| positive(p.1))
+                    .sum();
+                let v: f64 = parts.iter().filter(|p| p.0 == *category).map(|p| positive(p.1)).sum();
+                let x = i as f64;
+                (v > 0.0)
+                    .then(|| Rectangle::new([(x - 0.35, below), (x + 0.35, below + v)], colour))
+            })
+            .collect();
+        chart
+            .draw_series(rects)
+            .map_err(&err)?
+            .label(*category)
+            .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], colour));
+    }
+    if categories.is_empty() {
+        no_data(root).map_err(&err)?;
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)
 }
 
 /// Shared body of the per-minute charts: x in minutes since start, y from zero, warm-up shaded.
@@ -261,14 +389,12 @@ fn time_chart(
     rows: &[MinuteRow],
     series: &[Series],
 ) -> Result<(), ChartError> {
-    let root = canvas(path)?;
-    time_panel(&root, path, title, y_desc, rows, series)?;
-    root.present().map_err(fail(path))
+    render!(path, |root| time_panel(&root, path, title, y_desc, rows, series)?)
 }
 
 /// One per-minute chart drawn on `area` (the whole image, or a panel of it).
-fn time_panel(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+fn time_panel<DB: DrawingBackend>(
+    area: &Area<DB>,
     path: &Path,
     title: &str,
     y_desc: &str,
@@ -323,12 +449,15 @@ fn time_panel(
     legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)
 }
 
-type Chart<'a, 'b, X, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>;
-type DrawResult =
-    Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
+pub(crate) type Chart<'a, DB, X, Y> = ChartContext<'a, DB, Cartesian2d<X, Y>>;
+pub(crate) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Draws one labelled line (a marker if it has a single point).
-fn draw_series<'a, 'b: 'a, X, Y>(chart: &mut Chart<'a, 'b, X, Y>, s: &Series) -> DrawResult
+fn draw_series<'a, DB: DrawingBackend + 'a, X, Y>(
+    chart: &mut Chart<'a, DB, X, Y>,
+    s: &Series,
+) -> DrawResult<DB>
 where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
@@ -354,10 +483,10 @@ where
 }
 
 /// Legend box: white, semi-transparent, with a thin border.
-fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
-    chart: &mut Chart<'a, 'b, X, Y>,
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut Chart<'a, DB, X, Y>,
     position: SeriesLabelPosition,
-) -> DrawResult {
+) -> DrawResult<DB> {
     chart
         .configure_series_labels()
         .position(position)
@@ -369,7 +498,7 @@ fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
 }
 
 /// "no data" in the middle of the area, for charts without a single point.
-fn no_data(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> DrawResult {
+pub(crate) fn no_data<DB: DrawingBackend>(root: &Area<DB>) -> DrawResult<DB> {
     let grey = BLACK.mix(0.5);
     let style = TextStyle::from((FAMILY, 22).into_font()).color(&grey).pos(
         plotters::style::text_anchor::Pos::new(
@@ -381,25 +510,15 @@ fn no_data(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Dra
     root.draw_text("no data", &style, (w as i32 / 2, h as i32 / 2))
 }
 
-/// A white drawing area on a new PNG, with the font registered.
-fn canvas(
-    path: &Path,
-) -> Result<DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, ChartError> {
-    register_embedded_font().map_err(fail(path))?;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(fail(path))?;
-    Ok(root)
-}
-
 /// Registers the embedded font as [`FAMILY`] once per process.
-fn register_embedded_font() -> Result<(), &'static str> {
+pub(crate) fn register_embedded_font() -> Result<(), &'static str> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
     if ok { Ok(()) } else { Err("embedded font DejaVuSans.ttf is not a valid font") }
 }
 
 /// Maps any error into a [`ChartError`] for `path`.
-fn fail<E: Display>(path: &Path) -> impl Fn(E) -> ChartError + '_ {
+pub(crate) fn fail<E: Display>(path: &Path) -> impl Fn(E) -> ChartError + '_ {
     move |e| ChartError { path: path.display().to_string(), message: e.to_string() }
 }
 
@@ -439,7 +558,7 @@ fn warmup_band(rows: &[MinuteRow], x: &Range<f64>) -> Option<(f64, f64)> {
 }
 
 /// A valid (finite, non-empty) range covering `lo..hi`; `0..1` when there is nothing to cover.
-fn span(lo: f64, hi: f64) -> Range<f64> {
+pub(crate) fn span(lo: f64, hi: f64) -> Range<f64> {
     if !(lo.is_finite() && hi.is_finite()) || lo > hi {
         return 0.0..1.0;
     }
@@ -448,7 +567,7 @@ fn span(lo: f64, hi: f64) -> Range<f64> {
 }
 
 /// Whole decades (plus a small margin) covering the positive values; `1..1000` ms when there are none.
-fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
+pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     let (lo, hi) = values
         .filter(|v| v.is_finite() && *v > 0.0)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
@@ -462,7 +581,7 @@ fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
 }
 
 /// Short axis label: integers without decimals, large values with k/M/G suffixes, small ones with up to 3 decimals.
-fn format_number(v: f64) -> String {
+pub(crate) fn format_number(v: f64) -> String {
     let a = v.abs();
     let (scaled, suffix) = match a {
         _ if a >= 1e9 => (v / 1e9, "G"),
@@ -624,6 +743,34 @@ mod tests {
             let path = dir.path().join(format!("compare{i}.png"));
             compare_platforms(&path, "compare", c).unwrap();
             assert_png(&path);
+        }
+    }
+
+    #[test]
+    fn cost_breakdown_and_svg_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let bars = vec![
+            (
+                "api-fn".to_string(),
+                vec![("Lambda requests".into(), 0.2), ("Lambda duration".into(), 1.5)],
+            ),
+            (
+                "web".to_string(),
+                vec![("service tasks".into(), 0.8), ("service load balancer".into(), 0.4)],
+            ),
+            ("nan".to_string(), vec![("Lambda duration".into(), f64::NAN)]),
+        ];
+        for (i, b) in [bars, vec![]].iter().enumerate() {
+            let png = dir.path().join(format!("cost{i}.png"));
+            cost_breakdown(&png, "cost", b).unwrap();
+            assert_png(&png);
+            let svg = dir.path().join(format!("cost{i}.svg"));
+            cost_breakdown(&svg, "cost", b).unwrap();
+            let text = std::fs::read_to_string(&svg).unwrap();
+            assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{text}");
+            if i == 0 {
+                assert!(text.contains("service load balancer") && text.contains("api-fn"));
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 //! an interrupted run never leaves a half-written file under a real name.
 
 pub mod chart;
+pub mod sweep_chart;
 pub mod table;
 
 use std::io;
@@ -43,9 +44,9 @@ pub fn write_timeseries(path: &Path, rows: &[MinuteRow]) -> io::Result<()> {
     write_atomic(path, &bytes)
 }
 
-/// Draws the run's charts into `dir` (`queues.png` too if the scenario has `queues`,
-/// `api.png` if it has APIs, `compare.png` if `platforms` are compared); returns the files
-/// written.
+/// Draws the run's charts into `dir`, each as PNG and SVG: requests, concurrency, latency CDF,
+/// `queues` if the scenario has queues, `api` if it has APIs, `compare` if the summary's
+/// platforms are compared (see [`table::compared`]), `cost` (stacked by what is charged) if anything costs; returns the files written.
 pub fn write_charts(
     dir: &Path,
     title: &str,
@@ -53,8 +54,15 @@ pub fn write_charts(
     latencies: &[(String, &Histogram)],
     queues: bool,
     apis: bool,
-    platforms: &[(String, f64, f64)],
+    summary: &serde_json::Value,
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
+    // the same comparison as the terminal's side-by-side table (from the summary: the mean
+    // over replications)
+    let platforms: Vec<(String, f64, f64)> =
+        table::compared(summary).into_iter().map(|p| (p.name, p.cost_usd, p.p99_ms)).collect();
+    let platforms = &platforms;
+    let costs = cost_parts(summary);
+    let costs = &costs;
     let curves: Vec<chart::LatencyCurve> = latencies
         .iter()
         .map(|(name, h)| chart::LatencyCurve {
@@ -65,13 +73,13 @@ pub fn write_charts(
     type Draw<'a> = Box<dyn Fn(&Path) -> Result<(), chart::ChartError> + 'a>;
     let mut charts: Vec<(&str, Draw)> = vec![
         (
-            "requests.png",
+            "requests",
             Box::new(|p| {
                 chart::requests_over_time(p, &format!("{title}: requests per minute"), rows)
             }),
         ),
         (
-            "concurrency.png",
+            "concurrency",
             Box::new(|p| {
                 chart::concurrency_over_time(
                     p,
@@ -81,13 +89,13 @@ pub fn write_charts(
             }),
         ),
         (
-            "latency_cdf.png",
+            "latency_cdf",
             Box::new(|p| chart::latency_cdf(p, &format!("{title}: latency CDF"), &curves)),
         ),
     ];
     if queues {
         charts.push((
-            "queues.png",
+            "queues",
             Box::new(|p| {
                 chart::queues_over_time(p, &format!("{title}: queue backlog and age"), rows)
             }),
@@ -95,13 +103,13 @@ pub fn write_charts(
     }
     if apis {
         charts.push((
-            "api.png",
+            "api",
             Box::new(|p| chart::api_over_time(p, &format!("{title}: API Gateway requests"), rows)),
         ));
     }
     if !platforms.is_empty() {
         charts.push((
-            "compare.png",
+            "compare",
             Box::new(|p| {
                 chart::compare_platforms(
                     p,
@@ -111,19 +119,61 @@ pub fn write_charts(
             }),
         ));
     }
+    if costs.iter().any(|(_, parts)| parts.iter().any(|p| p.1 > 0.0)) {
+        charts.push((
+            "cost",
+            Box::new(|p| chart::cost_breakdown(p, &format!("{title}: cost by component"), costs)),
+        ));
+    }
     let mut written = Vec::new();
-    for (name, draw) in charts {
-        let path = dir.join(name);
-        // plotters picks the image format from the extension, so the temporary name keeps it
-        let tmp = temp_path(&path, ".png");
-        draw(&tmp)?;
-        std::fs::rename(&tmp, &path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            chart::ChartError { path: path.display().to_string(), message: e.to_string() }
-        })?;
-        written.push(path);
+    for (stem, draw) in &charts {
+        for ext in ["png", "svg"] {
+            written.push(draw_atomic(&dir.join(format!("{stem}.{ext}")), draw)?);
+        }
     }
     Ok(written)
+}
+
+/// Draws a chart under a temporary name, then renames it into place.
+pub fn draw_atomic(
+    path: &Path,
+    draw: impl Fn(&Path) -> Result<(), chart::ChartError>,
+) -> Result<PathBuf, chart::ChartError> {
+    // plotters picks the image format from the extension, so the temporary name keeps it
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let tmp = temp_path(path, &ext);
+    draw(&tmp).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        chart::ChartError { path: path.display().to_string(), message: e.to_string() }
+    })?;
+    Ok(path.to_path_buf())
+}
+
+/// The cost of every function, API and service, split by what it is charged for (the keys of
+/// its `cost_usd` block but `total`): one bar per component for the cost chart.
+pub fn cost_parts(summary: &serde_json::Value) -> Vec<(String, Vec<(String, f64)>)> {
+    let mut out = Vec::new();
+    for (block, kind) in [("functions", "Lambda"), ("apis", "API Gateway"), ("services", "service")]
+    {
+        let Some(items) = summary.get(block).and_then(serde_json::Value::as_object) else {
+            continue;
+        };
+        for (name, item) in items {
+            let Some(cost) = item.get("cost_usd").and_then(serde_json::Value::as_object) else {
+                continue;
+            };
+            let parts = cost
+                .iter()
+                .filter(|(k, _)| k.as_str() != "total")
+                .filter_map(|(k, v)| Some((format!("{kind} {}", k.replace('_', " ")), v.as_f64()?)))
+                .collect();
+            out.push((name.clone(), parts));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

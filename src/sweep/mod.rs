@@ -448,7 +448,9 @@ pub fn finish(dir: &Path, manifest: &Json, charts: bool) -> anyhow::Result<Vec<P
     report::write_atomic(&path, &sweep.to_csv()?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
-    let _ = charts; // the sweep's charts arrive with `report::sweep_charts`
+    if charts {
+        files.extend(crate::report::sweep_chart::write(dir, &sweep)?);
+    }
     Ok(files)
 }
 

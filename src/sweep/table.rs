@@ -26,6 +26,9 @@ pub struct SweepTable {
     /// Figure names (dotted summary paths), in column order.
     pub figures: Vec<String>,
     pub rows: Vec<SweepRow>,
+    /// `(api, "function:NAME" | "service:NAME")`: what each API's routes integrate with (from
+    /// the first point's `apis.*.integrations`), to count an API's cost with its platform.
+    pub links: Vec<(String, String)>,
 }
 
 /// One point.
@@ -84,7 +87,17 @@ impl SweepTable {
                 }
             })
             .collect();
-        SweepTable { keys, figures, rows }
+        let mut links = Vec::new();
+        if let Some(Json::Object(apis)) = points.first().map(|p| &p.1["apis"]) {
+            for (api, a) in apis {
+                for target in a["integrations"].as_array().into_iter().flatten() {
+                    if let Some(target) = target.as_str() {
+                        links.push((api.clone(), target.to_string()));
+                    }
+                }
+            }
+        }
+        SweepTable { keys, figures, rows, links }
     }
 
     /// The column of a figure, if any point has it.
@@ -110,8 +123,9 @@ impl SweepTable {
             .enumerate()
             .filter_map(|(i, f)| {
                 let name = f.strip_prefix(&head)?.strip_suffix(&tail)?;
-                // a component name may contain dots (`trace.fn`), but not a nested block
-                Some((name.to_string(), i))
+                // a component name may contain dots (`trace.fn`), but an API's routes are
+                // blocks inside it, not components
+                (!name.contains(".routes.")).then(|| (name.to_string(), i))
             })
             .collect()
     }

@@ -335,3 +335,90 @@ fn bad_sweeps_are_refused_before_anything_runs() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// The text elements of an SVG drawn by plotters (`<text ...>\nLABEL\n</text>`).
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..t.find("</text>")?];
+            Some(body.trim().to_string())
+        })
+        .collect()
+}
+
+fn svg(dir: &Path, stem: &str) -> String {
+    let png = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
+    assert_eq!(&png[..4], b"\x89PNG", "{stem}.png is a PNG");
+    let text = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+    assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{stem}.svg");
+    text
+}
+
+#[test]
+fn shipped_sweeps_draw_their_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    // power tuning: the marks name the cheapest and fastest sizes of sweep.csv
+    let out = tmp.path().join("pt");
+    let o = slsim(&["sweep", "scenarios/power-tuning.toml", "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = sweep::load(&out).unwrap();
+    let best = |fig: &str| {
+        let f = t.figure(fig).unwrap();
+        let r = (0..t.rows.len())
+            .min_by(|&a, &b| t.value(a, f).unwrap().0.total_cmp(&t.value(b, f).unwrap().0))
+            .unwrap();
+        t.rows[r].values[0].as_f64().unwrap()
+    };
+    let chart = svg(&out, "power-tuning");
+    let cheapest = best("functions.resize.cost_usd.total");
+    let fastest = best("functions.resize.latency_ms.p95");
+    assert!(chart.contains(&format!("cheapest: {cheapest} MB")), "cheapest {cheapest}");
+    assert!(chart.contains(&format!("fastest: {fastest} MB")), "fastest {fastest}");
+    assert!(fastest >= 1769.0, "no speed-up above one vCPU for one thread");
+    for stem in ["sweep-cost", "sweep-p50", "sweep-p95", "sweep-p99", "sweep-cold-start-ratio"] {
+        assert!(svg(&out, stem).contains("resize"), "{stem} has the function's line");
+    }
+
+    // break-even: one line per platform, the API counted with the function, crossings labelled
+    let out = tmp.path().join("be");
+    let o = slsim(&["sweep", "scenarios/break-even.toml", "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let chart = svg(&out, "break-even");
+    for series in ["api-fn (with API Gateway)", "api-fargate", "api-ec2"] {
+        assert!(chart.contains(series), "{series}");
+    }
+    assert!(chart.contains("req/s"), "a crossing is labelled");
+    // Lambda is the cheapest at 1 request/s and not at 200
+    let t = sweep::load(&out).unwrap();
+    let cost = |r: usize, f: &str| t.value(r, t.figure(f).unwrap()).unwrap().0;
+    let lambda =
+        |r| cost(r, "functions.api-fn.cost_usd.total") + cost(r, "apis.http.cost_usd.total");
+    let last = t.rows.len() - 1;
+    assert!(lambda(0) < cost(0, "services.api-fargate.cost_usd.total"));
+    assert!(lambda(last) > cost(last, "services.api-fargate.cost_usd.total"));
+}
+
+#[test]
+fn keep_alive_sweeps_draw_the_trade_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = CPU_BOUND.split("[sweep]").next().unwrap().to_string()
+        + "[sweep]\n[sweep.parameters]\n\"lambda.function.f.keep_alive\" = [\"1m\", \"10m\", \"30m\"]\n";
+    let path = write_scenario(tmp.path(), &text);
+    let out = tmp.path().join("ka");
+    sweep::run(&prepare(&path, &[]), &SweepOptions { charts: true, ..opts(&out) }).unwrap();
+    let chart = svg(&out, "keep-alive");
+    let texts = svg_texts(&chart);
+    for label in ["1m", "10m", "30m"] {
+        assert!(texts.iter().any(|t| t == label), "point {label} is labelled: {texts:?}");
+    }
+    assert!(chart.contains("idle GB-seconds") && chart.contains("cold-start ratio"));
+    // a longer keep-alive trades idle memory for fewer cold starts
+    let t = sweep::load(&out).unwrap();
+    let (cold, idle) = (
+        t.figure("functions.f.cold_start_ratio").unwrap(),
+        t.figure("functions.f.idle_gb_seconds").unwrap(),
+    );
+    assert!(t.value(0, cold).unwrap().0 > t.value(2, cold).unwrap().0);
+    assert!(t.value(0, idle).unwrap().0 < t.value(2, idle).unwrap().0);
+}

@@ -1,0 +1,622 @@
+//! Charts of a sweep, each as PNG and SVG, chosen by what was swept:
+//!
+//! - `sweep-cost`, `sweep-p50`, `sweep-p95`, `sweep-p99`, `sweep-cold-start-ratio`,
+//!   `sweep-throttle-ratio`: the figure against the first swept parameter, one line per
+//!   component (function, API, service) and per value of the other swept parameters, markers
+//!   only at the points run, bars for the 95% confidence half-width;
+//! - `power-tuning` when a function's `memory_size` is swept: its cost and p95 against memory,
+//!   the cheapest and the fastest sizes marked;
+//! - `break-even` when a workload's arrival rate is swept and the scenario has two platforms or
+//!   more: monthly cost of each (a function with the APIs in front of it, a service with its
+//!   load balancer) against the request rate, crossings labelled;
+//! - `keep-alive` when a keep-alive setting is swept: cold-start ratio against idle GB-seconds,
+//!   each point labelled with its setting.
+//!
+//! Axes go logarithmic when the data spans two decades or more.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use serde_json::Value as Json;
+
+use super::chart::{
+    Area, COLOURS, ChartError, FAMILY, SIZE, fail, format_number, legend, no_data, render, span,
+};
+use crate::sweep::table::SweepTable;
+
+/// Seconds in the month AWS prices by (730 hours).
+const MONTH_S: f64 = 730.0 * 3600.0;
+/// At most this many lines on one chart (the rest would be unreadable).
+const MAX_LINES: usize = 10;
+
+/// One line: label and points `(x, y, ci95 half-width)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub label: String,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// A labelled point (the cheapest size, a crossing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub x: f64,
+    pub y: f64,
+    pub label: String,
+}
+
+/// The x axis: its description, and labels for a non-numeric parameter (positions 0, 1, ...).
+#[derive(Debug, Clone, Default)]
+pub struct XAxis {
+    pub desc: String,
+    pub categories: Option<Vec<String>>,
+}
+
+/// One panel: a figure against x, with its lines and marks.
+#[derive(Debug, Clone, Default)]
+pub struct Panel {
+    pub y_desc: String,
+    pub lines: Vec<Line>,
+    pub marks: Vec<Mark>,
+}
+
+/// A chart of one or more panels stacked vertically, sharing the x axis.
+pub fn panels(path: &Path, title: &str, x: &XAxis, panels: &[Panel]) -> Result<(), ChartError> {
+    render!(path, |root| {
+        let root = root.titled(title, (FAMILY, 24)).map_err(fail(path))?;
+        let areas = root.split_evenly((panels.len().max(1), 1));
+        for (area, p) in areas.iter().zip(panels) {
+            panel_on(area, path, x, p)?;
+        }
+    })
+}
+
+/// Whether values span two decades or more (and are all positive): worth a log axis.
+fn spans_decades(values: impl Iterator<Item = f64>) -> bool {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    lo > 0.0 && hi.is_finite() && hi / lo >= 100.0
+}
+
+fn panel_on<DB: DrawingBackend>(
+    area: &Area<DB>,
+    path: &Path,
+    x: &XAxis,
+    p: &Panel,
+) -> Result<(), ChartError> {
+    let xs = || {
+        p.lines.iter().flat_map(|l| l.points.iter().map(|q| q.0)).chain(p.marks.iter().map(|m| m.x))
+    };
+    let ys = || {
+        p.lines
+            .iter()
+            .flat_map(|l| l.points.iter().flat_map(|q| [q.1 - q.2, q.1 + q.2]))
+            .chain(p.marks.iter().map(|m| m.y))
+    };
+    let log_x = x.categories.is_none() && spans_decades(xs());
+    let log_y = spans_decades(ys()) && ys().all(|v| v > 0.0);
+    let bounds = |vals: &mut dyn Iterator<Item = f64>| {
+        vals.filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    };
+    let (x_lo, x_hi) = bounds(&mut xs());
+    let (y_lo, y_hi) = bounds(&mut ys());
+    let x_range = if log_x {
+        x_lo / 1.3..x_hi * 1.3
+    } else {
+        let pad = ((x_hi - x_lo) * 0.05).max(0.5);
+        span(x_lo - pad, x_hi + pad)
+    };
+    let y_range = if log_y {
+        y_lo / 1.5..y_hi * 3.0
+    } else {
+        let lo = y_lo.min(0.0);
+        span(lo, y_hi + (y_hi - lo) * 0.35)
+    };
+    match (log_x, log_y) {
+        (false, false) => draw_panel(area, path, x, p, x_range, y_range),
+        (true, false) => draw_panel(area, path, x, p, x_range.log_scale(), y_range),
+        (false, true) => draw_panel(area, path, x, p, x_range, y_range.log_scale()),
+        (true, true) => draw_panel(area, path, x, p, x_range.log_scale(), y_range.log_scale()),
+    }
+}
+
+fn draw_panel<DB, XR, YR>(
+    area: &Area<DB>,
+    path: &Path,
+    x: &XAxis,
+    p: &Panel,
+    x_range: XR,
+    y_range: YR,
+) -> Result<(), ChartError>
+where
+    DB: DrawingBackend,
+    XR: AsRangedCoord<Value = f64>,
+    YR: AsRangedCoord<Value = f64>,
+    XR::CoordDescType: ValueFormatter<f64>,
+    YR::CoordDescType: ValueFormatter<f64>,
+{
+    let err = fail(path);
+    let mut chart = ChartBuilder::on(area)
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_range, y_range)
+        .map_err(&err)?;
+    let categories = x.categories.clone();
+    let x_fmt = move |v: &f64| match &categories {
+        Some(labels) => {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+        None => format_number(*v),
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x.desc.as_str())
+        .y_desc(p.y_desc.as_str())
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&|v| format_number(*v))
+        .label_style((FAMILY, 13))
+        .axis_desc_style((FAMILY, 15))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .max_light_lines(4);
+    if let Some(labels) = &x.categories {
+        mesh.x_labels(labels.len().max(1));
+    }
+    mesh.draw().map_err(&err)?;
+    for (i, line) in p.lines.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let pts: Vec<(f64, f64, f64)> =
+            line.points.iter().copied().filter(|q| q.0.is_finite() && q.1.is_finite()).collect();
+        chart
+            .draw_series(LineSeries::new(pts.iter().map(|q| (q.0, q.1)), colour.stroke_width(2)))
+            .map_err(&err)?
+            .label(line.label.as_str())
+            .legend(move |(px, py)| {
+                PathElement::new(vec![(px, py), (px + 24, py)], colour.stroke_width(2))
+            });
+        chart
+            .draw_series(pts.iter().map(|q| Circle::new((q.0, q.1), 4, colour.filled())))
+            .map_err(&err)?;
+        // confidence bars, clipped to positive values on a log axis by plotters itself
+        chart
+            .draw_series(pts.iter().filter(|q| q.2 > 0.0 && q.2.is_finite()).map(|q| {
+                PathElement::new(vec![(q.0, q.1 - q.2), (q.0, q.1 + q.2)], colour.stroke_width(1))
+            }))
+            .map_err(&err)?;
+    }
+    for m in &p.marks {
+        if !(m.x.is_finite() && m.y.is_finite()) {
+            continue;
+        }
+        chart
+            .draw_series(std::iter::once(Circle::new((m.x, m.y), 9, BLACK.stroke_width(2))))
+            .map_err(&err)?;
+        let style = TextStyle::from((FAMILY, 14).into_font()).color(&BLACK);
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((m.x, m.y)) + Text::new(m.label.clone(), (10, -22), style.clone()),
+            ))
+            .map_err(&err)?;
+    }
+    if p.lines.iter().all(|l| l.points.is_empty()) {
+        no_data(area).map_err(&err)?;
+    }
+    if !p.lines.is_empty() {
+        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
+    }
+    Ok(())
+}
+
+/// The last two segments of a key path (`memory_size` of `lambda.function.f.memory_size` is
+/// ambiguous alone): `f.memory_size`.
+fn short(key: &str) -> String {
+    let segs: Vec<&str> = key.split('.').collect();
+    segs[segs.len().saturating_sub(2)..].join(".")
+}
+
+fn text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// How the rows map onto charts: x of each row, and groups of rows sharing the values of the
+/// other swept parameters.
+struct Layout {
+    x: XAxis,
+    xs: Vec<f64>,
+    /// (label suffix, rows) per group, in first-appearance order.
+    groups: Vec<(String, Vec<usize>)>,
+}
+
+fn layout(t: &SweepTable) -> Layout {
+    let first: Vec<&Json> = t.rows.iter().map(|r| &r.values[0]).collect();
+    let numeric = first.iter().all(|v| v.as_f64().is_some());
+    let (xs, categories) = if numeric {
+        (first.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect(), None)
+    } else {
+        let mut labels: Vec<String> = Vec::new();
+        let xs = first
+            .iter()
+            .map(|v| {
+                let s = text(v);
+                let i = labels.iter().position(|l| *l == s).unwrap_or_else(|| {
+                    labels.push(s);
+                    labels.len() - 1
+                });
+                i as f64
+            })
+            .collect();
+        (xs, Some(labels))
+    };
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (r, row) in t.rows.iter().enumerate() {
+        let label: Vec<String> = t.keys[1..]
+            .iter()
+            .zip(&row.values[1..])
+            .map(|(k, v)| format!("{}={}", short(k), text(v)))
+            .collect();
+        let label = label.join(", ");
+        match groups.iter_mut().find(|g| g.0 == label) {
+            Some(g) => g.1.push(r),
+            None => groups.push((label, vec![r])),
+        }
+    }
+    Layout { x: XAxis { desc: t.keys[0].clone(), categories }, xs, groups }
+}
+
+/// One line per (component, group) for the figure columns `cols` (`(component, column)`).
+fn lines_of(t: &SweepTable, l: &Layout, cols: &[(String, usize)]) -> Vec<Line> {
+    let mut out = Vec::new();
+    for (name, col) in cols {
+        for (suffix, rows) in &l.groups {
+            let label = match (cols.len() > 1 || name.is_empty(), suffix.is_empty()) {
+                (_, true) => name.clone(),
+                (true, false) if !name.is_empty() => format!("{name}, {suffix}"),
+                _ => suffix.clone(),
+            };
+            let points: Vec<(f64, f64, f64)> = rows
+                .iter()
+                .filter_map(|&r| t.value(r, *col).map(|(m, c)| (l.xs[r], m, c)))
+                .collect();
+            if !points.is_empty() {
+                out.push(Line { label, points });
+            }
+        }
+    }
+    out.truncate(MAX_LINES);
+    out
+}
+
+/// Draws every chart that fits the sweep into `dir`; returns the files written.
+pub fn write(dir: &Path, t: &SweepTable) -> Result<Vec<PathBuf>, ChartError> {
+    if t.rows.is_empty() || t.keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let l = layout(t);
+    let mut charts: Vec<(String, String, XAxis, Vec<Panel>)> = Vec::new();
+    let name = |f: &str| format!("{f} against {}", short(&t.keys[0]));
+
+    if let Some(cost) = t.figure("cost_usd.total") {
+        let lines = lines_of(t, &l, &[("total".into(), cost)]);
+        let panel =
+            Panel { y_desc: "total cost (USD, simulated period)".into(), lines, marks: vec![] };
+        charts.push(("sweep-cost".into(), name("cost"), l.x.clone(), vec![panel]));
+    }
+    for q in ["p50", "p95", "p99"] {
+        let mut cols = Vec::new();
+        for block in ["functions", "apis", "services"] {
+            cols.extend(t.components(block, &format!("latency_ms.{q}")));
+        }
+        if !cols.is_empty() {
+            let lines = lines_of(t, &l, &cols);
+            let panel = Panel { y_desc: format!("{q} latency (ms)"), lines, marks: vec![] };
+            charts.push((
+                format!("sweep-{q}"),
+                name(&format!("{q} latency")),
+                l.x.clone(),
+                vec![panel],
+            ));
+        }
+    }
+    for (figure, stem, desc) in [
+        ("cold_start_ratio", "sweep-cold-start-ratio", "cold-start ratio"),
+        ("throttle_ratio", "sweep-throttle-ratio", "throttle ratio"),
+    ] {
+        let cols = t.components("functions", figure);
+        if !cols.is_empty() {
+            let lines = lines_of(t, &l, &cols);
+            let panel = Panel { y_desc: desc.into(), lines, marks: vec![] };
+            charts.push((stem.into(), name(desc), l.x.clone(), vec![panel]));
+        }
+    }
+    if let Some(c) = power_tuning(t) {
+        charts.push(c);
+    }
+    if let Some(c) = break_even(t) {
+        charts.push(c);
+    }
+    if let Some(c) = keep_alive(t) {
+        charts.push(c);
+    }
+
+    let mut written = Vec::new();
+    for (stem, title, x, ps) in &charts {
+        for ext in ["png", "svg"] {
+            let path = dir.join(format!("{stem}.{ext}"));
+            written.push(super::draw_atomic(&path, |p| panels(p, title, x, ps))?);
+        }
+    }
+    Ok(written)
+}
+
+/// The swept key naming a function's `memory_size`, and the function.
+fn memory_key(t: &SweepTable) -> Option<(usize, String)> {
+    t.keys.iter().enumerate().find_map(|(i, k)| {
+        let f = k.strip_prefix("lambda.function.")?.strip_suffix(".memory_size")?;
+        Some((i, f.to_string()))
+    })
+}
+
+/// Cost and p95 against memory for the function whose memory is swept (the first group of the
+/// other parameters), cheapest and fastest marked.
+fn power_tuning(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
+    let (k, f) = memory_key(t)?;
+    let cost = t.figure(&format!("functions.{f}.cost_usd.total"))?;
+    let p95 = t.figure(&format!("functions.{f}.latency_ms.p95"))?;
+    // the rows of the first combination of the other parameters
+    let others = |r: usize| -> Vec<&Json> {
+        t.rows[r].values.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, v)| v).collect()
+    };
+    let base = others(0);
+    let rows: Vec<usize> = (0..t.rows.len()).filter(|&r| others(r) == base).collect();
+    let pts = |col: usize| -> Vec<(f64, f64, f64)> {
+        let mut v: Vec<(f64, f64, f64)> = rows
+            .iter()
+            .filter_map(|&r| {
+                let m = t.rows[r].values[k].as_f64()?;
+                t.value(r, col).map(|(y, c)| (m, y, c))
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
+    };
+    let best = |v: &[(f64, f64, f64)], what: &str| -> Vec<Mark> {
+        v.iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|q| Mark { x: q.0, y: q.1, label: format!("{what}: {} MB", format_number(q.0)) })
+            .into_iter()
+            .collect()
+    };
+    let (c, l) = (pts(cost), pts(p95));
+    let x = XAxis { desc: format!("{f} memory (MB)"), categories: None };
+    let panels = vec![
+        Panel {
+            y_desc: "cost (USD, simulated period)".into(),
+            marks: best(&c, "cheapest"),
+            lines: vec![Line { label: format!("{f} cost"), points: c }],
+        },
+        Panel {
+            y_desc: "p95 latency (ms)".into(),
+            marks: best(&l, "fastest"),
+            lines: vec![Line { label: format!("{f} p95"), points: l }],
+        },
+    ];
+    Some(("power-tuning".into(), format!("power tuning: {f}"), x, panels))
+}
+
+/// A platform of the break-even chart: a function or service and the APIs in front of it.
+fn platform_costs(t: &SweepTable) -> Vec<(String, Vec<usize>)> {
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    for (block, kind) in [("functions", "function"), ("services", "service")] {
+        for (name, col) in t.components(block, "cost_usd.total") {
+            let mut cols = vec![col];
+            for (api, target) in &t.links {
+                if *target == format!("{kind}:{name}")
+                    && let Some(c) = t.figure(&format!("apis.{api}.cost_usd.total"))
+                {
+                    cols.push(c);
+                }
+            }
+            let label = if cols.len() > 1 { format!("{name} (with API Gateway)") } else { name };
+            out.push((label, cols));
+        }
+    }
+    out
+}
+
+/// Monthly cost of each platform against the swept arrival rate, crossings labelled.
+fn break_even(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
+    let k =
+        t.keys.iter().position(|k| k.starts_with("workload.") && k.ends_with(".arrivals.rate"))?;
+    let platforms = platform_costs(t);
+    if platforms.len() < 2 {
+        return None;
+    }
+    let measured = t.figure("measured_seconds")?;
+    let others = |r: usize| -> Vec<&Json> {
+        t.rows[r].values.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, v)| v).collect()
+    };
+    let base = others(0);
+    let rows: Vec<usize> = (0..t.rows.len()).filter(|&r| others(r) == base).collect();
+    let lines: Vec<Line> = platforms
+        .iter()
+        .map(|(label, cols)| {
+            let mut points: Vec<(f64, f64, f64)> = rows
+                .iter()
+                .filter_map(|&r| {
+                    let rate = t.rows[r].values[k].as_f64()?;
+                    let secs = t.value(r, measured)?.0;
+                    let scale = if secs > 0.0 { MONTH_S / secs } else { return None };
+                    let (mut y, mut c) = (0.0, 0.0);
+                    for &col in cols {
+                        let (m, h) = t.value(r, col)?;
+                        y += m;
+                        c += h;
+                    }
+                    Some((rate, y * scale, c * scale))
+                })
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Line { label: label.clone(), points }
+        })
+        .collect();
+    let marks = crossings(&lines);
+    let x = XAxis { desc: "request rate (requests per second)".into(), categories: None };
+    let panel = Panel { y_desc: "cost per month (USD, 730 h)".into(), lines, marks };
+    Some(("break-even".into(), "break-even: monthly cost by platform".into(), x, vec![panel]))
+}
+
+/// Where two lines cross between consecutive x values they share (linear interpolation).
+pub fn crossings(lines: &[Line]) -> Vec<Mark> {
+    let mut out = Vec::new();
+    for (i, a) in lines.iter().enumerate() {
+        for b in &lines[i + 1..] {
+            let shared: Vec<(f64, f64, f64)> = a
+                .points
+                .iter()
+                .filter_map(|p| b.points.iter().find(|q| q.0 == p.0).map(|q| (p.0, p.1, q.1)))
+                .collect();
+            for w in shared.windows(2) {
+                let (x0, a0, b0) = w[0];
+                let (x1, a1, b1) = w[1];
+                let (d0, d1) = (a0 - b0, a1 - b1);
+                if d0 == 0.0 || d1 == 0.0 || d0.signum() == d1.signum() {
+                    continue;
+                }
+                let f = d0 / (d0 - d1);
+                let x = x0 + f * (x1 - x0);
+                let y = a0 + f * (a1 - a0);
+                out.push(Mark {
+                    x,
+                    y,
+                    label: format!("{} = {} at {} req/s", a.label, b.label, significant(x)),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Three significant digits, without trailing zeros: 16.046 -> "16", 6.576 -> "6.58".
+fn significant(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format_number(x);
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+/// Cold-start ratio against idle GB-seconds when a keep-alive setting is swept: each point
+/// labelled with its setting, one line per function.
+fn keep_alive(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
+    let k = t.keys.iter().position(|k| k.contains("keep_alive"))?;
+    let mut lines = Vec::new();
+    let mut marks = Vec::new();
+    for (f, cold) in t.components("functions", "cold_start_ratio") {
+        let idle = t.figure(&format!("functions.{f}.idle_gb_seconds"))?;
+        let mut points = Vec::new();
+        for r in 0..t.rows.len() {
+            let (Some((x, _)), Some((y, c))) = (t.value(r, idle), t.value(r, cold)) else {
+                continue;
+            };
+            points.push((x, y, c));
+            marks.push(Mark { x, y, label: text(&t.rows[r].values[k]) });
+        }
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        lines.push(Line { label: f, points });
+    }
+    lines.truncate(MAX_LINES);
+    let x = XAxis { desc: "idle GB-seconds (memory kept warm)".into(), categories: None };
+    let panel = Panel { y_desc: "cold-start ratio".into(), lines, marks };
+    Some((
+        "keep-alive".into(),
+        format!("keep-alive trade-off ({})", short(&t.keys[k])),
+        x,
+        vec![panel],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(label: &str, pts: &[(f64, f64)]) -> Line {
+        Line { label: label.into(), points: pts.iter().map(|p| (p.0, p.1, 0.0)).collect() }
+    }
+
+    #[test]
+    fn crossings_are_interpolated() {
+        // lambda grows linearly from 0, a fixed fleet costs 100: they cross at x = 50
+        let lambda = line("lambda", &[(0.0, 0.0), (40.0, 80.0), (60.0, 120.0), (100.0, 200.0)]);
+        let fleet = line("ec2", &[(0.0, 100.0), (40.0, 100.0), (60.0, 100.0), (100.0, 100.0)]);
+        let marks = crossings(&[lambda.clone(), fleet]);
+        assert_eq!(marks.len(), 1);
+        assert!((marks[0].x - 50.0).abs() < 1e-9 && (marks[0].y - 100.0).abs() < 1e-9);
+        assert_eq!(marks[0].label, "lambda = ec2 at 50 req/s");
+        assert_eq!(significant(16.046), "16");
+        assert_eq!(significant(6.576), "6.58");
+        assert_eq!(significant(1234.6), "1235");
+        // parallel lines never cross
+        let above = line("above", &[(0.0, 10.0), (100.0, 210.0)]);
+        assert!(crossings(&[lambda, above]).is_empty());
+    }
+
+    #[test]
+    fn panels_cope_with_any_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = XAxis { desc: "x".into(), categories: None };
+        let cases = [
+            vec![],
+            vec![Panel {
+                y_desc: "y".into(),
+                lines: vec![line("one", &[(1.0, 1.0)])],
+                marks: vec![],
+            }],
+            vec![Panel {
+                y_desc: "decades".into(),
+                lines: vec![line("a", &[(1.0, 0.01), (10.0, 1.0), (1000.0, 100.0)])],
+                marks: vec![Mark { x: 10.0, y: 1.0, label: "here".into() }],
+            }],
+            vec![Panel {
+                y_desc: "bad".into(),
+                lines: vec![line("nan", &[(f64::NAN, 1.0), (2.0, f64::INFINITY)])],
+                marks: vec![],
+            }],
+        ];
+        for (i, ps) in cases.iter().enumerate() {
+            for ext in ["png", "svg"] {
+                let path = dir.path().join(format!("c{i}.{ext}"));
+                panels(&path, "t", &x, ps).unwrap();
+                assert!(std::fs::metadata(&path).unwrap().len() > 100);
+            }
+        }
+        let cat = XAxis {
+            desc: "policy".into(),
+            categories: Some(vec!["fixed".into(), "hybrid".into()]),
+        };
+        let path = dir.path().join("cat.svg");
+        let ps = [Panel {
+            y_desc: "y".into(),
+            lines: vec![line("f", &[(0.0, 1.0), (1.0, 2.0)])],
+            marks: vec![],
+        }];
+        panels(&path, "t", &cat, &ps).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let texts: Vec<&str> =
+            svg.split("</text>").filter_map(|t| t.rsplit('>').next()).map(str::trim).collect();
+        assert!(
+            texts.contains(&"fixed") && texts.contains(&"hybrid"),
+            "category labels drawn: {texts:?}"
+        );
+    }
+}
