@@ -18,12 +18,20 @@
 //! processor sharing that keeps one event per request); with `cpu_bound = 0` a task is exactly
 //! an M/G/c queue with `c = concurrency` and a waiting room of `queue_limit`.
 //!
-//! `capacity.initial` tasks run from time 0. With `autoscaling`, target tracking evaluates the
-//! metric every `period` (one timer event per service, not per task): a launched task serves
-//! after its `startup`; a task chosen to scale in stops receiving requests, finishes what it
-//! has (draining) and then stops. A `capacity_schedule` entry changes the bounds at its time
-//! and moves the running count into them at once. Fargate launches wait for the account's
-//! launch rate ([`LaunchBucket`]). Tasks are billed per second with a 1-minute minimum.
+//! `capacity.initial` tasks run from time 0. With `autoscaling`, target tracking (or step
+//! scaling, [`scaling`]) evaluates the metric every `period` (one timer event per service, not
+//! per task): a launched task serves after its `startup` and the load balancer's health-check
+//! delay; a task chosen to scale in stops receiving requests, finishes what it holds
+//! (draining) and then stops, or is stopped when the deregistration delay passes, cutting what
+//! it still holds (one event per drained task). A `capacity_schedule` entry changes the bounds
+//! at its time and moves the running count into them at once; a `resize_schedule` entry
+//! restarts the instances with a new type ([`resize`]). Fargate launches wait for the
+//! account's launch rate ([`LaunchBucket`]). Tasks are billed per second with a 1-minute
+//! minimum, at their own price (`metrics::Billing`).
+//!
+//! A task holds its requests in service in reusable slots; a request is counted, and its
+//! caller answered, when it ends (so a cut request is never counted as completed). Per-minute
+//! metrics ([`metrics`]) come from integrals the events keep, closed lazily.
 
 pub mod metrics;
 pub mod resize;
