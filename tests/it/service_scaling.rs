@@ -341,3 +341,33 @@ fn scaling_and_lifecycle_keys_are_validated() {
     let e = error(&format!("{ec2}\nderegistration_delay = \"2h\""));
     assert!(e.contains("deregistration_delay") && e.contains("3600s"), "{e}");
 }
+
+#[test]
+fn step_scaling_drains_and_resizes_give_the_same_bytes_twice() {
+    // Poisson load with step scaling both ways, deregistration cuts and per-minute columns
+    let keys = format!(
+        "{FARGATE}\nconcurrency = 20\nderegistration_delay = \"2s\"\nmemory_per_request = 8\n\
+         capacity = {{ min = 1, max = 8, initial = 2 }}\n\
+         autoscaling = {{ policy = \"step\", metric = \"memory\", scale_out = {{ threshold = 40.0, steps = [{{ lower = 0.0, change = 2 }}] }}, scale_in = {{ threshold = 20.0, cooldown = \"60s\", steps = [{{ upper = 0.0, change = -1 }}] }} }}"
+    );
+    let load = r#"{ process = "profile", profile = [["0s", 5.0], ["10m", 60.0], ["20m", 2.0]] }"#;
+    let work = r#"{ dist = "exponential", mean = "1s" }"#;
+    let s = scenario(&text(&keys, load, work, "40m"));
+    let bytes = || {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = RunOptions {
+            out_dir: Some(dir.path().to_path_buf()),
+            charts: false,
+            ..RunOptions::default()
+        };
+        let report = run_scenario(&s, &opts).expect("runs");
+        conserved(&report.summary["services"]["web"]);
+        let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
+        (read("summary.json"), read("timeseries.csv"), report.summary)
+    };
+    let (a, b) = (bytes(), bytes());
+    assert_eq!(a.0, b.0);
+    assert_eq!(a.1, b.1);
+    let web = &a.2["services"]["web"];
+    assert!(f64_at(web, "scale_outs") >= 1.0 && f64_at(web, "scale_ins") >= 1.0, "{web}");
+}
