@@ -338,6 +338,11 @@ fn scaling_and_lifecycle_keys_are_validated() {
     assert!(e.contains("service[0].resize_schedule") && e.contains("ec2"), "{e}");
     let e = error(&format!("{ec2}\nresize_schedule = [[\"10m\", \"z9.huge\"]]"));
     assert!(e.contains("resize_schedule[0].instance_type") && e.contains("z9.huge"), "{e}");
+    let e = error(&format!(
+        "{ec2}\nautoscaling = {{ policy = \"step\", metric = \"cpu\", scale_out = {{ threshold = 70.0, steps = [{{ lower = nan, change = 9223372036854775807 }}] }} }}"
+    ));
+    assert!(e.contains("steps[0].lower") && e.contains("finite"), "{e}");
+    assert!(e.contains("steps[0].change") && e.contains("out of range"), "{e}");
     let e = error(&format!("{ec2}\nderegistration_delay = \"2h\""));
     assert!(e.contains("deregistration_delay") && e.contains("3600s"), "{e}");
 }

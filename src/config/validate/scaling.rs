@@ -191,6 +191,20 @@ fn check_steps(c: &mut Checker, key: &str, steps: &[Step], adjustment: Adjustmen
     let show = |b: Option<f64>| b.map_or("none".to_string(), |v| v.to_string());
     for (j, s) in steps.iter().enumerate() {
         let kj = format!("{k}[{j}]");
+        for (name, b) in [("lower", s.lower), ("upper", s.upper)] {
+            if b.is_some_and(|v| !v.is_finite()) {
+                c.bad(
+                    format!("{kj}.{name}"),
+                    "must be a finite number (leave it out for no bound)",
+                );
+            }
+        }
+        if s.change.abs() > 100_000 {
+            c.bad(
+                format!("{kj}.change"),
+                format!("{} is out of range; -100000..=100000", s.change),
+            );
+        }
         match (s.lower, s.upper) {
             (None, None) => {
                 c.bad(&kj, "give lower, upper or both (they are relative to the threshold)")
