@@ -128,7 +128,8 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
 
     // The time series and charts show the first replication (the one run with the seed itself).
     let path = out_dir.join("timeseries.csv");
-    report::write_timeseries(&path, &first.minutes)
+    let per_service = crate::service::metrics::timeseries_columns(&first.services);
+    report::write_timeseries(&path, &first.minutes, &per_service)
         .with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
     if opts.charts {

@@ -353,7 +353,8 @@ impl Simulation {
                 self.apigw.handle(now, e, lambda, services, &mut self.queue, &mut self.series);
             }
             Event::Service(e) => {
-                if let Some(answer) = self.services.handle(now, e, &mut self.queue) {
+                self.services.handle(now, e, &mut self.queue);
+                for answer in self.services.answers() {
                     self.apigw.service_answered(answer, &mut self.series);
                 }
             }

@@ -244,6 +244,8 @@ fn services_json(scenario: &Scenario, services: &[(ServiceConfig, ServiceStats)]
                 "task_hours": s.task_hours,
                 "scale_outs": s.scale_outs,
                 "scale_ins": s.scale_ins,
+                "drained_cut": s.drained_cut,
+                "resizes": s.resizes,
                 "cost_usd": { "tasks": tasks, "load_balancer": alb, "total": tasks + alb },
                 "platform": cfg.platform.as_str(),
                 "vcpu": cfg.vcpu,

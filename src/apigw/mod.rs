@@ -573,7 +573,7 @@ impl ApiGatewayModel {
                         // a 503 from the service, counted with the integration's 5xx errors
                         self.conclude(p, Some((SimDuration::ZERO, false)), series);
                     }
-                    Admission::Queued => {} // answered when it starts
+                    Admission::Queued => {} // answered when it ends
                     Admission::Started(answer) => {
                         if let Some(a) = answer {
                             self.service_answered(a, series);
@@ -588,7 +588,7 @@ impl ApiGatewayModel {
     pub fn service_answered(&mut self, a: Answered, series: &mut MinuteSeries) {
         let p = self.pending[a.token as usize];
         self.free.push(a.token);
-        self.conclude(p, Some((a.latency, true)), series);
+        self.conclude(p, Some((a.latency, a.ok)), series);
     }
 
     /// Records how an integration ended: `None` if it was throttled, else its latency (from

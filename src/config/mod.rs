@@ -136,6 +136,17 @@ pub struct ServiceConfig {
     pub autoscaling: Option<AutoscalingConfig>,
     pub alb: bool,
     pub balancing: Balancing,
+    /// Memory model (slsim): MB a task uses at rest, and MB more for each request it holds
+    /// (in service or queued).
+    pub memory_base_mb: u32,
+    pub memory_per_request_mb: f64,
+    /// From `startup` until a new task receives traffic (its first ALB health check).
+    pub health_check_delay: SimDuration,
+    /// Longest a draining task keeps its requests (ALB deregistration delay); `None`: until
+    /// they finish (no load balancer).
+    pub deregistration_delay: Option<SimDuration>,
+    /// Scheduled vertical resizes of the instances (platform "ec2"), in time order.
+    pub resize_schedule: Vec<crate::service::resize::Resize>,
 }
 
 /// What target tracking watches.
@@ -145,12 +156,15 @@ pub enum ScalingMetric {
     Cpu,
     /// Requests per task per minute (ALBRequestCountPerTarget).
     Requests,
+    /// Average memory utilisation of the running tasks, in percent
+    /// (ECSServiceAverageMemoryUtilization), from slsim's memory model.
+    Memory,
 }
 
 /// Target tracking on a service (aws-facts 3.3, 4.4): out after 3 periods above the target,
 /// in after 15 periods below 90% of it, to `ceil(tasks x metric / target)` within
 /// `[min, max]`, respecting the cooldowns.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AutoscalingConfig {
     pub metric: ScalingMetric,
     pub target: f64,
@@ -161,6 +175,11 @@ pub struct AutoscalingConfig {
     /// before a scale-in (default 15).
     pub datapoints_out: u32,
     pub datapoints_in: u32,
+    /// Target tracking (the fields above) or step scaling (its alarms).
+    pub policy: crate::service::scaling::Policy,
+    /// EC2 Auto Scaling instance warm-up: a new instance's metrics are left out, and scale-in
+    /// waits, until it has run this long.
+    pub warmup: Option<SimDuration>,
 }
 
 /// How monthly volume tiers (Lambda duration, API Gateway requests) and the monthly free tier

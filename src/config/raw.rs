@@ -470,6 +470,15 @@ pub struct RawService {
     pub load_balancer: Option<String>,
     /// How the load balancer picks a task (slsim extension; ALB's two algorithms).
     pub balancing: Option<RawBalancing>,
+    /// Memory model (slsim keys): MB a task uses at rest, and MB more per request it holds.
+    pub memory_base: Option<i64>,
+    pub memory_per_request: Option<f64>,
+    /// ALB: from `startup` until a new target receives traffic (its first health check).
+    pub health_check_delay: Option<RawDuration>,
+    /// ALB: how long a draining target may finish its requests before they are cut.
+    pub deregistration_delay: Option<RawDuration>,
+    /// Scheduled vertical resizes of EC2 instances: `[[at, instance_type], ...]`.
+    pub resize_schedule: Option<Vec<(RawDuration, String)>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -480,16 +489,62 @@ pub enum RawMetric {
     Requests,
 }
 
-/// Target tracking (Application Auto Scaling / EC2 Auto Scaling).
+/// Target tracking (Application Auto Scaling / EC2 Auto Scaling), or step scaling with
+/// `policy = "step"`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAutoscaling {
     pub metric: RawMetric,
-    pub target: f64,
+    /// Target tracking only (required there).
+    pub target: Option<f64>,
     pub period: Option<RawDuration>,
     pub scale_out_cooldown: Option<RawDuration>,
     pub scale_in_cooldown: Option<RawDuration>,
     /// Periods in a row that sound the alarms (slsim extension; 3 and 15 by default).
     pub datapoints_out: Option<i64>,
     pub datapoints_in: Option<i64>,
+    /// "target-tracking" (default) or "step".
+    pub policy: Option<RawPolicy>,
+    /// EC2 Auto Scaling's instance warm-up (platform "ec2").
+    pub warmup: Option<RawDuration>,
+    /// Step scaling: the scale-out and scale-in alarms with their step adjustments.
+    pub scale_out: Option<RawStepAlarm>,
+    pub scale_in: Option<RawStepAlarm>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawPolicy {
+    TargetTracking,
+    Step,
+}
+
+/// How a step's `change` is read (AdjustmentType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawAdjustment {
+    Change,
+    Percent,
+    Exact,
+}
+
+/// One CloudWatch alarm of a step scaling policy and the policy it invokes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStepAlarm {
+    pub threshold: f64,
+    pub datapoints: Option<i64>,
+    pub adjustment: Option<RawAdjustment>,
+    pub min_adjustment_magnitude: Option<i64>,
+    pub cooldown: Option<RawDuration>,
+    pub steps: Vec<RawStep>,
+}
+
+/// A step adjustment: bounds relative to the alarm's threshold (absent: unbounded).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub change: i64,
 }

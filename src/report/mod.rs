@@ -34,14 +34,41 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> io::Result<()> {
     write_atomic(path, &bytes)
 }
 
-/// `timeseries.csv`: one row per simulated minute.
-pub fn write_timeseries(path: &Path, rows: &[MinuteRow]) -> io::Result<()> {
+/// `timeseries.csv`: one row per simulated minute: the fields of [`MinuteRow`], then the
+/// `extra` columns (a name and one value per row, e.g. per-service metrics).
+pub fn write_timeseries(
+    path: &Path,
+    rows: &[MinuteRow],
+    extra: &[(String, Vec<f64>)],
+) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
         w.serialize(row).map_err(io::Error::other)?;
     }
-    let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    let mut bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    if !extra.is_empty() && !rows.is_empty() {
+        bytes = with_columns(&bytes, extra)?;
+    }
     write_atomic(path, &bytes)
+}
+
+/// `csv` (with a header) with the `extra` columns appended to every record.
+fn with_columns(csv_bytes: &[u8], extra: &[(String, Vec<f64>)]) -> io::Result<Vec<u8>> {
+    let mut r = csv::Reader::from_reader(csv_bytes);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = r.headers().map_err(io::Error::other)?.clone();
+    for (name, _) in extra {
+        header.push_field(name);
+    }
+    w.write_record(&header).map_err(io::Error::other)?;
+    for (i, record) in r.records().enumerate() {
+        let mut record = record.map_err(io::Error::other)?;
+        for (_, values) in extra {
+            record.push_field(&values.get(i).map_or(String::new(), |v| v.to_string()));
+        }
+        w.write_record(&record).map_err(io::Error::other)?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// Draws the run's charts into `dir`, each as PNG and SVG: requests, concurrency, latency CDF,

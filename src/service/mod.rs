@@ -18,32 +18,51 @@
 //! processor sharing that keeps one event per request); with `cpu_bound = 0` a task is exactly
 //! an M/G/c queue with `c = concurrency` and a waiting room of `queue_limit`.
 //!
-//! `capacity.initial` tasks run from time 0. With `autoscaling`, target tracking evaluates the
-//! metric every `period` (one timer event per service, not per task): a launched task serves
-//! after its `startup`; a task chosen to scale in stops receiving requests, finishes what it
-//! has (draining) and then stops. A `capacity_schedule` entry changes the bounds at its time
-//! and moves the running count into them at once. Fargate launches wait for the account's
-//! launch rate ([`LaunchBucket`]). Tasks are billed per second with a 1-minute minimum.
+//! `capacity.initial` tasks run from time 0. With `autoscaling`, target tracking (or step
+//! scaling, [`scaling`]) evaluates the metric every `period` (one timer event per service, not
+//! per task): a launched task serves after its `startup` and the load balancer's health-check
+//! delay; a task chosen to scale in stops receiving requests, finishes what it holds
+//! (draining) and then stops, or is stopped when the deregistration delay passes, cutting what
+//! it still holds (one event per drained task). A `capacity_schedule` entry changes the bounds
+//! at its time and moves the running count into them at once; a `resize_schedule` entry
+//! restarts the instances with a new type ([`resize`]). Fargate launches wait for the
+//! account's launch rate ([`LaunchBucket`]). Tasks are billed per second with a 1-minute
+//! minimum, at their own price (`metrics::Billing`).
+//!
+//! A task holds its requests in service in reusable slots; a request is counted, and its
+//! caller answered, when it ends (so a cut request is never counted as completed). Per-minute
+//! metrics ([`metrics`]) come from integrals the events keep, closed lazily.
+
+pub mod metrics;
+pub mod resize;
+pub mod scaling;
 
 use std::collections::VecDeque;
 
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
-use crate::config::{Balancing, Platform, ScalingMetric, ServiceConfig};
+use crate::config::{Balancing, Platform, ServiceConfig};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::{Histogram, Level, MinuteSeries};
 use crate::sim::Event;
+use metrics::Billing;
+use resize::Size;
+use scaling::{Capacity, Policy, StepDecision, StepState};
 
 /// Events of the service model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceEvent {
-    /// A request finished on a task; `cpu` is its CPU-bound share in 1/65535ths.
-    RequestDone { service: u32, task: u32, cpu: u16 },
+    /// A request finished on a task; `slot` is where the task holds it.
+    RequestDone { service: u32, task: u32, slot: u32 },
     /// Target tracking evaluates its metric.
     ScalingTick { service: u32 },
     /// Entry `index` of the service's `capacity_schedule` takes effect.
     ScheduledCapacity { service: u32, index: u32 },
+    /// A draining task's deregistration delay has passed: what it still holds is cut.
+    DeregistrationDelayOver { service: u32, task: u32 },
+    /// Entry `index` of the service's `resize_schedule` takes effect.
+    ScheduledResize { service: u32, index: u32 },
 }
 
 /// What became of a request at the service.
@@ -77,6 +96,15 @@ pub struct ServiceStats {
     pub task_hours: f64,
     pub scale_outs: u64,
     pub scale_ins: u64,
+    /// Requests a draining task still held (in service or queued) when its deregistration
+    /// delay passed: cut, answered with an error.
+    pub drained_cut: u64,
+    /// What the tasks cost over the window (their prices can change with a resize).
+    pub task_usd: f64,
+    /// One row per simulated minute (CloudWatch's view of the service).
+    pub minutes: Vec<metrics::ServiceMinute>,
+    /// Instances restarted with a new type by `resize_schedule`.
+    pub resizes: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -88,7 +116,17 @@ struct Waiting {
     counted: bool,
 }
 
-#[derive(Debug, Default)]
+/// A request in service on a task.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    arrived: SimTime,
+    token: u32,
+    cpu: u16,
+    counted: bool,
+    live: bool,
+}
+
+#[derive(Debug, Default, Clone)]
 struct Task {
     launched: SimTime,
     /// Serves from then on (after its startup).
@@ -104,12 +142,42 @@ struct Task {
     cpu_used: f64,
     cpu_since: SimTime,
     requests: u64,
+    /// Its size and price (a resize changes them for the tasks launched after it).
+    vcpu: f64,
+    memory_mb: u32,
+    usd_per_hour: f64,
+    /// When it stopped, and when it began draining (`SimTime::MAX`: not yet).
+    stopped: SimTime,
+    drain_at: SimTime,
+    /// Its metrics count for scaling from then on (EC2 instance warm-up).
+    warm_at: SimTime,
+    /// Requests held (in service or queued) x nanoseconds, this period.
+    held_used: f64,
+    /// The open minute's CPU time, requests held x nanoseconds and requests received.
+    cpu_minute: f64,
+    held_minute: f64,
+    requests_minute: u64,
+    /// Requests in service by slot, and the free slots (reused: no allocation per request).
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
+    /// Draining for a resize: starts again with the new type when it stops.
+    resizing: bool,
 }
 
 impl Task {
-    fn integrate_cpu(&mut self, now: SimTime, vcpu: f64) {
-        self.cpu_used += self.cpu_load.min(vcpu) * (now - self.cpu_since).0 as f64;
-        self.cpu_since = now;
+    fn new(size: Size, launched: SimTime, ready_at: SimTime, warm_at: SimTime) -> Task {
+        Task {
+            launched,
+            ready_at,
+            cpu_since: launched,
+            vcpu: size.vcpu,
+            memory_mb: size.memory_mb,
+            usd_per_hour: size.usd_per_hour,
+            stopped: SimTime::MAX,
+            drain_at: SimTime::MAX,
+            warm_at,
+            ..Task::default()
+        }
     }
     fn serving(&self, now: SimTime) -> bool {
         !self.gone && !self.draining && self.ready_at <= now
@@ -131,39 +199,87 @@ struct Service {
     /// The bounds in force (`capacity`, then the schedule's).
     min: u32,
     max: u32,
+    /// The size new tasks get (changed by a resize).
+    size: Size,
+    step: StepState,
+    billing: Billing,
+    /// The measured window, for billing.
+    window: (SimTime, SimTime),
+    /// Its place in the model (events name it).
+    index: u32,
 }
 
 impl Service {
-    /// Tasks alive and not draining: what the bounds and target tracking count.
+    /// Tasks alive and not draining: what the bounds and target tracking count (an instance
+    /// being resized counts: it comes back).
     fn active(&self) -> u32 {
-        self.tasks.iter().filter(|t| !t.gone && !t.draining).count() as u32
+        self.tasks.iter().filter(|t| !t.gone && (!t.draining || t.resizing)).count() as u32
     }
 
-    /// Launches `n` tasks at `now`; each serves after its startup. Fargate tasks also wait
-    /// for the account's launch rate (`bucket`); they count, and bill, from `now`.
+    /// Launches `n` tasks at `now`; each serves after its startup and the load balancer's
+    /// health check. Fargate tasks also wait for the account's launch rate (`bucket`); they
+    /// count, and bill, from `now`.
     fn launch(&mut self, n: u32, now: SimTime, rng: &mut Pcg64Mcg, bucket: &mut LaunchBucket) {
         let fargate = self.cfg.platform == Platform::Fargate;
+        let warmup = self.cfg.autoscaling.as_ref().and_then(|a| a.warmup);
         for _ in 0..n {
             let granted = if fargate { bucket.take(now) } else { now };
-            let ready_at = granted + self.cfg.startup.sample(rng);
-            self.tasks.push(Task { launched: now, ready_at, cpu_since: now, ..Task::default() });
+            let ready_at = granted + self.cfg.startup.sample(rng) + self.cfg.health_check_delay;
+            let warm_at = now + warmup.unwrap_or(SimDuration::ZERO);
+            self.tasks.push(Task::new(self.size, now, ready_at, warm_at));
             self.alive.add(now, 1);
+            self.billing.change(now, self.size.usd_per_hour, self.window);
         }
     }
 
     /// Scales in by `n`: the newest tasks go first; each drains what it has, then stops.
-    fn drain(&mut self, mut n: u32, now: SimTime) {
+    fn drain(
+        &mut self,
+        mut n: u32,
+        now: SimTime,
+        queue: &mut EventQueue<Event>,
+        rng: &mut Pcg64Mcg,
+        bucket: &mut LaunchBucket,
+    ) {
         for i in (0..self.tasks.len()).rev() {
             if n == 0 {
                 break;
             }
             if !self.tasks[i].gone && !self.tasks[i].draining {
-                self.tasks[i].draining = true;
                 n -= 1;
-                if self.tasks[i].in_service == 0 && self.tasks[i].queue.is_empty() {
-                    retire(self, i, now);
-                }
+                self.begin_drain(i, now, queue, rng, bucket);
             }
+        }
+    }
+
+    /// Task `t` stops taking requests: it stops once it holds none, or when the deregistration
+    /// delay passes (what it still holds then is cut).
+    fn begin_drain(
+        &mut self,
+        t: usize,
+        now: SimTime,
+        queue: &mut EventQueue<Event>,
+        rng: &mut Pcg64Mcg,
+        bucket: &mut LaunchBucket,
+    ) {
+        let task = &mut self.tasks[t];
+        task.draining = true;
+        task.drain_at = now;
+        if task.in_service == 0 && task.queue.is_empty() {
+            self.stop(t, now, rng, bucket);
+        } else if let Some(delay) = self.cfg.deregistration_delay {
+            let service = self.index;
+            let ev = ServiceEvent::DeregistrationDelayOver { service, task: t as u32 };
+            queue.push(now + delay, Event::Service(ev));
+        }
+    }
+
+    /// Task `t` stops; one being resized starts again with the new size.
+    fn stop(&mut self, t: usize, now: SimTime, rng: &mut Pcg64Mcg, bucket: &mut LaunchBucket) {
+        retire(self, t, now);
+        if self.tasks[t].resizing {
+            self.stats.resizes += u64::from(now >= self.window.0);
+            self.restart(now, rng, bucket);
         }
     }
 }
@@ -173,6 +289,8 @@ impl Service {
 pub struct Answered {
     pub token: u32,
     pub latency: SimDuration,
+    /// False if the request was cut (its task's deregistration delay passed first).
+    pub ok: bool,
 }
 
 /// Every service of the scenario.
@@ -182,6 +300,10 @@ pub struct ServiceModel {
     end: SimTime,
     rng: Pcg64Mcg,
     launches: LaunchBucket,
+    /// Answers to callers waiting for requests that ended, taken by [`answers`](Self::answers).
+    answers: Vec<Answered>,
+    /// The start of the open minute of the per-service time series.
+    minute_start: SimTime,
 }
 
 /// The account's Fargate task-launch rate: 20 a second sustained, bursts of 100 (aws-facts 3.3,
@@ -230,11 +352,21 @@ impl ServiceModel {
     pub fn new(services: &[ServiceConfig], warmup: SimTime, end: SimTime, seed: u64) -> Self {
         let services = services
             .iter()
-            .map(|cfg| {
+            .enumerate()
+            .map(|(index, cfg)| {
                 let mut alive = Level::new(warmup, end);
                 alive.set(SimTime::ZERO, cfg.tasks);
+                let size = Size {
+                    vcpu: cfg.vcpu,
+                    memory_mb: cfg.memory_mb,
+                    usd_per_hour: cfg.usd_per_hour,
+                };
+                let mut billing = Billing::new();
+                billing.change(SimTime::ZERO, cfg.tasks as f64 * size.usd_per_hour, (warmup, end));
+                // the initial tasks have served, and warmed up, since before the run
+                let initial = Task::new(size, SimTime::ZERO, SimTime::ZERO, SimTime::ZERO);
                 Service {
-                    tasks: (0..cfg.tasks).map(|_| Task::default()).collect(),
+                    tasks: (0..cfg.tasks).map(|_| initial.clone()).collect(),
                     next: 0,
                     stats: ServiceStats::default(),
                     alive,
@@ -246,6 +378,11 @@ impl ServiceModel {
                     min: cfg.min_tasks,
                     max: cfg.max_tasks,
                     cfg: cfg.clone(),
+                    size,
+                    step: StepState::default(),
+                    billing,
+                    window: (warmup, end),
+                    index: index as u32,
                 }
             })
             .collect();
@@ -255,6 +392,27 @@ impl ServiceModel {
             end,
             rng: Pcg64Mcg::seed_from_u64(seed),
             launches: LaunchBucket::new(),
+            answers: Vec::new(),
+            minute_start: SimTime::ZERO,
+        }
+    }
+
+    /// Answers to waiting callers produced by the last [`handle`](Self::handle).
+    pub fn answers(&mut self) -> std::vec::Drain<'_, Answered> {
+        self.answers.drain(..)
+    }
+
+    /// Closes every minute of the per-service series that ended at or before `now`.
+    fn roll(&mut self, now: SimTime) {
+        while self.minute_start < self.end {
+            let b = (self.minute_start + crate::metrics::MINUTE).min(self.end);
+            if now < b {
+                break;
+            }
+            for s in &mut self.services {
+                s.close_minute(self.minute_start, b);
+            }
+            self.minute_start = b;
         }
     }
 
@@ -262,7 +420,7 @@ impl ServiceModel {
     /// entry of each `capacity_schedule`.
     pub fn schedule(&self, queue: &mut EventQueue<Event>) {
         for (i, s) in self.services.iter().enumerate() {
-            if let Some(a) = s.cfg.autoscaling
+            if let Some(a) = &s.cfg.autoscaling
                 && SimTime(a.period.0) < self.end
             {
                 let ev = ServiceEvent::ScalingTick { service: i as u32 };
@@ -272,6 +430,12 @@ impl ServiceModel {
                 if at < self.end {
                     let ev = ServiceEvent::ScheduledCapacity { service: i as u32, index: j as u32 };
                     queue.push(at, Event::Service(ev));
+                }
+            }
+            for (j, r) in s.cfg.resize_schedule.iter().enumerate() {
+                if r.at < self.end {
+                    let ev = ServiceEvent::ScheduledResize { service: i as u32, index: j as u32 };
+                    queue.push(r.at, Event::Service(ev));
                 }
             }
         }
@@ -288,6 +452,7 @@ impl ServiceModel {
         queue: &mut EventQueue<Event>,
         series: &mut MinuteSeries,
     ) -> Admission {
+        self.roll(now);
         let counted = now >= self.warmup;
         let s = &mut self.services[service];
         if counted {
@@ -310,9 +475,12 @@ impl ServiceModel {
         };
         let task = &mut s.tasks[t];
         task.requests += 1;
+        task.requests_minute += 1;
         if task.in_service < s.cfg.concurrency {
-            Admission::Started(start(s, service, t, w, now, queue))
+            start(s, service, t, w, now, queue);
+            Admission::Started(None) // answered when it ends
         } else if (task.queue.len() as u32) < s.cfg.queue_limit {
+            task.integrate(now);
             task.queue.push_back(w);
             if counted {
                 s.stats.queued += 1;
@@ -327,41 +495,82 @@ impl ServiceModel {
         }
     }
 
-    /// A request ended: the next waiting one starts, and its caller, if any, is answered.
-    pub fn handle(
-        &mut self,
-        now: SimTime,
-        event: ServiceEvent,
-        queue: &mut EventQueue<Event>,
-    ) -> Option<Answered> {
-        let (service, task, cpu) = match event {
-            ServiceEvent::RequestDone { service, task, cpu } => (service, task, cpu),
+    /// A service event. A request that ended is answered (see [`answers`](Self::answers)) and
+    /// the next waiting one starts.
+    pub fn handle(&mut self, now: SimTime, event: ServiceEvent, queue: &mut EventQueue<Event>) {
+        self.roll(now);
+        let (service, task, slot) = match event {
+            ServiceEvent::RequestDone { service, task, slot } => (service, task, slot),
             ServiceEvent::ScalingTick { service } => {
-                self.scaling_tick(service as usize, now, queue);
-                return None;
+                return self.scaling_tick(service as usize, now, queue);
             }
             ServiceEvent::ScheduledCapacity { service, index } => {
-                self.scheduled(service as usize, index as usize, now);
-                return None;
+                return self.scheduled(service as usize, index as usize, now, queue);
+            }
+            ServiceEvent::DeregistrationDelayOver { service, task } => {
+                return self.cut(service as usize, task as usize, now);
+            }
+            ServiceEvent::ScheduledResize { service, index } => {
+                return self.resize(service as usize, index as usize, now, queue);
             }
         };
         let s = &mut self.services[service as usize];
-        let vcpu = s.cfg.vcpu;
         let t = &mut s.tasks[task as usize];
-        t.integrate_cpu(now, vcpu);
+        if t.gone {
+            return; // cut when its deregistration delay passed
+        }
+        t.integrate(now);
+        let r = std::mem::take(&mut t.slots[slot as usize]);
+        t.free_slots.push(slot);
         t.in_service -= 1;
-        t.cpu_load = (t.cpu_load - cpu as f64 / 65535.0).max(0.0);
+        t.cpu_load = (t.cpu_load - r.cpu as f64 / 65535.0).max(0.0);
+        let latency = now - r.arrived;
+        if r.counted {
+            s.stats.completed += 1;
+            s.stats.latency.record(latency);
+        }
+        if r.token != NO_TOKEN {
+            self.answers.push(Answered { token: r.token, latency, ok: true });
+        }
         if let Some(w) = t.queue.pop_front() {
-            return start(s, service as usize, task as usize, w, now, queue);
+            start(s, service as usize, task as usize, w, now, queue);
+        } else if t.draining && t.in_service == 0 {
+            s.stop(task as usize, now, &mut self.rng, &mut self.launches);
         }
-        if t.draining && t.in_service == 0 {
-            retire(s, task as usize, now);
+    }
+
+    /// A draining task's deregistration delay passed: the requests it still holds are cut
+    /// (answered with an error, counted in `drained_cut`) and it stops.
+    fn cut(&mut self, service: usize, task: usize, now: SimTime) {
+        let s = &mut self.services[service];
+        let t = &mut s.tasks[task];
+        if t.gone {
+            return; // it finished everything in time
         }
-        None
+        t.integrate(now);
+        let held = t.slots.iter().filter(|r| r.live).map(|r| (r.arrived, r.token, r.counted));
+        let waiting = t.queue.iter().map(|w| (w.arrived, w.token, w.counted));
+        for (arrived, token, counted) in held.chain(waiting) {
+            s.stats.drained_cut += u64::from(counted);
+            if token != NO_TOKEN {
+                self.answers.push(Answered { token, latency: now - arrived, ok: false });
+            }
+        }
+        t.slots.clear();
+        t.free_slots.clear();
+        t.queue.clear();
+        (t.in_service, t.cpu_load) = (0, 0.0);
+        s.stop(task, now, &mut self.rng, &mut self.launches);
     }
 
     /// A scheduled action: new bounds, and the running count moved into them at once.
-    fn scheduled(&mut self, service: usize, index: usize, now: SimTime) {
+    fn scheduled(
+        &mut self,
+        service: usize,
+        index: usize,
+        now: SimTime,
+        queue: &mut EventQueue<Event>,
+    ) {
         let counted = u64::from(now >= self.warmup);
         let s = &mut self.services[service];
         let (_, min, max) = s.cfg.capacity_schedule[index];
@@ -371,34 +580,43 @@ impl ServiceModel {
             s.launch(min - active, now, &mut self.rng, &mut self.launches);
             s.stats.scale_outs += counted;
         } else if active > max {
-            s.drain(active - max, now);
+            s.drain(active - max, now, queue, &mut self.rng, &mut self.launches);
             s.stats.scale_ins += counted;
         }
     }
 
-    /// One target-tracking evaluation.
+    /// One evaluation of the scaling policy.
     fn scaling_tick(&mut self, service: usize, now: SimTime, queue: &mut EventQueue<Event>) {
         let s = &mut self.services[service];
-        let Some(a) = s.cfg.autoscaling else { return };
-        let vcpu = s.cfg.vcpu;
-        let mut serving = 0u32;
-        let (mut cpu, mut requests) = (0.0, 0u64);
-        for t in s.tasks.iter_mut().filter(|t| !t.gone) {
-            t.integrate_cpu(now, vcpu);
-            if t.serving(now) {
-                serving += 1;
-                cpu += t.cpu_used;
-                requests += t.requests;
-            }
-            (t.cpu_used, t.requests) = (0.0, 0);
-        }
-        if serving > 0 {
-            let metric = match a.metric {
-                ScalingMetric::Cpu => 100.0 * cpu / (vcpu * a.period.0 as f64 * serving as f64),
-                ScalingMetric::Requests => {
-                    requests as f64 / serving as f64 / (a.period.as_secs_f64() / 60.0)
+        let Some(a) = s.cfg.autoscaling.clone() else { return };
+        let m = s.measure(now);
+        let warming = s.warming(now);
+        let counted = u64::from(now >= self.warmup);
+        if let Policy::Step { scale_out, scale_in } = &a.policy {
+            let cap = Capacity { active: s.active(), warming, min: s.min, max: s.max };
+            let metric = (m.counted > 0).then(|| m.value(a.metric, a.period));
+            match scaling::step(
+                scale_out.as_ref(),
+                scale_in.as_ref(),
+                &mut s.step,
+                metric,
+                cap,
+                now,
+            ) {
+                StepDecision::None => {}
+                StepDecision::Out { launch, base } => {
+                    s.launch(launch, now, &mut self.rng, &mut self.launches);
+                    s.stats.scale_outs += counted;
+                    (s.step.last_out, s.step.last_in) = (Some((now, base)), None);
                 }
-            };
+                StepDecision::In { drain } => {
+                    s.drain(drain, now, queue, &mut self.rng, &mut self.launches);
+                    s.stats.scale_ins += counted;
+                    s.step.last_in = Some(now);
+                }
+            }
+        } else if m.counted > 0 {
+            let metric = m.value(a.metric, a.period);
             (s.high, s.low) = if metric > a.target {
                 (s.high + 1, 0)
             } else if metric < 0.9 * a.target {
@@ -407,7 +625,8 @@ impl ServiceModel {
                 (0, 0)
             };
             let active = s.active();
-            let desired = ((serving as f64 * metric / a.target).ceil() as u32).clamp(s.min, s.max);
+            let desired =
+                ((m.counted as f64 * metric / a.target).ceil() as u32).clamp(s.min, s.max);
             let cooled =
                 |last: Option<SimTime>, cd: SimDuration| last.is_none_or(|l| now >= l + cd);
             if s.high >= a.datapoints_out
@@ -415,15 +634,16 @@ impl ServiceModel {
                 && cooled(s.last_out, a.scale_out_cooldown)
             {
                 s.launch(desired - active, now, &mut self.rng, &mut self.launches);
-                s.stats.scale_outs += u64::from(now >= self.warmup);
+                s.stats.scale_outs += counted;
                 (s.high, s.last_out) = (0, Some(now));
             } else if s.low >= a.datapoints_in
                 && desired < active
+                && warming == 0
                 && cooled(s.last_in, a.scale_in_cooldown)
                 && cooled(s.last_out, a.scale_out_cooldown)
             {
-                s.drain(active - desired, now);
-                s.stats.scale_ins += u64::from(now >= self.warmup);
+                s.drain(active - desired, now, queue, &mut self.rng, &mut self.launches);
+                s.stats.scale_ins += counted;
                 (s.low, s.last_in) = (0, Some(now));
             }
         }
@@ -435,7 +655,8 @@ impl ServiceModel {
         }
     }
 
-    pub fn finish(self) -> Vec<(ServiceConfig, ServiceStats)> {
+    pub fn finish(mut self) -> Vec<(ServiceConfig, ServiceStats)> {
+        self.roll(SimTime::MAX);
         let (warmup, end) = (self.warmup, self.end);
         self.services
             .into_iter()
@@ -445,6 +666,8 @@ impl ServiceModel {
                 s.stats.tasks_max = s.alive.max();
                 let top_up = s.minimum_top_up as f64 / 1e9;
                 s.stats.task_hours = (s.stats.tasks_mean * window + top_up) / 3600.0;
+                s.billing.accrue(end, (warmup, end));
+                s.stats.task_usd = s.billing.usd;
                 (s.cfg, s.stats)
             })
             .collect()
@@ -454,9 +677,13 @@ impl ServiceModel {
 /// A drained task stops; it is billed at least a minute.
 fn retire(s: &mut Service, t: usize, now: SimTime) {
     let task = &mut s.tasks[t];
+    task.integrate(now);
     task.gone = true;
+    task.stopped = now;
     let lived = now - task.launched;
     s.alive.add(now, -1);
+    s.billing.change(now, -task.usd_per_hour, s.window);
+    s.billing.minimum(lived, MINIMUM_BILLED, task.usd_per_hour);
     if lived < MINIMUM_BILLED {
         s.minimum_top_up += (MINIMUM_BILLED.0 - lived.0) as u128;
     }
@@ -479,7 +706,7 @@ fn pick(s: &mut Service, now: SimTime) -> Option<usize> {
     }
 }
 
-/// Serves `w` on task `t` from `now`; a waiting caller's answer.
+/// Serves `w` on task `t` from `now`; its caller is answered when it ends.
 fn start(
     s: &mut Service,
     service: usize,
@@ -487,30 +714,35 @@ fn start(
     w: Waiting,
     now: SimTime,
     queue: &mut EventQueue<Event>,
-) -> Option<Answered> {
+) {
     let task = &mut s.tasks[t];
     let c = w.cpu as f64 / 65535.0;
-    task.integrate_cpu(now, s.cfg.vcpu);
+    task.integrate(now);
     task.in_service += 1;
     task.cpu_load += c;
-    let slowdown = (task.cpu_load / s.cfg.vcpu).max(1.0);
+    let slowdown = (task.cpu_load / task.vcpu).max(1.0);
     let d = w.work.0 as f64;
     let run = SimDuration((d * (1.0 - c) + d * c * slowdown).round() as u64);
-    let latency = (now - w.arrived) + run;
-    if w.counted {
-        s.stats.completed += 1;
-        s.stats.latency.record(latency);
-    }
-    let ev = ServiceEvent::RequestDone { service: service as u32, task: t as u32, cpu: w.cpu };
+    let r = Slot { arrived: w.arrived, token: w.token, cpu: w.cpu, counted: w.counted, live: true };
+    let slot = match task.free_slots.pop() {
+        Some(i) => {
+            task.slots[i as usize] = r;
+            i
+        }
+        None => {
+            task.slots.push(r);
+            task.slots.len() as u32 - 1
+        }
+    };
+    let ev = ServiceEvent::RequestDone { service: service as u32, task: t as u32, slot };
     queue.push(now + run, Event::Service(ev));
-    (w.token != NO_TOKEN).then_some(Answered { token: w.token, latency })
 }
 
 /// The hourly cost of a service over `hours`: its tasks, and an Application Load Balancer
 /// (aws-facts 4.5: $0.0225 per hour plus $0.008 per LCU-hour; LCUs from new connections at 25
 /// per second, taking each request as a new connection: an upper bound).
 pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats, hours: f64) -> (f64, f64) {
-    let tasks = stats.task_hours * cfg.usd_per_hour;
+    let tasks = stats.task_usd;
     let alb = if cfg.alb && hours > 0.0 {
         let per_second = stats.requests as f64 / (hours * 3600.0);
         hours * (0.0225 + 0.008 * (per_second / 25.0))

@@ -17,6 +17,7 @@ mod queues;
 mod runtimes;
 mod scaling;
 mod scenarios;
+mod service_scaling;
 mod services;
 mod sweeps;
 mod traces;

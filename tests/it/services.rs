@@ -182,7 +182,7 @@ fn service_settings_are_validated() {
     let e = err("platform = \"ec2\"\ninstance_type = \"z9.huge\"");
     assert!(e.contains("service[0].instance_type") && e.contains("m6i.large"), "{e}");
     let e = err("platform = \"ec2\"\nautoscaling = { metric = \"memory\", target = 60.0 }");
-    assert!(e.contains("service[0].autoscaling.metric") && e.contains("not modelled"), "{e}");
+    assert!(e.contains("service[0].autoscaling.metric") && e.contains("memory_per_request"), "{e}");
     let e = err("platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 160.0 }");
     assert!(e.contains("service[0].autoscaling.target") && e.contains("160"), "{e}");
     let e = err(

@@ -7,6 +7,7 @@
 mod apis;
 mod lambda;
 mod queues;
+mod scaling;
 mod services;
 mod traces;
 mod workloads;

@@ -91,31 +91,12 @@ pub(super) fn validate_services(
                 format!("{tasks} is outside min = {min} ..= max = {max}"),
             );
         }
-        let autoscaling = s.autoscaling.as_ref().and_then(|a| {
-            let k = |n: &str| format!("service[{i}].autoscaling.{n}");
-            let metric = match a.metric {
-                RawMetric::Cpu => ScalingMetric::Cpu,
-                RawMetric::Requests => ScalingMetric::Requests,
-                RawMetric::Memory => {
-                    c.bad(k("metric"), "\"memory\" is not modelled (slsim has no memory model); use \"cpu\" or \"requests\"");
-                    return None;
-                }
-            };
-            let hi = if metric == ScalingMetric::Cpu { 100.0 } else { 1e9 };
-            if !(a.target > 0.0 && a.target <= hi) {
-                c.bad(k("target"), format!("{} is not allowed; above 0 and at most {hi}", a.target));
-            }
-            Some(AutoscalingConfig {
-                metric,
-                target: a.target,
-                period: c.duration(&k("period"), a.period, 60, 10, 3600),
-                // aws-facts 3.3: ECS target tracking defaults to 300 s cooldowns
-                scale_out_cooldown: c.duration(&k("scale_out_cooldown"), a.scale_out_cooldown, 300, 0, 86_400),
-                scale_in_cooldown: c.duration(&k("scale_in_cooldown"), a.scale_in_cooldown, 300, 0, 86_400),
-                datapoints_out: c.int(&k("datapoints_out"), a.datapoints_out, 3, 1, 1440, " periods"),
-                datapoints_in: c.int(&k("datapoints_in"), a.datapoints_in, 15, 1, 1440, " periods"),
-            })
-        });
+        let (memory_base_mb, memory_per_request_mb) =
+            super::scaling::memory_model(c, i, s, memory_mb);
+        let autoscaling = s
+            .autoscaling
+            .as_ref()
+            .and_then(|a| super::scaling::autoscaling(c, i, a, platform, memory_per_request_mb));
         let mut capacity_schedule = Vec::new();
         for (j, (at, lo, hi)) in s.capacity_schedule.iter().flatten().enumerate() {
             let k = format!("service[{i}].capacity_schedule[{j}]");
@@ -150,6 +131,18 @@ pub(super) fn validate_services(
                 false
             }
         };
+        let (health_check_delay, deregistration_delay) =
+            super::scaling::load_balancer_delays(c, i, s, alb);
+        let known: Vec<&str> = INSTANCES.iter().map(|t| t.0).collect();
+        let resize_schedule = super::scaling::resize_schedule(
+            c,
+            i,
+            s,
+            platform,
+            duration,
+            |name| INSTANCES.iter().find(|t| t.0 == name).map(|t| (t.1, t.2, t.3)),
+            &known.join(", "),
+        );
         let balancing = match s.balancing.unwrap_or(RawBalancing::RoundRobin) {
             RawBalancing::RoundRobin => Balancing::RoundRobin,
             RawBalancing::LeastOutstandingRequests => Balancing::LeastOutstandingRequests,
@@ -171,6 +164,11 @@ pub(super) fn validate_services(
             autoscaling,
             alb,
             balancing,
+            memory_base_mb,
+            memory_per_request_mb,
+            health_check_delay,
+            deregistration_delay,
+            resize_schedule,
         });
     }
     out
