@@ -12,11 +12,19 @@ use std::path::{Path, PathBuf};
 
 use crate::metrics::{Histogram, MinuteRow};
 
-/// The temporary name `path` is written under before the rename: `.<name>.<pid>.tmp<suffix>`
-/// in the same folder (so the rename stays on one file system).
+/// The temporary name `path` is written under before the rename:
+/// `.<name>.<pid>-<n>-<clock>.tmp<suffix>` in the same folder (so the rename stays on one file
+/// system). The counter keeps threads of one process apart, the clock processes of other hosts
+/// that share the folder (sweep shards on a network file system) and happen to have the pid.
 pub fn temp_path(path: &Path, suffix: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp{suffix}", std::process::id()))
+    path.with_file_name(format!(".{name}.{}-{n}-{clock:x}.tmp{suffix}", std::process::id()))
 }
 
 /// Writes `bytes` to `path` atomically (temporary file + rename).
