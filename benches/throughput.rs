@@ -36,7 +36,30 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(messages));
     group.bench_function("sqs-poisson-1000rps-1000s", |b| b.iter(|| sim::run(&scenario, 1).events));
     group.finish();
+
+    // A whole sweep on one thread: validation of every point, the simulations, each point's
+    // summary written, sweep.csv (no charts). Throughput in points per second.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/power-tuning.toml");
+    let prep = slsim::sweep::prepare(&path, &[], &[], None).expect("the sweep is valid");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let opts = slsim::sweep::SweepOptions {
+        out_dir: Some(dir.path().to_path_buf()),
+        threads: Some(1),
+        ..Default::default()
+    };
+    let mut group = c.benchmark_group("sweep");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(prep.points.len() as u64));
+    group.bench_function("power-tuning-9-points-3-replications", |b| {
+        b.iter(|| slsim::sweep::run(&prep, &opts).expect("the sweep runs").ran)
+    });
+    group.finish();
 }
 
-criterion_group!(benches, bench);
+// criterion's own plots need a system font (plotters with ab_glyph has none registered here)
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = bench
+}
 criterion_main!(benches);
