@@ -4,6 +4,7 @@
 //! an interrupted run never leaves a half-written file under a real name.
 
 pub mod chart;
+pub mod html;
 pub mod table;
 
 use std::io;
