@@ -647,7 +647,11 @@ mod tests {
         assert!(text.contains("slo.components[0]: \"function:nope\" names no function; the scenario's functions: api, w-0, w-1, w"), "{text}");
         assert!(text.contains("slo.components[1]: \"queue:x\": \"queue\" is not a kind"), "{text}");
         assert!(text.contains("slo.components[2]: \"api\" is not KIND:NAME"), "{text}");
-        assert!(text.contains("slo.rejected_ratio: applies to services"), "{text}");
+        // a limit for a kind the scenario lacks (checked once the components are right)
+        let raw = RawSlo { rejected_ratio: Some(0.01), ..RawSlo::default() };
+        let problems = Slo::from_raw(&raw, &names()).unwrap_err();
+        assert_eq!(problems[0].key, "slo.rejected_ratio");
+        assert!(problems[0].message.starts_with("applies to services, and the scenario has none"));
         let empty = Slo::from_raw(&RawSlo::default(), &names()).unwrap_err();
         assert!(empty[0].message.contains("sets no limit"), "{empty:?}");
     }

@@ -630,4 +630,22 @@ mod tests {
         assert!(html.contains("src=\"data:image/png;base64,Zm9v\""), "{html}");
         assert!(html.contains("c.svg / .png not found"), "{html}");
     }
+
+    #[test]
+    fn sweep_page_escapes_names_and_values() {
+        use serde_json::json;
+        let t = SweepTable::new(
+            vec!["workload.<w>.x".into()],
+            &[(
+                json!({ "workload.<w>.x": "<script>alert(1)</script>" }),
+                json!({ "functions": { "a&b": { "latency_ms": { "p99": 1.0 } } },
+                        "cost_usd": { "total": 1.0 } }),
+            )],
+        );
+        let html = sweep_page("t<i>", &t, None, Path::new("."), &[]);
+        assert!(!html.contains("<script") && !html.contains("<i>") && !html.contains("<w>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(html.contains("<th>a&amp;b p99 ms</th>"), "{html}");
+        assert!(html.contains("<title>slsim sweep: t&lt;i&gt;</title>"), "{html}");
+    }
 }
