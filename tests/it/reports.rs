@@ -412,7 +412,10 @@ fn chromium() -> Option<String> {
 #[test]
 fn reports_render_in_headless_chromium() {
     let Some(browser) = chromium() else {
-        eprintln!(
+        // written to the real stderr, past the test harness's capture, so it shows in CI logs
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED reports_render_in_headless_chromium: no Chromium found \
              (apt-get install -y chromium, or set CHROMIUM)"
         );
