@@ -97,7 +97,8 @@ pub fn simulate_with_logs(scenario: &Scenario, logs: Option<LogSink>) -> Simulat
     }
 }
 
-/// Runs `scenario` and writes `summary.json`, `timeseries.csv`, the charts and the logs.
+/// Runs `scenario` and writes `summary.json`, `timeseries.csv`, the charts, `report.html` and
+/// the logs.
 pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let out_dir = opts.out_dir.clone().unwrap_or_else(|| default_out_dir(scenario));
     std::fs::create_dir_all(&out_dir)
@@ -147,6 +148,14 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
             &summary,
         )?);
     }
+    // last, report.html: the tables and the charts just drawn (not older files of the folder)
+    let stems = report::html::chart_stems(&files);
+    let html =
+        report::html::run_page(&scenario.name, &summary, scenario.slo.as_ref(), &out_dir, &stems);
+    let path = out_dir.join("report.html");
+    report::write_atomic(&path, html.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    files.push(path);
     // the other outputs are written first: a failure writing the logs loses nothing else
     if let Some(logs) = first.logs.take() {
         files.extend(logs?);

@@ -27,6 +27,10 @@ enum Command {
     /// Combine the output folders of `slsim sweep --shard I/N` runs into what one unsharded
     /// run writes, byte for byte.
     Merge(MergeArgs),
+    /// From a finished sweep's folder, print the cheapest point meeting the scenario's [slo]
+    /// (and --slo), the runner-up and why the others fail; write recommendation.json.
+    /// Exit code 0: a point meets every SLO; 1: none does; 2: bad input.
+    Recommend(RecommendArgs),
     /// Check a scenario and list every problem in it, without running it.
     Validate(ScenarioArgs),
     /// Work with trace files.
@@ -121,6 +125,27 @@ struct SweepArgs {
 }
 
 #[derive(Args)]
+struct RecommendArgs {
+    /// The scenario whose sweep ran (for its [slo] and simulation.name).
+    file: PathBuf,
+    /// The sweep's output folder [default: output/<simulation.name>/].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// An objective, adding to or replacing a key of [slo]: e.g. --slo p99_ms=250,
+    /// --slo throttle_ratio=0.001, --slo p95_ms=none (drops it),
+    /// --slo components=function:api,service:web (repeatable).
+    #[arg(long = "slo", value_name = "KEY=VALUE")]
+    slo: Vec<String>,
+    /// Judge each figure by the upper end of its 95% confidence interval (mean + half-width)
+    /// instead of the mean: a point passes only if it meets the SLOs with that confidence.
+    #[arg(long)]
+    conservative: bool,
+    /// Print nothing but errors (the exit code tells whether a point meets the SLOs).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
 struct MergeArgs {
     /// Output folders of the shards (each written by `slsim sweep --shard I/N`).
     #[arg(required = true)]
@@ -144,6 +169,9 @@ fn parse_override(s: &str) -> Result<Override, String> {
 /// Exit codes: 0 success, 1 a failure while running or writing, 2 bad input (scenario or flags).
 const EXIT_FAILURE: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
+/// `slsim recommend`: no point of the sweep meets every SLO (an answer, not a crash; writing
+/// recommendation.json failing is [`EXIT_FAILURE`] too).
+const EXIT_NONE_MEETS: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -183,6 +211,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Sweep(args) => sweep(args),
+        Command::Recommend(args) => recommend(args),
         Command::Merge(args) => match slsim::sweep::merge(&args.dirs, &args.out, !args.no_charts) {
             Ok((points, files)) => {
                 println!("merged {points} points into {}", args.out.display());
@@ -308,4 +337,55 @@ fn sweep(args: SweepArgs) -> ExitCode {
             ExitCode::from(EXIT_FAILURE)
         }
     }
+}
+
+fn recommend(args: RecommendArgs) -> ExitCode {
+    let (scenario, slo) = match slsim::recommend::load_slo(&args.file, &args.slo) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let dir = args.out.unwrap_or_else(|| app::default_out_dir(&scenario));
+    let manifest = match slsim::sweep::read_manifest(&dir) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e:#}; run slsim sweep {} first", args.file.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if let Some(name) = manifest["scenario"].as_str()
+        && name != scenario.name
+    {
+        eprintln!(
+            "error: {} holds a sweep of the scenario \"{name}\", not of \"{}\" ({}); give --out",
+            dir.display(),
+            scenario.name,
+            args.file.display()
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let rec = match slsim::recommend::from_manifest(&dir, &manifest, &slo, args.conservative) {
+        Ok((rec, _)) => rec,
+        Err(e) => {
+            eprintln!(
+                "error: {e:#}; is the sweep finished? (slsim sweep --resume completes it, \
+                 slsim merge gathers shards)"
+            );
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let path = match slsim::recommend::write(&dir, &rec) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    if !args.quiet {
+        print!("{}", rec.render());
+        println!("wrote {}", path.display());
+    }
+    if rec.best().is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NONE_MEETS) }
 }

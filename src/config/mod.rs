@@ -84,6 +84,8 @@ pub struct Scenario {
     pub traces: Vec<crate::trace::TraceConfig>,
     /// The file has a `[sweep]` section (run by `slsim sweep`; `slsim run` runs the base).
     pub has_sweep: bool,
+    /// `[slo]`: the objectives `slsim recommend` checks a sweep against.
+    pub slo: Option<crate::slo::Slo>,
 }
 
 /// Where a service's tasks run.

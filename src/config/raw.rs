@@ -33,6 +33,37 @@ pub struct RawScenario {
     #[serde(default)]
     pub trace: Vec<crate::trace::RawTrace>,
     pub sweep: Option<toml::Value>,
+    /// `[slo]`: service-level objectives that `slsim recommend` checks a sweep's points against
+    /// (validated into [`crate::slo::Slo`]).
+    pub slo: Option<RawSlo>,
+}
+
+/// `[slo]` as written: upper limits, each optional, and the components they apply to.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p90_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p95_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttle_ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cold_start_ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,6 +4,7 @@
 //! an interrupted run never leaves a half-written file under a real name.
 
 pub mod chart;
+pub mod html;
 pub mod sweep_chart;
 pub mod table;
 

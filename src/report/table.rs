@@ -7,7 +7,7 @@ fn num(v: &Value, path: &[&str]) -> f64 {
 }
 
 /// Formats counts with thousands separators (`12,345`), rounding means of replications.
-fn count(x: f64) -> String {
+pub(crate) fn count(x: f64) -> String {
     let s = format!("{:.0}", x.round());
     let (sign, digits) = s.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", &s));
     let mut out = String::new();

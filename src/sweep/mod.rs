@@ -157,6 +157,9 @@ pub struct Prepared {
     pub name: String,
     pub spec: SweepSpec,
     pub points: Vec<PreparedPoint>,
+    /// The scenario's `[slo]` (validated); kept out of the points' fingerprints, so editing an
+    /// objective never invalidates finished points.
+    pub slo: Option<crate::slo::Slo>,
 }
 
 /// Reads the scenario, applies `--set` and `--seed`, reads `[sweep]` with `--param`, and
@@ -171,6 +174,15 @@ pub fn prepare(
     let spec = SweepSpec::from_table(&base, params)
         .map_err(|problems| ConfigError { file: file.to_path_buf(), problems })?;
     base.remove("sweep");
+    if let Some(key) = spec.keys().find(|k| *k == "slo" || k.starts_with("slo.")) {
+        return Err(ConfigError::one(
+            file,
+            format!("sweep.parameters.\"{key}\""),
+            "an SLO is not a parameter of the simulation; give other limits to \
+             slsim recommend --slo KEY=VALUE instead",
+        ));
+    }
+    let mut slo = None;
     let mut fixed: Vec<Override> = Vec::new();
     if let Some(seed) = seed {
         let seed = i64::try_from(seed).map_err(|_| {
@@ -214,11 +226,15 @@ pub fn prepare(
             }
             Ok(s)
         });
+        let mut table = table;
         match result {
             Ok(s) => {
                 if name.is_empty() {
                     name = s.name.clone();
+                    slo = s.slo.clone();
                 }
+                // validated with the point; not part of what the point simulates
+                table.remove("slo");
                 let fingerprint = fingerprint(&table);
                 points.push(PreparedPoint { index: p.index, values: p.values, table, fingerprint });
             }
@@ -246,7 +262,7 @@ pub fn prepare(
         }
         return Err(e);
     }
-    Ok(Prepared { file: file.to_path_buf(), name, spec, points })
+    Ok(Prepared { file: file.to_path_buf(), name, spec, points, slo })
 }
 
 /// `key=value, key=value` for messages.
@@ -308,7 +324,7 @@ pub fn point_path(dir: &Path, index: usize) -> PathBuf {
 /// The manifest: what the sweep is, independent of how it was run.
 fn manifest(prep: &Prepared) -> Json {
     let keys: Vec<&str> = prep.spec.keys().collect();
-    json!({
+    let mut m = json!({
         "scenario": prep.name,
         "mode": prep.spec.mode.as_str(),
         "parameters": keys,
@@ -317,7 +333,13 @@ fn manifest(prep: &Prepared) -> Json {
             "parameters": parameters_json(&prep.spec, &p.values),
             "fingerprint": p.fingerprint,
         })).collect::<Vec<_>>(),
-    })
+    });
+    // the objectives travel with the sweep, so `finish` (and `slsim merge`, which has no
+    // scenario) can show the recommendation in report.html
+    if let Some(slo) = &prep.slo {
+        m["slo"] = slo.to_json();
+    }
+    m
 }
 
 fn parameters_json(spec: &SweepSpec, values: &[Value]) -> Json {
@@ -435,14 +457,11 @@ fn run_point(prep: &Prepared, p: &PreparedPoint, out_dir: &Path) -> anyhow::Resu
     report::write_json(&path, &doc).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Reads every point of `manifest` from `dir` and writes `sweep.csv` and the charts.
+/// Reads every point of `manifest` from `dir` and writes `sweep.csv`, the charts, with an
+/// `[slo]` in the manifest `recommendation.json`, and last `report.html`.
 pub fn finish(dir: &Path, manifest: &Json, charts: bool) -> anyhow::Result<Vec<PathBuf>> {
     let results = load_points(dir, manifest)?;
-    let keys: Vec<String> = manifest["parameters"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    let sweep = table::SweepTable::new(keys, &results);
+    let sweep = table_of(manifest, &results);
     let mut files = Vec::new();
     let path = dir.join("sweep.csv");
     report::write_atomic(&path, &sweep.to_csv()?)
@@ -451,7 +470,63 @@ pub fn finish(dir: &Path, manifest: &Json, charts: bool) -> anyhow::Result<Vec<P
     if charts {
         files.extend(crate::report::sweep_chart::write(dir, &sweep)?);
     }
+    let recommendation = manifest.get("slo").and_then(crate::slo::Slo::from_json).map(|slo| {
+        let components: Vec<crate::slo::Components> =
+            results.iter().map(|p| crate::slo::Components::of_summary(&p.1)).collect();
+        let scenario = manifest["scenario"].as_str().unwrap_or_default();
+        crate::recommend::Recommendation::new(
+            scenario,
+            &sweep,
+            &point_numbers(manifest),
+            &components,
+            &slo,
+            false,
+        )
+    });
+    if let Some(rec) = &recommendation {
+        files.push(crate::recommend::write(dir, rec)?);
+    }
+    // the charts drawn now, not whatever else the folder holds (a `slsim run` of the same
+    // scenario writes its own charts into the same default folder)
+    let stems = report::html::chart_stems(&files);
+    let title = manifest["scenario"].as_str().unwrap_or_default();
+    let html = report::html::sweep_page(title, &sweep, recommendation.as_ref(), dir, &stems);
+    let path = dir.join("report.html");
+    report::write_atomic(&path, html.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    files.push(path);
     Ok(files)
+}
+
+/// The swept key paths of a manifest.
+fn manifest_keys(manifest: &Json) -> Vec<String> {
+    manifest["parameters"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// The points' numbers, in manifest order.
+pub fn point_numbers(manifest: &Json) -> Vec<usize> {
+    manifest["points"]
+        .as_array()
+        .map(|a| a.iter().map(|p| p["point"].as_u64().unwrap_or(0) as usize).collect())
+        .unwrap_or_default()
+}
+
+/// The table of `(parameters, summary)` points of a manifest.
+pub fn table_of(manifest: &Json, points: &[(Json, Json)]) -> table::SweepTable {
+    table::SweepTable::new(manifest_keys(manifest), points)
+}
+
+/// `sweep.json` of the sweep in `dir`.
+pub fn read_manifest(dir: &Path) -> anyhow::Result<Json> {
+    let path = dir.join("sweep.json");
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!("cannot read {} (is {} the output of slsim sweep?)", path.display(), dir.display())
+    })?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a sweep manifest", path.display()))
 }
 
 /// The points of `manifest` in `dir`, in order: `(parameters, summary)` of each.
@@ -479,15 +554,8 @@ pub fn load_points(dir: &Path, manifest: &Json) -> anyhow::Result<Vec<(Json, Jso
 
 /// The sweep in `dir` as a [`table::SweepTable`] (from `sweep.json` and `points/`).
 pub fn load(dir: &Path) -> anyhow::Result<table::SweepTable> {
-    let path = dir.join("sweep.json");
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let manifest: Json = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a sweep manifest", path.display()))?;
-    let keys = manifest["parameters"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    Ok(table::SweepTable::new(keys, &load_points(dir, &manifest)?))
+    let manifest = read_manifest(dir)?;
+    Ok(table_of(&manifest, &load_points(dir, &manifest)?))
 }
 
 /// A short terminal table of a finished sweep: the swept values, the total cost and the p99

@@ -14,6 +14,7 @@ mod pricing;
 mod provisioned;
 mod queueing;
 mod queues;
+mod reports;
 mod runtimes;
 mod scaling;
 mod scenarios;

@@ -175,6 +175,17 @@ pub fn validate(
         validate_workloads(&mut c, &raw.workload, &targets, base_dir)
     };
 
+    // [slo]: checked against the components declared above
+    let slo = raw.slo.as_ref().and_then(|raw_slo| {
+        let names = crate::slo::Names {
+            functions: lambda.functions.iter().map(|f| f.name.clone()).collect(),
+            copy_groups: lambda.copies.iter().map(|g| g.name.clone()).collect(),
+            apis: apigateway.apis.iter().map(|a| a.name.clone()).collect(),
+            services: services.iter().map(|s| s.name.clone()).collect(),
+        };
+        crate::slo::Slo::from_raw(raw_slo, &names).map_err(|p| c.problems.extend(p)).ok()
+    });
+
     if !c.problems.is_empty() {
         return Err(ConfigError { file: file.to_path_buf(), problems: c.problems });
     }
@@ -198,5 +209,6 @@ pub fn validate(
         workloads,
         traces: traces.into_iter().map(|t| t.config).collect(),
         has_sweep,
+        slo,
     })
 }

@@ -1,0 +1,651 @@
+//! `report.html`: one self-contained page per output folder, readable offline.
+//!
+//! The page holds the summary tables (of a run, or of a sweep's points with the
+//! recommendation) and the charts drawn by the same command, each inlined as SVG when
+//! `NAME.svg` exists beside `NAME.png`, else as the PNG in a base64 `data:` URI. It has no
+//! scripts, fonts or links to fetch, and no timestamp: the same results give the same bytes.
+//! Every text taken from the scenario (names, parameter values) is HTML-escaped.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+
+use crate::recommend::{Recommendation, short_key};
+use crate::slo::{Check, Slo};
+use crate::sweep::table::SweepTable;
+
+use super::table;
+
+/// `&`, `<`, `>`, `"` and `'` as entities.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648), for `data:` URIs.
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The chart names (file stems) among `files` written by a command, in order, once each:
+/// `requests.png` and `requests.svg` are one chart, `requests`.
+pub fn chart_stems(files: &[PathBuf]) -> Vec<String> {
+    let mut stems: Vec<String> = Vec::new();
+    for f in files {
+        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "png" | "svg") {
+            continue;
+        }
+        if let Some(stem) = f.file_stem().and_then(|s| s.to_str())
+            && !stems.iter().any(|s| s == stem)
+        {
+            stems.push(stem.to_string());
+        }
+    }
+    stems
+}
+
+/// A caption for a chart, from its file name.
+fn caption(stem: &str) -> String {
+    let known = match stem {
+        "requests" => "Requests per minute: arrivals, invocations, throttles, cold starts, errors",
+        "concurrency" => "Concurrency and execution environments over time",
+        "latency_cdf" => "Latency distribution (CDF) per function",
+        "queues" => "Queue backlog and age of the oldest record",
+        "api" => "API Gateway requests, throttles and timeouts per minute",
+        "compare" => "Cost and p99 latency by platform",
+        _ => "",
+    };
+    if known.is_empty() { stem.replace(['_', '-'], " ") } else { known.to_string() }
+}
+
+/// An SVG file's markup from `<svg` on (any XML declaration or doctype dropped), if readable.
+fn inline_svg(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let start = text.find("<svg")?;
+    Some(text[start..].trim_end().to_string())
+}
+
+/// Every chart of `stems`, as figures: inline SVG, else the PNG as a `data:` URI.
+fn charts(dir: &Path, stems: &[String]) -> String {
+    if stems.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    for stem in stems {
+        let cap = escape(&caption(stem));
+        let _ = writeln!(out, "<figure id=\"chart-{}\">", escape(stem));
+        let file = if let Some(svg) = inline_svg(&dir.join(format!("{stem}.svg"))) {
+            out.push_str(&svg);
+            out.push('\n');
+            format!("{stem}.svg")
+        } else if let Ok(png) = std::fs::read(dir.join(format!("{stem}.png"))) {
+            let _ =
+                writeln!(out, "<img alt=\"{cap}\" src=\"data:image/png;base64,{}\">", base64(&png));
+            format!("{stem}.png")
+        } else {
+            let _ = writeln!(out, "<p class=\"missing\">{}.svg / .png not found</p>", escape(stem));
+            format!("{stem}.svg")
+        };
+        let _ = writeln!(out, "<figcaption>{cap} ({})</figcaption>\n</figure>", escape(&file));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;\
+margin:2em auto;max-width:1200px;padding:0 1em;color:#222}\
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}\
+th,td{border:1px solid #ddd;padding:.25em .6em}th{background:#f3f3f3;text-align:left}\
+td.n{text-align:right;font-variant-numeric:tabular-nums}\
+tr.best{background:#e6f4e6}tr.second{background:#f0f7ff}tr.fail td.slo{color:#a00}\
+.pass{color:#060}.fail{color:#a00}.meta{color:#555}\
+figure{margin:1.5em 0}figure svg,figure img{max-width:100%;height:auto;border:1px solid #eee}\
+figcaption{color:#555;font-size:.9em}";
+
+/// The page around `body`.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// A table: header cells, then rows of (cell, numeric?) ; `class` per row.
+fn html_table(id: &str, header: &[String], rows: &[(String, Vec<(String, bool)>)]) -> String {
+    let mut out = format!("<table id=\"{id}\">\n<thead><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (class, cells) in rows {
+        if class.is_empty() {
+            out.push_str("<tr>");
+        } else {
+            let _ = write!(out, "<tr class=\"{class}\">");
+        }
+        for (cell, numeric) in cells {
+            if *numeric {
+                let _ = write!(out, "<td class=\"n\">{}</td>", escape(cell));
+            } else {
+                let _ = write!(out, "<td>{}</td>", escape(cell));
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+fn num(v: &Json, path: &[&str]) -> f64 {
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Json::as_f64).unwrap_or(0.0)
+}
+
+fn text(s: impl Into<String>) -> (String, bool) {
+    (s.into(), false)
+}
+
+fn n(s: impl Into<String>) -> (String, bool) {
+    (s.into(), true)
+}
+
+fn headers(h: &[&str]) -> Vec<String> {
+    h.iter().map(|s| s.to_string()).collect()
+}
+
+/// The tables of one summary: functions, APIs, services, side by side, costs.
+fn summary_tables(summary: &Json) -> String {
+    let mut out = String::new();
+    let block = |name: &str| summary.get(name).and_then(Json::as_object).filter(|m| !m.is_empty());
+    if let Some(functions) = block("functions") {
+        let rows: Vec<_> = functions
+            .iter()
+            .map(|(name, f)| {
+                (
+                    String::new(),
+                    vec![
+                        text(name.clone()),
+                        n(table::count(num(f, &["invocations"]))),
+                        n(format!("{:.2}", 100.0 * num(f, &["cold_start_ratio"]))),
+                        n(table::count(num(f, &["throttles"]))),
+                        n(table::count(num(f, &["errors"]))),
+                        n(table::count(num(f, &["timeouts"]))),
+                        n(format!("{:.1}", num(f, &["latency_ms", "p50"]))),
+                        n(format!("{:.1}", num(f, &["latency_ms", "p95"]))),
+                        n(format!("{:.1}", num(f, &["latency_ms", "p99"]))),
+                        n(table::count(num(f, &["concurrency", "max"]))),
+                        n(format!("{:.1}", num(f, &["instances", "mean"]))),
+                        n(format!("{:.4}", num(f, &["cost_usd", "total"]))),
+                    ],
+                )
+            })
+            .collect();
+        out.push_str("<h2>Functions</h2>\n");
+        out.push_str(&html_table(
+            "functions",
+            &headers(&[
+                "function",
+                "invocations",
+                "cold %",
+                "throttles",
+                "errors",
+                "timeouts",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "max concurrency",
+                "mean environments",
+                "cost USD",
+            ]),
+            &rows,
+        ));
+    }
+    if let Some(apis) = block("apis") {
+        let rows: Vec<_> = apis
+            .iter()
+            .map(|(name, a)| {
+                (
+                    String::new(),
+                    vec![
+                        text(name.clone()),
+                        text(a.get("type").and_then(Json::as_str).unwrap_or("")),
+                        n(table::count(num(a, &["requests"]))),
+                        n(table::count(num(a, &["throttles"]))),
+                        n(table::count(num(a, &["errors"]))),
+                        n(table::count(num(a, &["timeouts"]))),
+                        n(format!("{:.1}", num(a, &["latency_ms", "p50"]))),
+                        n(format!("{:.1}", num(a, &["latency_ms", "p95"]))),
+                        n(format!("{:.1}", num(a, &["latency_ms", "p99"]))),
+                        n(format!("{:.4}", num(a, &["cost_usd", "total"]))),
+                    ],
+                )
+            })
+            .collect();
+        out.push_str("<h2>APIs</h2>\n");
+        out.push_str(&html_table(
+            "apis",
+            &headers(&[
+                "api",
+                "type",
+                "requests",
+                "throttled",
+                "5xx",
+                "timed out",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "cost USD",
+            ]),
+            &rows,
+        ));
+    }
+    if let Some(services) = block("services") {
+        let rows: Vec<_> = services
+            .iter()
+            .map(|(name, v)| {
+                (
+                    String::new(),
+                    vec![
+                        text(name.clone()),
+                        text(v.get("platform").and_then(Json::as_str).unwrap_or("")),
+                        n(table::count(num(v, &["requests"]))),
+                        n(table::count(num(v, &["rejected"]))),
+                        n(format!("{:.1}", num(v, &["latency_ms", "p50"]))),
+                        n(format!("{:.1}", num(v, &["latency_ms", "p95"]))),
+                        n(format!("{:.1}", num(v, &["latency_ms", "p99"]))),
+                        n(format!("{:.1}", num(v, &["tasks", "mean"]))),
+                        n(table::count(num(v, &["tasks", "max"]))),
+                        n(format!("{:.4}", num(v, &["cost_usd", "total"]))),
+                    ],
+                )
+            })
+            .collect();
+        out.push_str("<h2>Services</h2>\n");
+        out.push_str(&html_table(
+            "services",
+            &headers(&[
+                "service",
+                "platform",
+                "requests",
+                "rejected",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "mean tasks",
+                "max tasks",
+                "cost USD",
+            ]),
+            &rows,
+        ));
+    }
+    let platforms = table::compared(summary);
+    if !platforms.is_empty() {
+        let rows: Vec<_> = platforms
+            .iter()
+            .map(|p| {
+                let failed = if p.requests > 0.0 { 100.0 * p.failed / p.requests } else { 0.0 };
+                (
+                    String::new(),
+                    vec![
+                        text(p.name.clone()),
+                        text(p.kind.clone()),
+                        n(table::count(p.requests)),
+                        n(format!("{:.1}", p.p50_ms)),
+                        n(format!("{:.1}", p.p95_ms)),
+                        n(format!("{:.1}", p.p99_ms)),
+                        n(format!("{failed:.2}")),
+                        n(format!("{:.1}", p.capacity)),
+                        n(format!("{:.4}", p.cost_usd)),
+                        n(format!("{:.2}", p.usd_per_million())),
+                    ],
+                )
+            })
+            .collect();
+        out.push_str(
+            "<h2>Side by side</h2>\n<p class=\"meta\">capacity: mean environments or tasks</p>\n",
+        );
+        out.push_str(&html_table(
+            "compare",
+            &headers(&[
+                "platform",
+                "kind",
+                "requests",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "failed %",
+                "capacity",
+                "cost USD",
+                "USD per M requests",
+            ]),
+            &rows,
+        ));
+    }
+    if let Some(costs) = summary.get("cost_usd").and_then(Json::as_object) {
+        let ci = summary.get("ci95").and_then(|c| c.get("cost_usd"));
+        let rows: Vec<_> = costs
+            .iter()
+            .filter_map(|(k, v)| {
+                let m = v.as_f64()?;
+                let mut cells = vec![text(k.replace('_', " ")), n(format!("{m:.4}"))];
+                if let Some(ci) = ci {
+                    let half = ci.get(k).and_then(Json::as_f64);
+                    cells.push(n(half.map(|h| format!("± {h:.4}")).unwrap_or_default()));
+                }
+                Some((if k == "total" { "total".to_string() } else { String::new() }, cells))
+            })
+            .collect();
+        let mut header = headers(&["part", "USD"]);
+        if ci.is_some() {
+            header.push("95% CI".into());
+        }
+        out.push_str("<h2>Cost</h2>\n");
+        out.push_str(&html_table("cost", &header, &rows));
+    }
+    out
+}
+
+/// The objectives and how each check went, as a table.
+fn checks_table(slo: &Slo, checks: &[Check], basis: &str) -> String {
+    let mut out = format!(
+        "<h2>SLOs</h2>\n<p>{} <span class=\"meta\">({})</span></p>\n",
+        escape(&slo.describe()),
+        escape(basis)
+    );
+    let rows: Vec<_> = checks
+        .iter()
+        .map(|c| {
+            let pass = c.pass();
+            (
+                if pass { String::new() } else { "fail".to_string() },
+                vec![
+                    text(c.key.as_str()),
+                    text(c.component.clone().unwrap_or_else(|| "total".into())),
+                    n(c.value.map(|v| c.key.format(v)).unwrap_or_else(|| "absent".into())),
+                    n(c.key.format(c.limit)),
+                    text(if pass { "meets" } else { "fails" }),
+                ],
+            )
+        })
+        .collect();
+    out.push_str(&html_table("slo", &headers(&["SLO", "component", "value", "limit", ""]), &rows));
+    out
+}
+
+/// `report.html` of `slsim run`: the summary's tables, the SLO checks when the scenario has
+/// `[slo]`, then the charts of `stems`.
+pub fn run_page(
+    title: &str,
+    summary: &Json,
+    slo: Option<&Slo>,
+    dir: &Path,
+    stems: &[String],
+) -> String {
+    let mut body = format!("<h1>slsim run: {}</h1>\n", escape(title));
+    let reps = num(summary, &["replications"]);
+    let _ = writeln!(
+        body,
+        "<p class=\"meta\">seed {}, {} simulated seconds ({} measured), {} replication{}{}</p>",
+        num(summary, &["seed"]),
+        num(summary, &["simulated_seconds"]),
+        num(summary, &["measured_seconds"]),
+        reps,
+        if reps == 1.0 { "" } else { "s: figures are means" },
+        summary["price_table"]["region"]
+            .as_str()
+            .map(|r| format!(", prices of {}", escape(r)))
+            .unwrap_or_default(),
+    );
+    body.push_str(&summary_tables(summary));
+    if let Some(slo) = slo {
+        let table = SweepTable::new(Vec::new(), &[(Json::Null, summary.clone())]);
+        let figure = |name: &str| table.figure(name).and_then(|f| table.value(0, f));
+        let checks = slo.evaluate(&crate::slo::Components::of_summary(summary), &figure, false);
+        body.push_str(&checks_table(slo, &checks, "judged by the mean over replications"));
+    }
+    body.push_str(&charts(dir, stems));
+    page(&format!("slsim run: {title}"), &body)
+}
+
+/// The recommendation for people.
+fn recommendation_section(rec: &Recommendation) -> String {
+    let basis = if rec.conservative {
+        "judged by mean + 95% CI half-width"
+    } else {
+        "judged by the mean over replications"
+    };
+    let mut out = format!(
+        "<section id=\"recommendation\">\n<h2>Recommendation</h2>\n<p>SLOs: {} <span class=\"meta\">({basis})</span></p>\n<ul>\n",
+        escape(&rec.slo.describe())
+    );
+    let cost = |v: &crate::recommend::Verdict| match v.cost {
+        Some((m, c)) if c > 0.0 => format!("${m:.4} ± {c:.4}"),
+        Some((m, _)) => format!("${m:.4}"),
+        None => "no cost".into(),
+    };
+    match rec.best() {
+        Some(best) => {
+            let _ = writeln!(
+                out,
+                "<li class=\"pass\"><b>recommended</b>: {}, {}</li>",
+                escape(&best.name()),
+                escape(&cost(best))
+            );
+            match rec.runner_up() {
+                Some(r) => {
+                    let _ = writeln!(
+                        out,
+                        "<li><b>runner-up</b>: {}, {}</li>",
+                        escape(&r.name()),
+                        escape(&cost(r))
+                    );
+                }
+                None => out.push_str("<li>runner-up: none (no other point meets every SLO)</li>\n"),
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "<li class=\"fail\"><b>no point meets every SLO</b> ({} checked); closest per SLO:<ul>",
+                rec.verdicts.len()
+            );
+            for c in rec.closest() {
+                let _ = writeln!(
+                    out,
+                    "<li>{}: {} at {}</li>",
+                    escape(&c.check.what()),
+                    escape(&c.check.verdict()),
+                    escape(&c.verdict.name())
+                );
+            }
+            out.push_str("</ul></li>\n");
+        }
+    }
+    out.push_str("</ul>\n");
+    let lines = rec.failure_lines(12);
+    if !lines.is_empty() {
+        out.push_str("<p>Failing:</p>\n<ul id=\"failing\">\n");
+        for l in lines {
+            let _ = writeln!(out, "<li>{}</li>", escape(&l));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// At most this many components get a p99 column in a sweep's table.
+const MAX_COMPONENT_COLUMNS: usize = 8;
+
+/// `report.html` of `slsim sweep` and `slsim merge`: the recommendation (with `[slo]`), the
+/// points with their cost and p99 latencies, then the charts of `stems`.
+pub fn sweep_page(
+    title: &str,
+    t: &SweepTable,
+    rec: Option<&Recommendation>,
+    dir: &Path,
+    stems: &[String],
+) -> String {
+    let mut body = format!("<h1>slsim sweep: {}</h1>\n", escape(title));
+    let keys: Vec<String> = t.keys.iter().map(|k| short_key(k)).collect();
+    let _ = writeln!(
+        body,
+        "<p class=\"meta\">{} point{}; swept: {}</p>",
+        t.rows.len(),
+        if t.rows.len() == 1 { "" } else { "s" },
+        escape(&t.keys.join(", "))
+    );
+    if let Some(rec) = rec {
+        body.push_str(&recommendation_section(rec));
+    }
+    let mut cols: Vec<(String, usize)> = Vec::new();
+    for block in ["functions", "apis", "services"] {
+        for (name, i) in t.components(block, "latency_ms.p99") {
+            cols.push((format!("{name} p99 ms"), i));
+        }
+    }
+    let hidden = cols.len().saturating_sub(MAX_COMPONENT_COLUMNS);
+    cols.truncate(MAX_COMPONENT_COLUMNS);
+    let cost = t.figure("cost_usd.total");
+    let mut header = vec!["point".to_string()];
+    header.extend(keys);
+    header.push("cost USD".into());
+    header.push("95% CI".into());
+    header.extend(cols.iter().map(|c| c.0.clone()));
+    if rec.is_some() {
+        header.push("SLOs".into());
+    }
+    let rows: Vec<_> = (0..t.rows.len())
+        .map(|r| {
+            let verdict = rec.and_then(|rec| rec.verdicts.get(r));
+            let mut cells = vec![n(verdict.map_or(r, |v| v.point).to_string())];
+            cells.extend(t.rows[r].values.iter().map(|v| {
+                n(match v {
+                    Json::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+            }));
+            let (m, c) = cost.and_then(|f| t.value(r, f)).unwrap_or((f64::NAN, 0.0));
+            cells.push(n(if m.is_nan() { "-".into() } else { format!("{m:.4}") }));
+            cells.push(n(if c > 0.0 { format!("± {c:.4}") } else { String::new() }));
+            for (_, f) in &cols {
+                cells.push(n(t.value(r, *f).map_or("-".into(), |(m, _)| format!("{m:.1}"))));
+            }
+            let mut class = String::new();
+            if let (Some(rec), Some(v)) = (rec, verdict) {
+                let rank = rec.ranked.iter().position(|&i| i == r);
+                let (label, cls) = match rank {
+                    Some(0) => ("recommended".to_string(), "best"),
+                    Some(1) => ("runner-up".to_string(), "second"),
+                    Some(_) => ("meets".to_string(), ""),
+                    None => (format!("fails {}", v.failures().count()), "fail"),
+                };
+                class = cls.to_string();
+                cells.push(text(label));
+            }
+            (class, cells)
+        })
+        .collect();
+    body.push_str("<h2>Points</h2>\n");
+    if hidden > 0 {
+        let _ = writeln!(
+            body,
+            "<p class=\"meta\">p99 of the first {MAX_COMPONENT_COLUMNS} components; {hidden} more are in sweep.csv</p>"
+        );
+    }
+    body.push_str(&html_table("points", &header, &rows));
+    body.push_str(&charts(dir, stems));
+    page(&format!("slsim sweep: {title}"), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        let cases =
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")];
+        for (plain, enc) in cases {
+            assert_eq!(base64(plain.as_bytes()), enc);
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0x00, 0x10]), "//4AEA==");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+
+    #[test]
+    fn stems_pair_png_and_svg() {
+        let files: Vec<PathBuf> =
+            ["a/summary.json", "a/requests.png", "a/requests.svg", "a/api.svg"]
+                .iter()
+                .map(PathBuf::from)
+                .collect();
+        assert_eq!(chart_stems(&files), ["requests", "api"]);
+    }
+
+    #[test]
+    fn charts_prefer_svg_and_fall_back_to_png() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.svg"),
+            "<?xml version=\"1.0\"?>\n<svg width=\"1\"></svg>\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("a.png"), b"not used").unwrap();
+        std::fs::write(dir.path().join("b.png"), b"foo").unwrap();
+        let html = charts(dir.path(), &["a".into(), "b".into(), "c".into()]);
+        assert!(html.contains("<figure id=\"chart-a\">\n<svg width=\"1\"></svg>\n"), "{html}");
+        assert!(!html.contains("<?xml"));
+        assert!(html.contains("src=\"data:image/png;base64,Zm9v\""), "{html}");
+        assert!(html.contains("c.svg / .png not found"), "{html}");
+    }
+
+    #[test]
+    fn sweep_page_escapes_names_and_values() {
+        use serde_json::json;
+        let t = SweepTable::new(
+            vec!["workload.<w>.x".into()],
+            &[(
+                json!({ "workload.<w>.x": "<script>alert(1)</script>" }),
+                json!({ "functions": { "a&b": { "latency_ms": { "p99": 1.0 } } },
+                        "cost_usd": { "total": 1.0 } }),
+            )],
+        );
+        let html = sweep_page("t<i>", &t, None, Path::new("."), &[]);
+        assert!(!html.contains("<script") && !html.contains("<i>") && !html.contains("<w>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(html.contains("<th>a&amp;b p99 ms</th>"), "{html}");
+        assert!(html.contains("<title>slsim sweep: t&lt;i&gt;</title>"), "{html}");
+    }
+}
