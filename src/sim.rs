@@ -356,6 +356,9 @@ impl Simulation {
                 if let Some(answer) = self.services.handle(now, e, &mut self.queue) {
                     self.apigw.service_answered(answer, &mut self.series);
                 }
+                for answer in self.services.drain_answers() {
+                    self.apigw.service_answered(answer, &mut self.series);
+                }
             }
             Event::Esm(e) => {
                 let mut ctx = Ctx {

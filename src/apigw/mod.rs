@@ -584,11 +584,12 @@ impl ApiGatewayModel {
         }
     }
 
-    /// A service integration's answer: `latency` from the call to the response.
+    /// A service integration's answer: `latency` from the call to the response (an error if
+    /// the request was cut by its Spot task's stop).
     pub fn service_answered(&mut self, a: Answered, series: &mut MinuteSeries) {
         let p = self.pending[a.token as usize];
         self.free.push(a.token);
-        self.conclude(p, Some((a.latency, true)), series);
+        self.conclude(p, Some((a.latency, a.ok)), series);
     }
 
     /// Records how an integration ended: `None` if it was throttled, else its latency (from

@@ -134,6 +134,13 @@ pub struct ServiceConfig {
     pub autoscaling: Option<AutoscalingConfig>,
     pub alb: bool,
     pub balancing: Balancing,
+    /// Fargate Spot: its share of the tasks, its price and its interruptions (`None`: every
+    /// task on Fargate on-demand).
+    pub spot: Option<crate::service::spot::SpotConfig>,
+    /// ECS on EC2: the container instances the tasks are placed on, and their scaling.
+    pub cluster: Option<crate::service::cluster::ClusterConfig>,
+    /// What the ALB's capacity units are metered from (used when `alb`).
+    pub lb: crate::service::alb::AlbConfig,
 }
 
 /// What target tracking watches.

@@ -24,6 +24,14 @@
 //! has (draining) and then stops. A `capacity_schedule` entry changes the bounds at its time
 //! and moves the running count into them at once. Fargate launches wait for the account's
 //! launch rate ([`LaunchBucket`]). Tasks are billed per second with a 1-minute minimum.
+//!
+//! Capacity has three more parts, one file each: Fargate Spot tasks and their interruptions
+//! ([`spot`]), the container instances of ECS on EC2 ([`cluster`]), and the load balancer's
+//! capacity units ([`alb`]).
+
+pub mod alb;
+pub mod cluster;
+pub mod spot;
 
 use std::collections::VecDeque;
 
@@ -33,7 +41,7 @@ use rand_pcg::Pcg64Mcg;
 use crate::config::{Balancing, Platform, ScalingMetric, ServiceConfig};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::{Histogram, Level, MinuteSeries};
-use crate::sim::Event;
+use crate::sim::{Event, derive_seed};
 
 /// Events of the service model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +52,12 @@ pub enum ServiceEvent {
     ScalingTick { service: u32 },
     /// Entry `index` of the service's `capacity_schedule` takes effect.
     ScheduledCapacity { service: u32, index: u32 },
+    /// A Fargate Spot task gets its two-minute warning.
+    SpotWarning { service: u32, task: u32 },
+    /// A warned Spot task is stopped.
+    SpotStop { service: u32, task: u32 },
+    /// An ECS-on-EC2 container instance may have been empty for `scale_in_after`.
+    InstanceIdle { service: u32, instance: u32 },
 }
 
 /// What became of a request at the service.
@@ -77,6 +91,15 @@ pub struct ServiceStats {
     pub task_hours: f64,
     pub scale_outs: u64,
     pub scale_ins: u64,
+    /// Requests cut by a Spot task's stop: running or waiting at it.
+    pub interrupted: u64,
+    /// Spot interruption warnings, and the billed task-hours that ran on Spot (in `task_hours`).
+    pub spot_interruptions: u64,
+    pub spot_task_hours: f64,
+    /// ECS on EC2: the container instances.
+    pub cluster: Option<cluster::ClusterStats>,
+    /// The load balancer's bill (with `load_balancer = "alb"`).
+    pub alb: alb::AlbBill,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -104,6 +127,11 @@ struct Task {
     cpu_used: f64,
     cpu_since: SimTime,
     requests: u64,
+    /// On Fargate Spot; with an interruption, when it is stopped.
+    spot: bool,
+    stop_at: Option<SimTime>,
+    /// ECS on EC2: the instance it is placed on (`None` while it waits for room).
+    instance: Option<u32>,
 }
 
 impl Task {
@@ -131,6 +159,23 @@ struct Service {
     /// The bounds in force (`capacity`, then the schedule's).
     min: u32,
     max: u32,
+    /// Spot tasks alive, their minimum top-up, and their interruption draws.
+    spot_alive: Level,
+    spot_top_up: u128,
+    spot_rng: Pcg64Mcg,
+    cluster: Option<cluster::Cluster>,
+    alb: alb::AlbMeter,
+}
+
+/// What launching and stopping tasks touches outside their service.
+struct Cx<'a> {
+    rng: &'a mut Pcg64Mcg,
+    launches: &'a mut LaunchBucket,
+    spot_launches: &'a mut LaunchBucket,
+    queue: &'a mut EventQueue<Event>,
+    service: u32,
+    warmup: SimTime,
+    end: SimTime,
 }
 
 impl Service {
@@ -140,19 +185,27 @@ impl Service {
     }
 
     /// Launches `n` tasks at `now`; each serves after its startup. Fargate tasks also wait
-    /// for the account's launch rate (`bucket`); they count, and bill, from `now`.
-    fn launch(&mut self, n: u32, now: SimTime, rng: &mut Pcg64Mcg, bucket: &mut LaunchBucket) {
+    /// for the account's launch rate (Spot has its own); they count, and bill, from `now`.
+    /// ECS-on-EC2 tasks also wait for room on an instance.
+    fn launch(&mut self, n: u32, now: SimTime, cx: &mut Cx) {
         let fargate = self.cfg.platform == Platform::Fargate;
         for _ in 0..n {
+            let spot = self.next_is_spot();
+            let bucket = if spot { &mut *cx.spot_launches } else { &mut *cx.launches };
             let granted = if fargate { bucket.take(now) } else { now };
-            let ready_at = granted + self.cfg.startup.sample(rng);
+            let ready_at = granted + self.cfg.startup.sample(cx.rng);
             self.tasks.push(Task { launched: now, ready_at, cpu_since: now, ..Task::default() });
             self.alive.add(now, 1);
+            let t = self.tasks.len() - 1;
+            if spot && let Some(warning) = self.make_spot(t, now, cx.end) {
+                cx.queue.push(warning, spot::warning_event(cx.service, t));
+            }
+            self.place(t, now, cx);
         }
     }
 
     /// Scales in by `n`: the newest tasks go first; each drains what it has, then stops.
-    fn drain(&mut self, mut n: u32, now: SimTime) {
+    fn drain(&mut self, mut n: u32, now: SimTime, cx: &mut Cx) {
         for i in (0..self.tasks.len()).rev() {
             if n == 0 {
                 break;
@@ -161,7 +214,7 @@ impl Service {
                 self.tasks[i].draining = true;
                 n -= 1;
                 if self.tasks[i].in_service == 0 && self.tasks[i].queue.is_empty() {
-                    retire(self, i, now);
+                    retire(self, i, now, cx);
                 }
             }
         }
@@ -173,6 +226,8 @@ impl Service {
 pub struct Answered {
     pub token: u32,
     pub latency: SimDuration,
+    /// False when the request was cut (its Spot task stopped): the caller gets an error.
+    pub ok: bool,
 }
 
 /// Every service of the scenario.
@@ -182,6 +237,10 @@ pub struct ServiceModel {
     end: SimTime,
     rng: Pcg64Mcg,
     launches: LaunchBucket,
+    /// Fargate Spot's launch rate, counted apart from on-demand's (aws-facts 3.3).
+    spot_launches: LaunchBucket,
+    /// Answers to callers of requests cut at a Spot stop, taken by [`Self::drain_answers`].
+    answers: Vec<Answered>,
 }
 
 /// The account's Fargate task-launch rate: 20 a second sustained, bursts of 100 (aws-facts 3.3,
@@ -230,11 +289,12 @@ impl ServiceModel {
     pub fn new(services: &[ServiceConfig], warmup: SimTime, end: SimTime, seed: u64) -> Self {
         let services = services
             .iter()
-            .map(|cfg| {
+            .enumerate()
+            .map(|(i, cfg)| {
                 let mut alive = Level::new(warmup, end);
                 alive.set(SimTime::ZERO, cfg.tasks);
-                Service {
-                    tasks: (0..cfg.tasks).map(|_| Task::default()).collect(),
+                let mut s = Service {
+                    tasks: Vec::new(),
                     next: 0,
                     stats: ServiceStats::default(),
                     alive,
@@ -245,8 +305,19 @@ impl ServiceModel {
                     last_in: None,
                     min: cfg.min_tasks,
                     max: cfg.max_tasks,
+                    spot_alive: Level::new(warmup, end),
+                    spot_top_up: 0,
+                    // a stream of each service's own (see `spot`)
+                    spot_rng: Pcg64Mcg::seed_from_u64(derive_seed(seed, 1 + i as u64)),
+                    cluster: cfg
+                        .cluster
+                        .as_ref()
+                        .map(|c| cluster::Cluster::new(c, cfg.tasks, warmup, end)),
+                    alb: alb::AlbMeter::new(warmup),
                     cfg: cfg.clone(),
-                }
+                };
+                s.initial_tasks(end);
+                s
             })
             .collect();
         ServiceModel {
@@ -255,7 +326,14 @@ impl ServiceModel {
             end,
             rng: Pcg64Mcg::seed_from_u64(seed),
             launches: LaunchBucket::new(),
+            spot_launches: LaunchBucket::new(),
+            answers: Vec::new(),
         }
+    }
+
+    /// Answers to callers whose requests were cut by the last event handled.
+    pub fn drain_answers(&mut self) -> std::vec::Drain<'_, Answered> {
+        self.answers.drain(..)
     }
 
     /// Schedules the first target-tracking evaluation of each autoscaled service, and every
@@ -274,6 +352,7 @@ impl ServiceModel {
                     queue.push(at, Event::Service(ev));
                 }
             }
+            s.schedule_initial(i as u32, queue);
         }
     }
 
@@ -292,6 +371,7 @@ impl ServiceModel {
         let s = &mut self.services[service];
         if counted {
             s.stats.requests += 1;
+            s.alb.request(now);
         }
         series.row().service_requests += 1;
         let Some(t) = pick(s, now) else {
@@ -341,44 +421,89 @@ impl ServiceModel {
                 return None;
             }
             ServiceEvent::ScheduledCapacity { service, index } => {
-                self.scheduled(service as usize, index as usize, now);
+                self.scheduled(service as usize, index as usize, now, queue);
+                return None;
+            }
+            ServiceEvent::SpotWarning { service, task } => {
+                let counted = now >= self.warmup;
+                let (s, mut cx) = self.cx(service as usize, queue);
+                spot::warned(s, task as usize, now, counted, &mut cx);
+                return None;
+            }
+            ServiceEvent::SpotStop { service, task } => {
+                let mut answers = std::mem::take(&mut self.answers);
+                let (s, mut cx) = self.cx(service as usize, queue);
+                spot::stopped(s, task as usize, now, &mut cx, &mut answers);
+                self.answers = answers;
+                return None;
+            }
+            ServiceEvent::InstanceIdle { service, instance } => {
+                let counted = now >= self.warmup;
+                self.services[service as usize].instance_idle(instance as usize, now, counted);
                 return None;
             }
         };
-        let s = &mut self.services[service as usize];
+        let (s, mut cx) = self.cx(service as usize, queue);
         let vcpu = s.cfg.vcpu;
         let t = &mut s.tasks[task as usize];
+        if t.gone {
+            return None; // cut at its Spot task's stop, already counted
+        }
         t.integrate_cpu(now, vcpu);
         t.in_service -= 1;
         t.cpu_load = (t.cpu_load - cpu as f64 / 65535.0).max(0.0);
         if let Some(w) = t.queue.pop_front() {
-            return start(s, service as usize, task as usize, w, now, queue);
+            return start(s, service as usize, task as usize, w, now, cx.queue);
         }
         if t.draining && t.in_service == 0 {
-            retire(s, task as usize, now);
+            retire(s, task as usize, now, &mut cx);
         }
         None
     }
 
+    /// Service `i` and what its launches and stops need.
+    fn cx<'a>(
+        &'a mut self,
+        i: usize,
+        queue: &'a mut EventQueue<Event>,
+    ) -> (&'a mut Service, Cx<'a>) {
+        let cx = Cx {
+            rng: &mut self.rng,
+            launches: &mut self.launches,
+            spot_launches: &mut self.spot_launches,
+            queue,
+            service: i as u32,
+            warmup: self.warmup,
+            end: self.end,
+        };
+        (&mut self.services[i], cx)
+    }
+
     /// A scheduled action: new bounds, and the running count moved into them at once.
-    fn scheduled(&mut self, service: usize, index: usize, now: SimTime) {
+    fn scheduled(
+        &mut self,
+        service: usize,
+        index: usize,
+        now: SimTime,
+        queue: &mut EventQueue<Event>,
+    ) {
         let counted = u64::from(now >= self.warmup);
-        let s = &mut self.services[service];
+        let (s, mut cx) = self.cx(service, queue);
         let (_, min, max) = s.cfg.capacity_schedule[index];
         (s.min, s.max) = (min, max);
         let active = s.active();
         if active < min {
-            s.launch(min - active, now, &mut self.rng, &mut self.launches);
+            s.launch(min - active, now, &mut cx);
             s.stats.scale_outs += counted;
         } else if active > max {
-            s.drain(active - max, now);
+            s.drain(active - max, now, &mut cx);
             s.stats.scale_ins += counted;
         }
     }
 
     /// One target-tracking evaluation.
     fn scaling_tick(&mut self, service: usize, now: SimTime, queue: &mut EventQueue<Event>) {
-        let s = &mut self.services[service];
+        let (s, mut cx) = self.cx(service, queue);
         let Some(a) = s.cfg.autoscaling else { return };
         let vcpu = s.cfg.vcpu;
         let mut serving = 0u32;
@@ -414,21 +539,21 @@ impl ServiceModel {
                 && desired > active
                 && cooled(s.last_out, a.scale_out_cooldown)
             {
-                s.launch(desired - active, now, &mut self.rng, &mut self.launches);
-                s.stats.scale_outs += u64::from(now >= self.warmup);
+                s.launch(desired - active, now, &mut cx);
+                s.stats.scale_outs += u64::from(now >= cx.warmup);
                 (s.high, s.last_out) = (0, Some(now));
             } else if s.low >= a.datapoints_in
                 && desired < active
                 && cooled(s.last_in, a.scale_in_cooldown)
                 && cooled(s.last_out, a.scale_out_cooldown)
             {
-                s.drain(active - desired, now);
-                s.stats.scale_ins += u64::from(now >= self.warmup);
+                s.drain(active - desired, now, &mut cx);
+                s.stats.scale_ins += u64::from(now >= cx.warmup);
                 (s.low, s.last_in) = (0, Some(now));
             }
         }
-        if now + a.period < self.end {
-            queue.push(
+        if now + a.period < cx.end {
+            cx.queue.push(
                 now + a.period,
                 Event::Service(ServiceEvent::ScalingTick { service: service as u32 }),
             );
@@ -445,6 +570,13 @@ impl ServiceModel {
                 s.stats.tasks_max = s.alive.max();
                 let top_up = s.minimum_top_up as f64 / 1e9;
                 s.stats.task_hours = (s.stats.tasks_mean * window + top_up) / 3600.0;
+                let spot_top_up = s.spot_top_up as f64 / 1e9;
+                let spot_mean = s.spot_alive.mean_until(end);
+                s.stats.spot_task_hours = (spot_mean * window + spot_top_up) / 3600.0;
+                s.stats.cluster = s.cluster.map(|c| c.finish(warmup, end));
+                if s.cfg.alb {
+                    s.stats.alb = s.alb.bill(&s.cfg.lb, end - warmup);
+                }
                 (s.cfg, s.stats)
             })
             .collect()
@@ -452,14 +584,18 @@ impl ServiceModel {
 }
 
 /// A drained task stops; it is billed at least a minute.
-fn retire(s: &mut Service, t: usize, now: SimTime) {
+fn retire(s: &mut Service, t: usize, now: SimTime, cx: &mut Cx) {
     let task = &mut s.tasks[t];
     task.gone = true;
     let lived = now - task.launched;
     s.alive.add(now, -1);
-    if lived < MINIMUM_BILLED {
-        s.minimum_top_up += (MINIMUM_BILLED.0 - lived.0) as u128;
+    let top_up = MINIMUM_BILLED.0.saturating_sub(lived.0) as u128;
+    s.minimum_top_up += top_up;
+    if task.spot {
+        s.spot_alive.add(now, -1);
+        s.spot_top_up += top_up;
     }
+    s.unplace(t, now, cx);
 }
 
 /// The task the load balancer sends a request to: only tasks that have started and are not
@@ -496,28 +632,79 @@ fn start(
     let slowdown = (task.cpu_load / s.cfg.vcpu).max(1.0);
     let d = w.work.0 as f64;
     let run = SimDuration((d * (1.0 - c) + d * c * slowdown).round() as u64);
-    let latency = (now - w.arrived) + run;
+    // a Spot task's stop is known from its warning on: a request running past it is cut then
+    let (end, ok) = match task.stop_at {
+        Some(stop) if now + run > stop => (stop, false),
+        _ => (now + run, true),
+    };
+    let latency = end - w.arrived;
     if w.counted {
-        s.stats.completed += 1;
-        s.stats.latency.record(latency);
+        if ok {
+            s.stats.completed += 1;
+            s.stats.latency.record(latency);
+        } else {
+            s.stats.interrupted += 1;
+        }
+        s.alb.served(w.arrived, latency);
     }
     let ev = ServiceEvent::RequestDone { service: service as u32, task: t as u32, cpu: w.cpu };
-    queue.push(now + run, Event::Service(ev));
-    (w.token != NO_TOKEN).then_some(Answered { token: w.token, latency })
+    queue.push(end, Event::Service(ev));
+    (w.token != NO_TOKEN).then_some(Answered { token: w.token, latency, ok })
 }
 
-/// The hourly cost of a service over `hours`: its tasks, and an Application Load Balancer
-/// (aws-facts 4.5: $0.0225 per hour plus $0.008 per LCU-hour; LCUs from new connections at 25
-/// per second, taking each request as a new connection: an upper bound).
-pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats, hours: f64) -> (f64, f64) {
-    let tasks = stats.task_hours * cfg.usd_per_hour;
-    let alb = if cfg.alb && hours > 0.0 {
-        let per_second = stats.requests as f64 / (hours * 3600.0);
-        hours * (0.0225 + 0.008 * (per_second / 25.0))
-    } else {
-        0.0
+/// The cost of a service over the measured window: its compute (tasks at their on-demand or
+/// Spot rate, or, on ECS on EC2, the cluster's instances) and its Application Load Balancer
+/// (aws-facts 4.5, metered per hour in [`alb`]).
+pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats) -> (f64, f64) {
+    let compute = match (&stats.cluster, &cfg.spot) {
+        (Some(c), _) => c.instance_hours * cfg.usd_per_hour,
+        (None, Some(spot)) => {
+            let on_demand = (stats.task_hours - stats.spot_task_hours).max(0.0);
+            (on_demand + stats.spot_task_hours * (1.0 - spot.discount)) * cfg.usd_per_hour
+        }
+        (None, None) => stats.task_hours * cfg.usd_per_hour,
     };
-    (tasks, alb)
+    let alb = if cfg.alb { stats.alb.usd } else { 0.0 };
+    (compute, alb)
+}
+
+impl Service {
+    /// The tasks running from time 0: on Spot or not by the strategy, placed on the cluster.
+    fn initial_tasks(&mut self, end: SimTime) {
+        for t in 0..self.cfg.tasks as usize {
+            let spot = self.next_is_spot();
+            self.tasks.push(Task::default());
+            if spot {
+                self.make_spot(t, SimTime::ZERO, end);
+            }
+            if let Some(c) = self.cluster.as_mut() {
+                // the initial instances hold the initial tasks (validation checks they fit)
+                let per = self.cfg.cluster.as_ref().map_or(1, |c| c.tasks_per_instance);
+                let i = (t as u32 / per.max(1)) as usize;
+                if let Some(inst) = c.place_initial(i) {
+                    self.tasks[t].instance = Some(inst);
+                }
+            }
+        }
+    }
+
+    /// The events of the initial tasks and instances: Spot warnings before the end, the first
+    /// idleness check of each instance.
+    fn schedule_initial(&self, service: u32, queue: &mut EventQueue<Event>) {
+        if let Some(spot) = self.cfg.spot {
+            for (t, task) in self.tasks.iter().enumerate() {
+                if let Some(stop) = task.stop_at {
+                    queue.push(
+                        SimTime(stop.0 - spot.stop_timeout.0),
+                        spot::warning_event(service, t),
+                    );
+                }
+            }
+        }
+        if let (Some(c), Some(cfg)) = (&self.cluster, &self.cfg.cluster) {
+            c.schedule(cfg, service, queue);
+        }
+    }
 }
 
 #[cfg(test)]
