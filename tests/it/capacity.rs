@@ -390,3 +390,83 @@ fn bad_capacity_keys_are_named_with_what_is_allowed() {
     let e = error("platform = \"fargate\"\nload_balancer = { idle = 1 }");
     assert_mentions(&e, &["service[0].load_balancer", "idle"]);
 }
+
+mod conservation {
+    use proptest::prelude::*;
+
+    use crate::common::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Whatever the mix, the interruptions and the cluster's limits, every request that
+        /// reaches a service is completed, rejected or cut; the cluster stays in its bounds.
+        #[test]
+        fn no_service_request_vanishes(
+            rate in 1.0f64..60.0,
+            mean_ms in 10u32..5000,
+            interruptions in 0.0f64..20.0,
+            stop_s in 0u32..=120,
+            spot_weight in 1u32..4,
+            base in 0u32..3,
+            concurrency in 1u32..8,
+            queue_limit in 0u32..20,
+            cluster_max in 1u32..6,
+            target in 50u32..=100,
+            boot_s in 0u32..200,
+            seed in 0u64..1000,
+        ) {
+            let s = summarize(&scenario(&format!(
+                r#"
+                [simulation]
+                name = "capacity-conservation"
+                duration = "40m"
+                warmup = "2m"
+                seed = {seed}
+                [[service]]
+                name = "spot"
+                platform = "fargate"
+                concurrency = {concurrency}
+                queue_limit = {queue_limit}
+                startup = "20s"
+                capacity = {{ min = 1, max = 8, initial = 2 }}
+                autoscaling = {{ metric = "cpu", target = 50.0, scale_out_cooldown = "60s", scale_in_cooldown = "60s", datapoints_out = 1, datapoints_in = 2 }}
+                capacity_provider_strategy = [
+                  {{ capacity_provider = "fargate", base = {base}, weight = 1 }},
+                  {{ capacity_provider = "fargate-spot", weight = {spot_weight} }},
+                ]
+                spot = {{ interruptions_per_hour = {interruptions}, stop_timeout = "{stop_s}s" }}
+                [[service]]
+                name = "cluster"
+                platform = "ecs-ec2"
+                instance_type = "m6i.large"
+                vcpu = 1.0
+                memory = 2048
+                concurrency = {concurrency}
+                queue_limit = {queue_limit}
+                startup = "10s"
+                capacity = {{ min = 1, max = 12, initial = 2 }}
+                autoscaling = {{ metric = "cpu", target = 50.0, scale_out_cooldown = "60s", scale_in_cooldown = "60s", datapoints_out = 1, datapoints_in = 2 }}
+                cluster = {{ max = {cluster_max}, target_capacity = {target}, boot = "{boot_s}s", scale_in_after = "3m" }}
+                [[workload]]
+                name = "w"
+                targets = ["service:spot", "service:cluster"]
+                arrivals = {{ process = "poisson", rate = {rate} }}
+                duration = {{ dist = "exponential", mean = "{mean_ms}ms" }}
+                cpu_bound = 1.0
+                "#,
+            )));
+            for name in ["spot", "cluster"] {
+                let v = &s["services"][name];
+                let n = |k: &str| f64_at(v, k);
+                prop_assert_eq!(n("requests"), n("completed") + n("rejected") + n("interrupted"), "{}", name);
+            }
+            let c = &s["services"]["cluster"];
+            prop_assert!(f64_at(c, "instances.max") <= cluster_max as f64);
+            prop_assert_eq!(f64_at(c, "interrupted"), 0.0);
+            prop_assert!(f64_at(c, "cost_usd.instances") >= 0.0);
+            let spot = &s["services"]["spot"];
+            prop_assert!(f64_at(spot, "spot_task_hours") <= f64_at(spot, "task_hours") + 1e-9);
+        }
+    }
+}
