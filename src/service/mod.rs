@@ -632,7 +632,7 @@ fn start(
     let slowdown = (task.cpu_load / s.cfg.vcpu).max(1.0);
     let d = w.work.0 as f64;
     let run = SimDuration((d * (1.0 - c) + d * c * slowdown).round() as u64);
-    // a Spot task's stop is known from its warning on: a request running past it is cut then
+    // a Spot task's stop is drawn at its launch: a request that would run past it is cut
     let (end, ok) = match task.stop_at {
         Some(stop) if now + run > stop => (stop, false),
         _ => (now + run, true),
