@@ -475,3 +475,120 @@ mod conservation {
         }
     }
 }
+
+// With the load balancer's lifecycle (health-check and deregistration delays, requests
+// answered when they end): Spot and the cluster go through it too.
+
+/// A Spot fleet behind API Gateway and an ALB with `dereg` as its deregistration delay and
+/// `stop` as the Spot stop timeout. Requests of 25 s and no queue: none outlasts the API's 30 s
+/// integration timeout.
+fn spot_behind_api(dereg: &str, stop: &str) -> serde_json::Value {
+    summarize(&scenario(&format!(
+        r#"
+        [simulation]
+        name = "spot-dereg"
+        duration = "6h"
+        [[api]]
+        name = "shop"
+        type = "http"
+        [[api.route]]
+        route = "GET /"
+        target = "service:web"
+        [[service]]
+        name = "web"
+        platform = "fargate"
+        concurrency = 8
+        queue_limit = 0
+        capacity = {{ min = 3, max = 3, initial = 3 }}
+        startup = "20s"
+        health_check_delay = "0s"
+        deregistration_delay = "{dereg}"
+        capacity_provider = "fargate-spot"
+        spot = {{ interruptions_per_hour = 2.0, stop_timeout = "{stop}" }}
+        [[workload]]
+        name = "w"
+        target = "api:shop"
+        route = "GET /"
+        arrivals = {{ process = "poisson", rate = 0.3 }}
+        duration = "25s"
+        "#,
+    )))
+}
+
+#[test]
+fn a_deregistration_delay_shorter_than_the_stop_timeout_cuts_before_the_spot_stop() {
+    // the warning deregisters the task: a 10 s delay cuts what it holds before the stop at
+    // 120 s (drained_cut); with the default 300 s and a 10 s stop timeout the stop cuts
+    // (interrupted)
+    let (early, late) = (spot_behind_api("10s", "120s"), spot_behind_api("300s", "10s"));
+    for (s, by_dereg) in [(&early, true), (&late, false)] {
+        let (api, web) = (&s["apis"]["shop"], &s["services"]["web"]);
+        let (drained, interrupted) = (f64_at(web, "drained_cut"), f64_at(web, "interrupted"));
+        assert!(f64_at(web, "spot_interruptions") > 0.0, "{web}");
+        if by_dereg {
+            assert!(drained > 0.0 && interrupted == 0.0, "{web}");
+        } else {
+            assert!(interrupted > 0.0 && drained == 0.0, "{web}");
+        }
+        let cut = drained + interrupted;
+        let settled = f64_at(web, "completed") + f64_at(web, "rejected") + cut;
+        assert_eq!(f64_at(web, "requests"), settled, "no request vanishes");
+        // every 503 and every cut request reaches the client as an integration error
+        assert_eq!(f64_at(api, "errors"), f64_at(web, "rejected") + cut, "{api}");
+        assert_eq!(f64_at(api, "completed"), f64_at(web, "completed"));
+    }
+    // the same interruptions either way: the Spot draws have a stream of their own
+    assert_eq!(
+        f64_at(&early["services"]["web"], "spot_interruptions"),
+        f64_at(&late["services"]["web"], "spot_interruptions")
+    );
+}
+
+#[test]
+fn a_spot_replacement_serves_after_its_startup_and_the_health_check() {
+    // one Spot task, one request a second: from each warning until its replacement serves
+    // (20 s startup + the health check), every arrival finds no target and gets 503
+    for (health, gap) in [("0s", 20.0), ("15s", 35.0)] {
+        let s = run(
+            "fargate",
+            &format!(
+                "vcpu = 1.0\nmemory = 2048\nstartup = \"20s\"\nhealth_check_delay = \"{health}\"
+                capacity = {{ min = 1, max = 1, initial = 1 }}
+                capacity_provider = \"fargate-spot\"
+                spot = {{ interruptions_per_hour = 0.5 }}"
+            ),
+            "{ process = \"constant\", rate = 1.0 }",
+            "\"10ms\"",
+            "10h",
+        );
+        let web = &s["services"]["web"];
+        let warnings = f64_at(web, "spot_interruptions");
+        assert!(warnings > 0.0, "{web}");
+        assert_eq!(f64_at(web, "rejected"), gap * warnings, "{web}");
+        assert_eq!(f64_at(web, "interrupted"), 0.0, "10 ms requests finish before the stop");
+    }
+}
+
+#[test]
+fn a_task_on_a_booting_instance_serves_after_boot_startup_and_the_health_check() {
+    // no task and no instance until 1m; then one task: its instance boots 120 s, the task
+    // starts 5 s, the ALB checks it 15 s later. Every arrival before 200 s gets 503
+    for (health, ready_s) in [("0s", 185.0), ("15s", 200.0)] {
+        let s = run(
+            "ecs-ec2",
+            &format!(
+                "instance_type = \"m6i.large\"\nvcpu = 0.5\nmemory = 1024\nstartup = \"5s\"
+                health_check_delay = \"{health}\"
+                capacity = {{ min = 0, max = 1, initial = 0 }}
+                capacity_schedule = [[\"1m\", 1, 1]]"
+            ),
+            "{ process = \"constant\", rate = 1.0 }",
+            "\"10ms\"",
+            "10m",
+        );
+        let web = &s["services"]["web"];
+        assert_eq!(f64_at(web, "tasks_waited_for_capacity"), 1.0, "{web}");
+        assert_eq!(f64_at(web, "rejected"), ready_s, "{web}");
+        assert_eq!(f64_at(web, "completed"), 600.0 - ready_s);
+    }
+}
