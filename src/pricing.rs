@@ -158,6 +158,57 @@ pub const API_US_EAST_1: ApiPrices = ApiPrices {
     free_connection_minutes: 750_000,
 };
 
+/// Fargate Spot (aws-facts 3.2, FG-SPOT: AWS Compute Blog "Deep dive into Fargate Spot to run
+/// your ECS tasks for up to 70% less"; fortem.dev; infra.furybee). The Spot price varies,
+/// 50-70 % below on-demand; slsim takes the blog's "up to 70 %" as the default discount
+/// (e.g. $0.01214 per vCPU-hour and $0.001334 per GB-hour against $0.04048 and $0.004445).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FargateSpotPrices {
+    pub as_of: &'static str,
+    /// Share of the on-demand price saved, by default.
+    pub discount: f64,
+    /// The range sources report.
+    pub discount_range: (f64, f64),
+}
+
+pub const FARGATE_SPOT: FargateSpotPrices = FargateSpotPrices {
+    as_of: "2026 (aws-facts 3.2: FG-SPOT, fortem.dev, infra.furybee)",
+    discount: 0.70,
+    discount_range: (0.50, 0.70),
+};
+
+/// Application Load Balancer, us-east-1 (aws-facts 4.5: ELB pricing page text, cloud-horizons
+/// 2026-05, vantage handbook; read 2026). An LCU is the largest of four dimensions, each
+/// metered per hour.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AlbPrices {
+    pub as_of: &'static str,
+    /// Per load-balancer hour.
+    pub usd_per_hour: f64,
+    /// Per LCU-hour.
+    pub usd_per_lcu_hour: f64,
+    /// One LCU is 25 new connections a second,
+    pub new_connections_per_s: f64,
+    /// or 3,000 active connections a minute,
+    pub active_connections: f64,
+    /// or 1 GB processed an hour (EC2, IP and container targets; 0.4 GB for Lambda targets),
+    pub gb_per_hour: f64,
+    /// or 1,000 rule evaluations a second, the first `free_rules` rules of each request free.
+    pub rule_evaluations_per_s: f64,
+    pub free_rules: u32,
+}
+
+pub const ALB_US_EAST_1: AlbPrices = AlbPrices {
+    as_of: "2026 (aws-facts 4.5)",
+    usd_per_hour: 0.0225,
+    usd_per_lcu_hour: 0.008,
+    new_connections_per_s: 25.0,
+    active_connections: 3000.0,
+    gb_per_hour: 1.0,
+    rule_evaluations_per_s: 1000.0,
+    free_rules: 10,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

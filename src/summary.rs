@@ -54,7 +54,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         functions.insert(cfg.name.clone(), f);
     }
     let (apis, api_total) = apis_json(scenario, month, &run.apis);
-    let (services, services_total) = services_json(scenario, &run.services);
+    let (services, services_total) = services_json(&run.services);
     let mut aliases = Map::new();
     for a in &scenario.lambda.aliases {
         let names: Vec<&str> =
@@ -225,16 +225,13 @@ fn apis_json(
 
 /// The `services` block, and the services' total cost (tasks or instances and load
 /// balancers, over the measured period).
-fn services_json(scenario: &Scenario, services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
-    let hours = (scenario.duration.0 - scenario.warmup.0) as f64 / 3.6e12;
+fn services_json(services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
     let mut out = Map::new();
     let mut total = 0.0;
     for (cfg, s) in services {
-        let (tasks, alb) = crate::service::cost(cfg, s, hours);
+        let (tasks, alb) = crate::service::cost(cfg, s);
         total += tasks + alb;
-        out.insert(
-            cfg.name.clone(),
-            json!({
+        let mut v = json!({
                 "requests": s.requests,
                 "rejected": s.rejected,
                 "completed": s.completed,
@@ -252,10 +249,49 @@ fn services_json(scenario: &Scenario, services: &[(ServiceConfig, ServiceStats)]
                 "memory": cfg.memory_mb,
                 "instance_type": cfg.instance_type,
                 "concurrency": cfg.concurrency,
-            }),
-        );
+        });
+        capacity_json(&mut v, cfg, s);
+        out.insert(cfg.name.clone(), v);
     }
     (Value::Object(out), total)
+}
+
+/// The parts of a service's block that its capacity adds: Spot, the ECS-on-EC2 cluster, the
+/// load balancer's LCUs. `interrupted` is always there (as `drained_cut` is), so that
+/// conservation reads `requests = completed + rejected + drained_cut + interrupted` for every
+/// service.
+fn capacity_json(v: &mut Value, cfg: &ServiceConfig, s: &ServiceStats) {
+    v["interrupted"] = json!(s.interrupted);
+    if let Some(spot) = &cfg.spot {
+        v["spot_interruptions"] = json!(s.spot_interruptions);
+        v["spot_task_hours"] = json!(s.spot_task_hours);
+        v["spot_discount"] = json!(spot.discount);
+    }
+    if let (Some(c), Some(cluster)) = (&s.cluster, &cfg.cluster) {
+        v["tasks_per_instance"] = json!(cluster.tasks_per_instance);
+        v["instances"] = json!({ "mean": c.instances_mean, "max": c.instances_max });
+        v["instance_hours"] = json!(c.instance_hours);
+        v["instance_launches"] = json!(c.instance_launches);
+        v["instance_terminations"] = json!(c.instance_terminations);
+        v["tasks_waited_for_capacity"] = json!(c.tasks_waited);
+        v["capacity_wait_ms"] = latency_json(&c.wait);
+        // on EC2 the instances are billed, not the tasks
+        v["cost_usd"]["instances"] = v["cost_usd"]["tasks"].take();
+        v["cost_usd"]["tasks"] = json!(0.0);
+    }
+    if cfg.alb {
+        let d = &s.alb.by_dimension;
+        v["load_balancer"] = json!({
+            "hours": s.alb.hours,
+            "lcu_hours": s.alb.lcu_hours,
+            "lcu_hours_by_dimension": {
+                "new_connections": d[0],
+                "active_connections": d[1],
+                "processed_bytes": d[2],
+                "rule_evaluations": d[3],
+            },
+        });
+    }
 }
 
 fn api_stats_json(s: &ApiStats) -> Value {

@@ -584,7 +584,8 @@ impl ApiGatewayModel {
         }
     }
 
-    /// A service integration's answer: `latency` from the call to the response.
+    /// A service integration's answer: `latency` from the call to the response (an error if
+    /// the request was cut: its Spot task stopped, or its deregistration delay passed).
     pub fn service_answered(&mut self, a: Answered, series: &mut MinuteSeries) {
         let p = self.pending[a.token as usize];
         self.free.push(a.token);

@@ -149,6 +149,13 @@ pub struct ServiceConfig {
     pub deregistration_delay: Option<SimDuration>,
     /// Scheduled vertical resizes of the instances (platform "ec2"), in time order.
     pub resize_schedule: Vec<crate::service::resize::Resize>,
+    /// Fargate Spot: its share of the tasks, its price and its interruptions (`None`: every
+    /// task on Fargate on-demand).
+    pub spot: Option<crate::service::spot::SpotConfig>,
+    /// ECS on EC2: the container instances the tasks are placed on, and their scaling.
+    pub cluster: Option<crate::service::cluster::ClusterConfig>,
+    /// What the ALB's capacity units are metered from (used when `alb`).
+    pub lb: crate::service::alb::AlbConfig,
 }
 
 /// What target tracking watches.

@@ -480,6 +480,84 @@ pub struct RawCapacity {
     pub initial: Option<i64>,
 }
 
+/// ECS capacity providers of a Fargate service (slsim keys; ECS's FARGATE and FARGATE_SPOT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawCapacityProvider {
+    Fargate,
+    FargateSpot,
+}
+
+/// One item of `capacity_provider_strategy`, as ECS's CapacityProviderStrategyItem.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategyItem {
+    pub capacity_provider: RawCapacityProvider,
+    pub base: Option<i64>,
+    pub weight: Option<i64>,
+}
+
+/// `spot = { ... }`: the price and interruptions of Fargate Spot (slsim keys).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpot {
+    pub discount: Option<f64>,
+    pub interruptions_per_hour: Option<f64>,
+    pub stop_timeout: Option<RawDuration>,
+}
+
+/// `cluster = { ... }`: the container instances of an ECS-on-EC2 service and the capacity
+/// provider's managed scaling (slsim keys).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub target_capacity: Option<i64>,
+    pub boot: Option<RawDist>,
+    pub scale_in_after: Option<RawDuration>,
+}
+
+/// `load_balancer`: `"alb"`, `"none"`, or a table describing the ALB's traffic.
+#[derive(Debug)]
+pub enum RawLoadBalancer {
+    Name(String),
+    Alb(RawAlb),
+}
+
+/// `load_balancer = { kind = "alb", ... }`: what the LCU dimensions are metered from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlb {
+    pub kind: Option<String>,
+    pub requests_per_connection: Option<f64>,
+    pub connection_duration: Option<RawDuration>,
+    pub request_kb: Option<f64>,
+    pub response_kb: Option<f64>,
+    pub rules: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for RawLoadBalancer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawLoadBalancer;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"alb\", \"none\" or a table `{ kind = \"alb\", ... }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawLoadBalancer, E> {
+                Ok(RawLoadBalancer::Name(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawLoadBalancer, A::Error> {
+                RawAlb::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawLoadBalancer::Alb)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// `[[service]]`: tasks (ECS) or instances (EC2) serving many requests at once.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -498,7 +576,7 @@ pub struct RawService {
     /// Scheduled actions: `[[at, min, max], ...]` set `capacity.min` and `capacity.max` from
     /// `at` on (slsim extension).
     pub capacity_schedule: Option<Vec<(RawDuration, i64, i64)>>,
-    pub load_balancer: Option<String>,
+    pub load_balancer: Option<RawLoadBalancer>,
     /// How the load balancer picks a task (slsim extension; ALB's two algorithms).
     pub balancing: Option<RawBalancing>,
     /// Memory model (slsim keys): MB a task uses at rest, and MB more per request it holds.
@@ -510,6 +588,13 @@ pub struct RawService {
     pub deregistration_delay: Option<RawDuration>,
     /// Scheduled vertical resizes of EC2 instances: `[[at, instance_type], ...]`.
     pub resize_schedule: Option<Vec<(RawDuration, String)>>,
+    /// Fargate: `"fargate"` (default) or `"fargate-spot"` for every task (slsim key).
+    pub capacity_provider: Option<RawCapacityProvider>,
+    /// Fargate: a mix of the two providers, as ECS's capacity provider strategy.
+    pub capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+    pub spot: Option<RawSpot>,
+    /// ECS on EC2: the cluster's container instances.
+    pub cluster: Option<RawCluster>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -32,10 +32,19 @@
 //! A task holds its requests in service in reusable slots; a request is counted, and its
 //! caller answered, when it ends (so a cut request is never counted as completed). Per-minute
 //! metrics ([`metrics`]) come from integrals the events keep, closed lazily.
+//!
+//! Capacity has three more parts, one file each: Fargate Spot tasks and their interruptions
+//! ([`spot`]), the container instances of ECS on EC2 ([`cluster`]), and the load balancer's
+//! capacity units ([`alb`]). A request is cut in one of two ways, each counted apart and
+//! answered with an error when it happens: its draining task's deregistration delay passes
+//! (`drained_cut`), or its Spot task is stopped (`interrupted`).
 
+pub mod alb;
+pub mod cluster;
 pub mod metrics;
 pub mod resize;
 pub mod scaling;
+pub mod spot;
 
 use std::collections::VecDeque;
 
@@ -45,7 +54,7 @@ use rand_pcg::Pcg64Mcg;
 use crate::config::{Balancing, Platform, ServiceConfig};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::{Histogram, Level, MinuteSeries};
-use crate::sim::Event;
+use crate::sim::{Event, derive_seed};
 use metrics::Billing;
 use resize::Size;
 use scaling::{Capacity, Policy, StepDecision, StepState};
@@ -63,6 +72,12 @@ pub enum ServiceEvent {
     DeregistrationDelayOver { service: u32, task: u32 },
     /// Entry `index` of the service's `resize_schedule` takes effect.
     ScheduledResize { service: u32, index: u32 },
+    /// A Fargate Spot task gets its two-minute warning.
+    SpotWarning { service: u32, task: u32 },
+    /// A warned Spot task is stopped.
+    SpotStop { service: u32, task: u32 },
+    /// An ECS-on-EC2 container instance may have been empty for `scale_in_after`.
+    InstanceIdle { service: u32, instance: u32 },
 }
 
 /// What became of a request at the service.
@@ -70,9 +85,10 @@ pub enum ServiceEvent {
 pub enum Admission {
     /// 503: every queue full, or no task.
     Rejected,
-    /// Waiting in a task's queue; its caller is answered when it starts.
+    /// Waiting in a task's queue; its caller is answered when it ends or is cut.
     Queued,
-    /// Being served; the caller (if it gave a token) is answered now.
+    /// Being served; its caller is answered when it ends or is cut (see
+    /// [`ServiceModel::answers`]), so this holds `None`.
     Started(Option<Answered>),
 }
 
@@ -105,6 +121,15 @@ pub struct ServiceStats {
     pub minutes: Vec<metrics::ServiceMinute>,
     /// Instances restarted with a new type by `resize_schedule`.
     pub resizes: u64,
+    /// Requests cut by a Spot task's stop: in service or waiting at it.
+    pub interrupted: u64,
+    /// Spot interruption warnings, and the billed task-hours that ran on Spot (in `task_hours`).
+    pub spot_interruptions: u64,
+    pub spot_task_hours: f64,
+    /// ECS on EC2: the container instances.
+    pub cluster: Option<cluster::ClusterStats>,
+    /// The load balancer's bill (with `load_balancer = "alb"`).
+    pub alb: alb::AlbBill,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -162,6 +187,11 @@ struct Task {
     free_slots: Vec<u32>,
     /// Draining for a resize: starts again with the new type when it stops.
     resizing: bool,
+    /// On Fargate Spot; with an interruption, when it is stopped (drawn at launch).
+    spot: bool,
+    stop_at: Option<SimTime>,
+    /// ECS on EC2: the instance it is placed on (`None` while it waits for room).
+    instance: Option<u32>,
 }
 
 impl Task {
@@ -205,8 +235,35 @@ struct Service {
     billing: Billing,
     /// The measured window, for billing.
     window: (SimTime, SimTime),
-    /// Its place in the model (events name it).
-    index: u32,
+    /// Spot tasks alive, their minimum top-up, and their interruption draws.
+    spot_alive: Level,
+    spot_top_up: u128,
+    spot_rng: Pcg64Mcg,
+    cluster: Option<cluster::Cluster>,
+    alb: alb::AlbMeter,
+}
+
+/// What launching, draining and stopping tasks touches outside their service.
+struct Cx<'a> {
+    rng: &'a mut Pcg64Mcg,
+    launches: &'a mut LaunchBucket,
+    spot_launches: &'a mut LaunchBucket,
+    queue: &'a mut EventQueue<Event>,
+    /// Answers to callers of requests that ended or were cut.
+    answers: &'a mut Vec<Answered>,
+    /// The service's place in the model (events name it).
+    service: u32,
+    warmup: SimTime,
+    end: SimTime,
+}
+
+/// Why the requests a task still holds are cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cut {
+    /// Its deregistration delay passed (`drained_cut`).
+    Deregistered,
+    /// Its Spot task was stopped (`interrupted`).
+    SpotStop,
 }
 
 impl Service {
@@ -217,70 +274,104 @@ impl Service {
     }
 
     /// Launches `n` tasks at `now`; each serves after its startup and the load balancer's
-    /// health check. Fargate tasks also wait for the account's launch rate (`bucket`); they
-    /// count, and bill, from `now`.
-    fn launch(&mut self, n: u32, now: SimTime, rng: &mut Pcg64Mcg, bucket: &mut LaunchBucket) {
+    /// health check. Fargate tasks also wait for the account's launch rate (Spot has its own);
+    /// ECS-on-EC2 tasks also wait for room on an instance. They count, and bill, from `now`.
+    fn launch(&mut self, n: u32, now: SimTime, cx: &mut Cx) {
         let fargate = self.cfg.platform == Platform::Fargate;
         let warmup = self.cfg.autoscaling.as_ref().and_then(|a| a.warmup);
         for _ in 0..n {
+            let spot = self.next_is_spot();
+            let bucket = if spot { &mut *cx.spot_launches } else { &mut *cx.launches };
             let granted = if fargate { bucket.take(now) } else { now };
-            let ready_at = granted + self.cfg.startup.sample(rng) + self.cfg.health_check_delay;
+            let ready_at = granted + self.cfg.startup.sample(cx.rng) + self.cfg.health_check_delay;
             let warm_at = now + warmup.unwrap_or(SimDuration::ZERO);
-            self.tasks.push(Task::new(self.size, now, ready_at, warm_at));
+            let size = Size { usd_per_hour: self.task_price(spot), ..self.size };
+            self.tasks.push(Task::new(size, now, ready_at, warm_at));
             self.alive.add(now, 1);
-            self.billing.change(now, self.size.usd_per_hour, self.window);
+            self.billing.change(now, size.usd_per_hour, self.window);
+            let t = self.tasks.len() - 1;
+            if spot && let Some(warning) = self.make_spot(t, now, cx.end) {
+                cx.queue.push(warning, spot::warning_event(cx.service, t));
+            }
+            self.place(t, now, cx);
+        }
+    }
+
+    /// What a task of the current size costs an hour: the Spot discount applies to a Spot
+    /// task; on ECS on EC2 the cluster's instances are billed, not the tasks.
+    fn task_price(&self, spot: bool) -> f64 {
+        match (&self.cluster, self.cfg.spot) {
+            (Some(_), _) => 0.0,
+            (None, Some(c)) if spot => self.size.usd_per_hour * (1.0 - c.discount),
+            _ => self.size.usd_per_hour,
         }
     }
 
     /// Scales in by `n`: the newest tasks go first; each drains what it has, then stops.
-    fn drain(
-        &mut self,
-        mut n: u32,
-        now: SimTime,
-        queue: &mut EventQueue<Event>,
-        rng: &mut Pcg64Mcg,
-        bucket: &mut LaunchBucket,
-    ) {
+    fn drain(&mut self, mut n: u32, now: SimTime, cx: &mut Cx) {
         for i in (0..self.tasks.len()).rev() {
             if n == 0 {
                 break;
             }
             if !self.tasks[i].gone && !self.tasks[i].draining {
                 n -= 1;
-                self.begin_drain(i, now, queue, rng, bucket);
+                self.begin_drain(i, now, cx);
             }
         }
     }
 
     /// Task `t` stops taking requests: it stops once it holds none, or when the deregistration
     /// delay passes (what it still holds then is cut).
-    fn begin_drain(
-        &mut self,
-        t: usize,
-        now: SimTime,
-        queue: &mut EventQueue<Event>,
-        rng: &mut Pcg64Mcg,
-        bucket: &mut LaunchBucket,
-    ) {
+    fn begin_drain(&mut self, t: usize, now: SimTime, cx: &mut Cx) {
         let task = &mut self.tasks[t];
         task.draining = true;
         task.drain_at = now;
         if task.in_service == 0 && task.queue.is_empty() {
-            self.stop(t, now, rng, bucket);
+            self.stop(t, now, cx);
         } else if let Some(delay) = self.cfg.deregistration_delay {
-            let service = self.index;
-            let ev = ServiceEvent::DeregistrationDelayOver { service, task: t as u32 };
-            queue.push(now + delay, Event::Service(ev));
+            let ev = ServiceEvent::DeregistrationDelayOver { service: cx.service, task: t as u32 };
+            cx.queue.push(now + delay, Event::Service(ev));
         }
     }
 
     /// Task `t` stops; one being resized starts again with the new size.
-    fn stop(&mut self, t: usize, now: SimTime, rng: &mut Pcg64Mcg, bucket: &mut LaunchBucket) {
-        retire(self, t, now);
+    fn stop(&mut self, t: usize, now: SimTime, cx: &mut Cx) {
+        retire(self, t, now, cx);
         if self.tasks[t].resizing {
             self.stats.resizes += u64::from(now >= self.window.0);
-            self.restart(now, rng, bucket);
+            self.restart(now, cx);
         }
+    }
+
+    /// The requests task `t` still holds, in service or waiting, are cut at `now`: counted by
+    /// `why`, metered by the load balancer, and their callers answered with an error. Then it
+    /// stops.
+    fn cut(&mut self, t: usize, now: SimTime, why: Cut, cx: &mut Cx) {
+        let task = &mut self.tasks[t];
+        if task.gone {
+            return; // it finished everything in time, or was cut already
+        }
+        task.integrate(now);
+        let held = task.slots.iter().filter(|r| r.live).map(|r| (r.arrived, r.token, r.counted));
+        let waiting = task.queue.iter().map(|w| (w.arrived, w.token, w.counted));
+        for (arrived, token, counted) in held.chain(waiting) {
+            let latency = now - arrived;
+            if counted {
+                match why {
+                    Cut::Deregistered => self.stats.drained_cut += 1,
+                    Cut::SpotStop => self.stats.interrupted += 1,
+                }
+                self.alb.served(arrived, latency);
+            }
+            if token != NO_TOKEN {
+                cx.answers.push(Answered { token, latency, ok: false });
+            }
+        }
+        task.slots.clear();
+        task.free_slots.clear();
+        task.queue.clear();
+        (task.in_service, task.cpu_load) = (0, 0.0);
+        self.stop(t, now, cx);
     }
 }
 
@@ -289,7 +380,8 @@ impl Service {
 pub struct Answered {
     pub token: u32,
     pub latency: SimDuration,
-    /// False if the request was cut (its task's deregistration delay passed first).
+    /// False if the request was cut (its task's deregistration delay passed first, or its
+    /// Spot task was stopped): the caller gets an error.
     pub ok: bool,
 }
 
@@ -300,7 +392,10 @@ pub struct ServiceModel {
     end: SimTime,
     rng: Pcg64Mcg,
     launches: LaunchBucket,
-    /// Answers to callers waiting for requests that ended, taken by [`answers`](Self::answers).
+    /// Fargate Spot's launch rate, counted apart from on-demand's (aws-facts 3.3).
+    spot_launches: LaunchBucket,
+    /// Answers to callers waiting for requests that ended or were cut, taken by
+    /// [`answers`](Self::answers).
     answers: Vec<Answered>,
     /// The start of the open minute of the per-service time series.
     minute_start: SimTime,
@@ -353,7 +448,7 @@ impl ServiceModel {
         let services = services
             .iter()
             .enumerate()
-            .map(|(index, cfg)| {
+            .map(|(i, cfg)| {
                 let mut alive = Level::new(warmup, end);
                 alive.set(SimTime::ZERO, cfg.tasks);
                 let size = Size {
@@ -361,12 +456,8 @@ impl ServiceModel {
                     memory_mb: cfg.memory_mb,
                     usd_per_hour: cfg.usd_per_hour,
                 };
-                let mut billing = Billing::new();
-                billing.change(SimTime::ZERO, cfg.tasks as f64 * size.usd_per_hour, (warmup, end));
-                // the initial tasks have served, and warmed up, since before the run
-                let initial = Task::new(size, SimTime::ZERO, SimTime::ZERO, SimTime::ZERO);
-                Service {
-                    tasks: (0..cfg.tasks).map(|_| initial.clone()).collect(),
+                let mut s = Service {
+                    tasks: Vec::new(),
                     next: 0,
                     stats: ServiceStats::default(),
                     alive,
@@ -380,10 +471,20 @@ impl ServiceModel {
                     cfg: cfg.clone(),
                     size,
                     step: StepState::default(),
-                    billing,
+                    billing: Billing::new(),
                     window: (warmup, end),
-                    index: index as u32,
-                }
+                    spot_alive: Level::new(warmup, end),
+                    spot_top_up: 0,
+                    // a stream of each service's own (see `spot`)
+                    spot_rng: Pcg64Mcg::seed_from_u64(derive_seed(seed, 1 + i as u64)),
+                    cluster: cfg
+                        .cluster
+                        .as_ref()
+                        .map(|c| cluster::Cluster::new(c, cfg.tasks, warmup, end)),
+                    alb: alb::AlbMeter::new(warmup),
+                };
+                s.initial_tasks(end);
+                s
             })
             .collect();
         ServiceModel {
@@ -392,6 +493,7 @@ impl ServiceModel {
             end,
             rng: Pcg64Mcg::seed_from_u64(seed),
             launches: LaunchBucket::new(),
+            spot_launches: LaunchBucket::new(),
             answers: Vec::new(),
             minute_start: SimTime::ZERO,
         }
@@ -438,12 +540,13 @@ impl ServiceModel {
                     queue.push(r.at, Event::Service(ev));
                 }
             }
+            s.schedule_initial(i as u32, queue);
         }
     }
 
     /// A request of `work` (on one vCPU) with CPU-bound share `cpu_bound` arrives at `now`.
-    /// A caller that waits for the answer gives a `token` (else [`NO_TOKEN`]); it learns the
-    /// latency when the request starts, as it is fixed then.
+    /// A caller that waits for the answer gives a `token` (else [`NO_TOKEN`]); it is answered
+    /// when the request ends or is cut (see [`answers`](Self::answers)).
     pub fn request(
         &mut self,
         service: usize,
@@ -454,9 +557,10 @@ impl ServiceModel {
     ) -> Admission {
         self.roll(now);
         let counted = now >= self.warmup;
-        let s = &mut self.services[service];
+        let (s, mut cx) = self.cx(service, queue);
         if counted {
             s.stats.requests += 1;
+            s.alb.request(now);
         }
         series.row().service_requests += 1;
         let Some(t) = pick(s, now) else {
@@ -477,7 +581,7 @@ impl ServiceModel {
         task.requests += 1;
         task.requests_minute += 1;
         if task.in_service < s.cfg.concurrency {
-            start(s, service, t, w, now, queue);
+            start(s, t, w, now, &mut cx);
             Admission::Started(None) // answered when it ends
         } else if (task.queue.len() as u32) < s.cfg.queue_limit {
             task.integrate(now);
@@ -496,9 +600,11 @@ impl ServiceModel {
     }
 
     /// A service event. A request that ended is answered (see [`answers`](Self::answers)) and
-    /// the next waiting one starts.
+    /// the next waiting one starts; so are requests cut by a deregistration delay or a Spot
+    /// stop (with an error).
     pub fn handle(&mut self, now: SimTime, event: ServiceEvent, queue: &mut EventQueue<Event>) {
         self.roll(now);
+        let counted = now >= self.warmup;
         let (service, task, slot) = match event {
             ServiceEvent::RequestDone { service, task, slot } => (service, task, slot),
             ServiceEvent::ScalingTick { service } => {
@@ -508,13 +614,27 @@ impl ServiceModel {
                 return self.scheduled(service as usize, index as usize, now, queue);
             }
             ServiceEvent::DeregistrationDelayOver { service, task } => {
-                return self.cut(service as usize, task as usize, now);
+                let (s, mut cx) = self.cx(service as usize, queue);
+                return s.cut(task as usize, now, Cut::Deregistered, &mut cx);
             }
             ServiceEvent::ScheduledResize { service, index } => {
-                return self.resize(service as usize, index as usize, now, queue);
+                let (s, mut cx) = self.cx(service as usize, queue);
+                return s.resize(index as usize, now, &mut cx);
+            }
+            ServiceEvent::SpotWarning { service, task } => {
+                let (s, mut cx) = self.cx(service as usize, queue);
+                return spot::warned(s, task as usize, now, counted, &mut cx);
+            }
+            ServiceEvent::SpotStop { service, task } => {
+                let (s, mut cx) = self.cx(service as usize, queue);
+                return s.cut(task as usize, now, Cut::SpotStop, &mut cx);
+            }
+            ServiceEvent::InstanceIdle { service, instance } => {
+                let s = &mut self.services[service as usize];
+                return s.instance_idle(instance as usize, now, counted);
             }
         };
-        let s = &mut self.services[service as usize];
+        let (s, mut cx) = self.cx(service as usize, queue);
         let t = &mut s.tasks[task as usize];
         if t.gone {
             return; // cut when its deregistration delay passed
@@ -528,39 +648,35 @@ impl ServiceModel {
         if r.counted {
             s.stats.completed += 1;
             s.stats.latency.record(latency);
+            s.alb.served(r.arrived, latency);
         }
         if r.token != NO_TOKEN {
-            self.answers.push(Answered { token: r.token, latency, ok: true });
+            cx.answers.push(Answered { token: r.token, latency, ok: true });
         }
         if let Some(w) = t.queue.pop_front() {
-            start(s, service as usize, task as usize, w, now, queue);
+            start(s, task as usize, w, now, &mut cx);
         } else if t.draining && t.in_service == 0 {
-            s.stop(task as usize, now, &mut self.rng, &mut self.launches);
+            s.stop(task as usize, now, &mut cx);
         }
     }
 
-    /// A draining task's deregistration delay passed: the requests it still holds are cut
-    /// (answered with an error, counted in `drained_cut`) and it stops.
-    fn cut(&mut self, service: usize, task: usize, now: SimTime) {
-        let s = &mut self.services[service];
-        let t = &mut s.tasks[task];
-        if t.gone {
-            return; // it finished everything in time
-        }
-        t.integrate(now);
-        let held = t.slots.iter().filter(|r| r.live).map(|r| (r.arrived, r.token, r.counted));
-        let waiting = t.queue.iter().map(|w| (w.arrived, w.token, w.counted));
-        for (arrived, token, counted) in held.chain(waiting) {
-            s.stats.drained_cut += u64::from(counted);
-            if token != NO_TOKEN {
-                self.answers.push(Answered { token, latency: now - arrived, ok: false });
-            }
-        }
-        t.slots.clear();
-        t.free_slots.clear();
-        t.queue.clear();
-        (t.in_service, t.cpu_load) = (0, 0.0);
-        s.stop(task, now, &mut self.rng, &mut self.launches);
+    /// Service `i` and what its launches, drains and stops need.
+    fn cx<'a>(
+        &'a mut self,
+        i: usize,
+        queue: &'a mut EventQueue<Event>,
+    ) -> (&'a mut Service, Cx<'a>) {
+        let cx = Cx {
+            rng: &mut self.rng,
+            launches: &mut self.launches,
+            spot_launches: &mut self.spot_launches,
+            queue,
+            answers: &mut self.answers,
+            service: i as u32,
+            warmup: self.warmup,
+            end: self.end,
+        };
+        (&mut self.services[i], cx)
     }
 
     /// A scheduled action: new bounds, and the running count moved into them at once.
@@ -572,26 +688,26 @@ impl ServiceModel {
         queue: &mut EventQueue<Event>,
     ) {
         let counted = u64::from(now >= self.warmup);
-        let s = &mut self.services[service];
+        let (s, mut cx) = self.cx(service, queue);
         let (_, min, max) = s.cfg.capacity_schedule[index];
         (s.min, s.max) = (min, max);
         let active = s.active();
         if active < min {
-            s.launch(min - active, now, &mut self.rng, &mut self.launches);
+            s.launch(min - active, now, &mut cx);
             s.stats.scale_outs += counted;
         } else if active > max {
-            s.drain(active - max, now, queue, &mut self.rng, &mut self.launches);
+            s.drain(active - max, now, &mut cx);
             s.stats.scale_ins += counted;
         }
     }
 
     /// One evaluation of the scaling policy.
     fn scaling_tick(&mut self, service: usize, now: SimTime, queue: &mut EventQueue<Event>) {
-        let s = &mut self.services[service];
+        let counted = u64::from(now >= self.warmup);
+        let (s, mut cx) = self.cx(service, queue);
         let Some(a) = s.cfg.autoscaling.clone() else { return };
         let m = s.measure(now);
         let warming = s.warming(now);
-        let counted = u64::from(now >= self.warmup);
         if let Policy::Step { scale_out, scale_in } = &a.policy {
             let cap = Capacity { active: s.active(), warming, min: s.min, max: s.max };
             let metric = (m.counted > 0).then(|| m.value(a.metric, a.period));
@@ -605,12 +721,12 @@ impl ServiceModel {
             ) {
                 StepDecision::None => {}
                 StepDecision::Out { launch, base } => {
-                    s.launch(launch, now, &mut self.rng, &mut self.launches);
+                    s.launch(launch, now, &mut cx);
                     s.stats.scale_outs += counted;
                     (s.step.last_out, s.step.last_in) = (Some((now, base)), None);
                 }
                 StepDecision::In { drain } => {
-                    s.drain(drain, now, queue, &mut self.rng, &mut self.launches);
+                    s.drain(drain, now, &mut cx);
                     s.stats.scale_ins += counted;
                     s.step.last_in = Some(now);
                 }
@@ -633,7 +749,7 @@ impl ServiceModel {
                 && desired > active
                 && cooled(s.last_out, a.scale_out_cooldown)
             {
-                s.launch(desired - active, now, &mut self.rng, &mut self.launches);
+                s.launch(desired - active, now, &mut cx);
                 s.stats.scale_outs += counted;
                 (s.high, s.last_out) = (0, Some(now));
             } else if s.low >= a.datapoints_in
@@ -642,13 +758,13 @@ impl ServiceModel {
                 && cooled(s.last_in, a.scale_in_cooldown)
                 && cooled(s.last_out, a.scale_out_cooldown)
             {
-                s.drain(active - desired, now, queue, &mut self.rng, &mut self.launches);
+                s.drain(active - desired, now, &mut cx);
                 s.stats.scale_ins += counted;
                 (s.low, s.last_in) = (0, Some(now));
             }
         }
-        if now + a.period < self.end {
-            queue.push(
+        if now + a.period < cx.end {
+            cx.queue.push(
                 now + a.period,
                 Event::Service(ServiceEvent::ScalingTick { service: service as u32 }),
             );
@@ -668,14 +784,21 @@ impl ServiceModel {
                 s.stats.task_hours = (s.stats.tasks_mean * window + top_up) / 3600.0;
                 s.billing.accrue(end, (warmup, end));
                 s.stats.task_usd = s.billing.usd;
+                let spot_top_up = s.spot_top_up as f64 / 1e9;
+                let spot_mean = s.spot_alive.mean_until(end);
+                s.stats.spot_task_hours = (spot_mean * window + spot_top_up) / 3600.0;
+                s.stats.cluster = s.cluster.map(|c| c.finish(warmup, end));
+                if s.cfg.alb {
+                    s.stats.alb = s.alb.bill(&s.cfg.lb, end - warmup);
+                }
                 (s.cfg, s.stats)
             })
             .collect()
     }
 }
 
-/// A drained task stops; it is billed at least a minute.
-fn retire(s: &mut Service, t: usize, now: SimTime) {
+/// A task stops; it is billed at least a minute, and frees its place on its instance.
+fn retire(s: &mut Service, t: usize, now: SimTime, cx: &mut Cx) {
     let task = &mut s.tasks[t];
     task.integrate(now);
     task.gone = true;
@@ -684,9 +807,13 @@ fn retire(s: &mut Service, t: usize, now: SimTime) {
     s.alive.add(now, -1);
     s.billing.change(now, -task.usd_per_hour, s.window);
     s.billing.minimum(lived, MINIMUM_BILLED, task.usd_per_hour);
-    if lived < MINIMUM_BILLED {
-        s.minimum_top_up += (MINIMUM_BILLED.0 - lived.0) as u128;
+    let top_up = MINIMUM_BILLED.0.saturating_sub(lived.0) as u128;
+    s.minimum_top_up += top_up;
+    if task.spot {
+        s.spot_alive.add(now, -1);
+        s.spot_top_up += top_up;
     }
+    s.unplace(t, now, cx);
 }
 
 /// The task the load balancer sends a request to: only tasks that have started and are not
@@ -706,15 +833,10 @@ fn pick(s: &mut Service, now: SimTime) -> Option<usize> {
     }
 }
 
-/// Serves `w` on task `t` from `now`; its caller is answered when it ends.
-fn start(
-    s: &mut Service,
-    service: usize,
-    t: usize,
-    w: Waiting,
-    now: SimTime,
-    queue: &mut EventQueue<Event>,
-) {
+/// Serves `w` on task `t` from `now`; its caller is answered when it ends. A Spot task's stop
+/// is drawn at its launch: a request that would run past it gets no end event, it is cut by
+/// the stop (or earlier, by a deregistration delay).
+fn start(s: &mut Service, t: usize, w: Waiting, now: SimTime, cx: &mut Cx) {
     let task = &mut s.tasks[t];
     let c = w.cpu as f64 / 65535.0;
     task.integrate(now);
@@ -734,22 +856,63 @@ fn start(
             task.slots.len() as u32 - 1
         }
     };
-    let ev = ServiceEvent::RequestDone { service: service as u32, task: t as u32, slot };
-    queue.push(now + run, Event::Service(ev));
+    if task.stop_at.is_some_and(|stop| now + run > stop) {
+        return; // cut at the stop
+    }
+    let ev = ServiceEvent::RequestDone { service: cx.service, task: t as u32, slot };
+    cx.queue.push(now + run, Event::Service(ev));
 }
 
-/// The hourly cost of a service over `hours`: its tasks, and an Application Load Balancer
-/// (aws-facts 4.5: $0.0225 per hour plus $0.008 per LCU-hour; LCUs from new connections at 25
-/// per second, taking each request as a new connection: an upper bound).
-pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats, hours: f64) -> (f64, f64) {
-    let tasks = stats.task_usd;
-    let alb = if cfg.alb && hours > 0.0 {
-        let per_second = stats.requests as f64 / (hours * 3600.0);
-        hours * (0.0225 + 0.008 * (per_second / 25.0))
-    } else {
-        0.0
-    };
-    (tasks, alb)
+/// The cost of a service over the measured window: its compute (each task at its own price,
+/// on-demand or Spot, as `task_usd` integrates it; on ECS on EC2, the cluster's instances
+/// instead, the tasks costing nothing) and its Application Load Balancer (aws-facts 4.5,
+/// metered per hour in [`alb`]).
+pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats) -> (f64, f64) {
+    let instances = stats.cluster.as_ref().map_or(0.0, |c| c.instance_hours * cfg.usd_per_hour);
+    let alb = if cfg.alb { stats.alb.usd } else { 0.0 };
+    (stats.task_usd + instances, alb)
+}
+
+impl Service {
+    /// The tasks running from time 0 (they have served, and warmed up, since before the run):
+    /// on Spot or not by the strategy, placed on the cluster, billed from 0.
+    fn initial_tasks(&mut self, end: SimTime) {
+        for t in 0..self.cfg.tasks as usize {
+            let spot = self.next_is_spot();
+            let size = Size { usd_per_hour: self.task_price(spot), ..self.size };
+            self.tasks.push(Task::new(size, SimTime::ZERO, SimTime::ZERO, SimTime::ZERO));
+            self.billing.change(SimTime::ZERO, size.usd_per_hour, self.window);
+            if spot {
+                self.make_spot(t, SimTime::ZERO, end);
+            }
+            if let Some(c) = self.cluster.as_mut() {
+                // the initial instances hold the initial tasks (validation checks they fit)
+                let per = self.cfg.cluster.as_ref().map_or(1, |c| c.tasks_per_instance);
+                let i = (t as u32 / per.max(1)) as usize;
+                if let Some(inst) = c.place_initial(i) {
+                    self.tasks[t].instance = Some(inst);
+                }
+            }
+        }
+    }
+
+    /// The events of the initial tasks and instances: Spot warnings before the end, the first
+    /// idleness check of each instance.
+    fn schedule_initial(&self, service: u32, queue: &mut EventQueue<Event>) {
+        if let Some(spot) = self.cfg.spot {
+            for (t, task) in self.tasks.iter().enumerate() {
+                if let Some(stop) = task.stop_at {
+                    queue.push(
+                        SimTime(stop.0 - spot.stop_timeout.0),
+                        spot::warning_event(service, t),
+                    );
+                }
+            }
+        }
+        if let (Some(c), Some(cfg)) = (&self.cluster, &self.cfg.cluster) {
+            c.schedule(cfg, service, queue);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,8 @@
 //! 60 s minimum) at the new type's price. Requests that arrive while no instance serves get
 //! 503, as from a load balancer with no healthy target.
 
-use super::{LaunchBucket, Service, ServiceModel};
+use super::{Cx, Service};
 use crate::engine::SimTime;
-use crate::sim::Event;
 
 /// From `at` on, the service's instances are of `instance_type`.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,38 +29,24 @@ pub struct Size {
     pub usd_per_hour: f64,
 }
 
-impl ServiceModel {
+impl Service {
     /// Entry `index` of the service's `resize_schedule`: every running instance is drained and
     /// restarted with the new type.
-    pub(super) fn resize(
-        &mut self,
-        service: usize,
-        index: usize,
-        now: SimTime,
-        queue: &mut crate::engine::EventQueue<Event>,
-    ) {
-        let s = &mut self.services[service];
-        let r = &s.cfg.resize_schedule[index];
-        s.size = Size { vcpu: r.vcpu, memory_mb: r.memory_mb, usd_per_hour: r.usd_per_hour };
-        for t in 0..s.tasks.len() {
-            let task = &s.tasks[t];
+    pub(super) fn resize(&mut self, index: usize, now: SimTime, cx: &mut Cx) {
+        let r = &self.cfg.resize_schedule[index];
+        self.size = Size { vcpu: r.vcpu, memory_mb: r.memory_mb, usd_per_hour: r.usd_per_hour };
+        for t in 0..self.tasks.len() {
+            let task = &self.tasks[t];
             if task.gone || task.draining {
                 continue;
             }
-            s.tasks[t].resizing = true;
-            s.begin_drain(t, now, queue, &mut self.rng, &mut self.launches);
+            self.tasks[t].resizing = true;
+            self.begin_drain(t, now, cx);
         }
     }
-}
 
-impl Service {
     /// A resized instance stopped at `now`: it starts again with the service's current size.
-    pub(super) fn restart(
-        &mut self,
-        now: SimTime,
-        rng: &mut rand_pcg::Pcg64Mcg,
-        bucket: &mut LaunchBucket,
-    ) {
-        self.launch(1, now, rng, bucket);
+    pub(super) fn restart(&mut self, now: SimTime, cx: &mut Cx) {
+        self.launch(1, now, cx);
     }
 }

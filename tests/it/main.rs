@@ -4,6 +4,7 @@ mod apigw;
 mod arrivals;
 mod asynchronous;
 mod bad_input;
+mod capacity;
 mod common;
 mod conservation;
 mod determinism;

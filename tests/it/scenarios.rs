@@ -70,6 +70,13 @@ fn every_shipped_scenario_runs_and_writes_the_contract_outputs() {
                 assert!((a("events") - a("succeeded") - a("failed")).abs() < 1e-6);
             }
         }
+        for (name, v) in summary["services"].as_object().unwrap() {
+            // every request accounted for: served, turned away, or cut (by a deregistration
+            // delay or a Spot stop)
+            let n = |k: &str| v[k].as_f64().unwrap();
+            let settled = n("completed") + n("rejected") + n("drained_cut") + n("interrupted");
+            assert_eq!(n("requests"), settled, "{}: services.{name}", file.display());
+        }
         let queues = summary["queues"].as_object().expect("a queues object");
         for (name, q) in queues {
             for k in ["records", "batches", "max_backlog", "succeeded", "failed", "in_flight"] {

@@ -27,9 +27,11 @@ fn run(keys: &str, arrivals: &str, work: &str, duration: &str) -> serde_json::Va
     summarize(&scenario(&text(keys, arrivals, work, duration)))
 }
 
-/// Every request that reached the service is completed, rejected or cut.
+/// Every request that reached the service is completed, rejected or cut (by a deregistration
+/// delay or a Spot stop).
 fn conserved(web: &serde_json::Value) {
-    let out = f64_at(web, "completed") + f64_at(web, "rejected") + f64_at(web, "drained_cut");
+    let cut = f64_at(web, "drained_cut") + f64_at(web, "interrupted");
+    let out = f64_at(web, "completed") + f64_at(web, "rejected") + cut;
     assert_eq!(out, f64_at(web, "requests"), "{web}");
 }
 

@@ -5,6 +5,7 @@
 //! (and the targets they name).
 
 mod apis;
+mod capacity;
 mod lambda;
 mod queues;
 mod scaling;

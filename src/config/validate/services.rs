@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::Checker;
+use super::capacity;
 use crate::config::raw::*;
 use crate::config::*;
 use crate::dist::Dist;
@@ -72,10 +73,15 @@ pub(super) fn validate_services(
             RawPlatform::Ec2 => Platform::Ec2,
         };
         let arm = s.architecture == Some(RawArchitecture::Arm64);
-        let (vcpu, memory_mb, usd_per_hour, instance_type) = match platform {
+        let (mut vcpu, mut memory_mb, usd_per_hour, instance_type) = match platform {
             Platform::Fargate => fargate(c, i, s, arm),
-            Platform::EcsEc2 | Platform::Ec2 => instance(c, i, s),
+            Platform::EcsEc2 | Platform::Ec2 => instance(c, i, s, platform),
         };
+        // ECS on EC2: the task's reserved size; the instance's stays for the cluster
+        let inst_size = (vcpu, memory_mb);
+        if platform == Platform::EcsEc2 {
+            (vcpu, memory_mb) = capacity::ecs_ec2_task(c, i, s, inst_size);
+        }
         let concurrency =
             c.int(&key("concurrency"), s.concurrency, 1, 1, 100_000, " requests at once");
         let queue_limit =
@@ -120,15 +126,31 @@ pub(super) fn validate_services(
             }
             None => Dist::Constant(SimDuration::from_secs(60)),
         };
-        let alb = match s.load_balancer.as_deref().unwrap_or("alb") {
-            "alb" => true,
-            "none" => false,
-            other => {
-                c.bad(
-                    key("load_balancer"),
-                    format!("\"{other}\" is not allowed; \"alb\" or \"none\""),
-                );
-                false
+        let (alb, lb) = capacity::load_balancer(c, i, s);
+        let spot = capacity::spot(c, i, s, platform, arm);
+        let cluster = match platform {
+            Platform::EcsEc2 => {
+                {
+                    // room, by default, for the largest count the bounds or the schedule allow
+                    let most = capacity_schedule.iter().map(|e| e.2).fold(max, u32::max);
+                    capacity::cluster(
+                        c,
+                        i,
+                        s,
+                        ((vcpu, memory_mb), inst_size),
+                        (tasks, most),
+                        base_dir,
+                    )
+                }
+            }
+            _ => {
+                if s.cluster.is_some() {
+                    c.bad(
+                        key("cluster"),
+                        format!("applies to platform = \"ecs-ec2\", not \"{}\"", platform.as_str()),
+                    );
+                }
+                None
             }
         };
         let (health_check_delay, deregistration_delay) =
@@ -169,6 +191,9 @@ pub(super) fn validate_services(
             health_check_delay,
             deregistration_delay,
             resize_schedule,
+            spot,
+            cluster,
+            lb,
         });
     }
     out
@@ -210,11 +235,19 @@ fn fargate(
 }
 
 /// An EC2 instance type: (vCPU, MB, $/hour, the type).
-fn instance(c: &mut Checker, i: usize, s: &RawService) -> (f64, u32, f64, Option<String>) {
+fn instance(
+    c: &mut Checker,
+    i: usize,
+    s: &RawService,
+    platform: Platform,
+) -> (f64, u32, f64, Option<String>) {
     let key = |k: &str| format!("service[{i}].{k}");
     for (k, given) in [("vcpu", s.vcpu.is_some()), ("memory", s.memory.is_some())] {
-        if given {
-            c.bad(key(k), "applies to Fargate; an instance's size comes from instance_type");
+        if given && platform == Platform::Ec2 {
+            c.bad(
+                key(k),
+                "applies to fargate and ecs-ec2 (a task's size); an EC2 instance's size comes from instance_type",
+            );
         }
     }
     let name = s.instance_type.as_deref().unwrap_or("m6i.large");
