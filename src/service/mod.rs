@@ -14,7 +14,8 @@
 //!
 //! A request's run time is `d (1 - c) + d c s`, where `c` is its CPU-bound share and `s` the
 //! CPU slowdown when it starts: the CPU work of the requests in service (including it) over
-//! the task's vCPUs, at least 1. The slowdown is fixed at the start (an approximation of
+//! the task's vCPUs, at least 1 (at least `1 / vcpu` on a task of less than one vCPU, since a
+//! request's CPU work runs on one thread). The slowdown is fixed at the start (an approximation of
 //! processor sharing that keeps one event per request); with `cpu_bound = 0` a task is exactly
 //! an M/G/c queue with `c = concurrency` and a waiting room of `queue_limit`.
 //!
@@ -842,7 +843,9 @@ fn start(s: &mut Service, t: usize, w: Waiting, now: SimTime, cx: &mut Cx) {
     task.integrate(now);
     task.in_service += 1;
     task.cpu_load += c;
-    let slowdown = (task.cpu_load / task.vcpu).max(1.0);
+    // one request's CPU work runs on one thread: a task of less than one vCPU (Fargate's 0.25
+    // and 0.5) slows it even alone, as Lambda's CPU law does below 1,769 MB
+    let slowdown = (task.cpu_load / task.vcpu).max(1.0 / task.vcpu.min(1.0));
     let d = w.work.0 as f64;
     let run = SimDuration((d * (1.0 - c) + d * c * slowdown).round() as u64);
     let r = Slot { arrived: w.arrived, token: w.token, cpu: w.cpu, counted: w.counted, live: true };

@@ -104,6 +104,37 @@ fn cpu_bound_work_slows_down_when_requests_share_the_vcpus() {
 }
 
 #[test]
+fn a_task_of_less_than_one_vcpu_slows_even_a_lone_request() {
+    // 100 ms of work, 80% CPU, one at a time: on 0.25 vCPU the CPU part takes 4x (20 + 320 ms),
+    // on 0.5 vCPU 2x (20 + 160 ms), on 2 vCPU no slowdown (one thread uses one vCPU)
+    for (vcpu, memory, expected) in [(0.25, 512, 340.0), (0.5, 1024, 180.0), (2.0, 4096, 100.0)] {
+        let s = summarize(&scenario(&format!(
+            r#"
+            [simulation]
+            name = "small"
+            duration = "10m"
+            [[service]]
+            name = "web"
+            platform = "fargate"
+            vcpu = {vcpu}
+            memory = {memory}
+            concurrency = 1
+            load_balancer = "none"
+            capacity = {{ min = 1, max = 1, initial = 1 }}
+            [[workload]]
+            name = "a"
+            target = "service:web"
+            arrivals = {{ process = "constant", rate = 1.0 }}
+            duration = "100ms"
+            cpu_bound = 0.8
+            "#
+        )));
+        let web = &s["services"]["web"];
+        assert!((f64_at(web, "latency_ms.mean") - expected).abs() < 1e-6, "{vcpu} vCPU: {web}");
+    }
+}
+
+#[test]
 fn fargate_and_ec2_prices_and_the_load_balancer() {
     // 2 tasks of 1 vCPU, 2 GB for the 1-hour measured window: 2 x (0.04048 + 2 x 0.004445)
     let s = service("capacity = { min = 2, max = 2, initial = 2 }", 1.0, "\"10ms\"", "70m");
