@@ -4,16 +4,15 @@
 #   bash notebooks/run-all.sh            # creates/uses .venv at the repository root
 #
 # Environment: VENV (default <repo>/.venv), SLSIM (the binary; default target/release/slsim,
-# built here if missing), OUT (folder for the executed copies; default a temporary one),
+# brought up to date here with cargo build --release, so the notebooks see the current code), OUT (folder for the executed copies; default a temporary one),
 # SKIP_INSTALL=1 to use the venv as it is.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 venv="${VENV:-$root/.venv}"
 
-if [[ -z "${SLSIM:-}" && ! -x target/release/slsim ]]; then
-    echo "run-all: building the release binary" >&2
-    cargo build --release
+if [[ -z "${SLSIM:-}" ]]; then
+    cargo build --release --quiet
 fi
 
 if [[ ! -x "$venv/bin/python" ]]; then
