@@ -191,17 +191,21 @@ where
             }))
             .map_err(&err)?;
     }
-    for m in &p.marks {
+    for (k, m) in p.marks.iter().enumerate() {
         if !(m.x.is_finite() && m.y.is_finite()) {
             continue;
         }
+        // labels alternate above and below their points, and step away from them, so nearby
+        // marks (two crossings at close rates) do not write over each other
+        let step = 18 * (k as i32 / 2);
+        let offset = if k % 2 == 0 { (10, -22 - step) } else { (10, 12 + step) };
         chart
             .draw_series(std::iter::once(Circle::new((m.x, m.y), 9, BLACK.stroke_width(2))))
             .map_err(&err)?;
         let style = TextStyle::from((FAMILY, 14).into_font()).color(&BLACK);
         chart
             .draw_series(std::iter::once(
-                EmptyElement::at((m.x, m.y)) + Text::new(m.label.clone(), (10, -22), style.clone()),
+                EmptyElement::at((m.x, m.y)) + Text::new(m.label.clone(), offset, style.clone()),
             ))
             .map_err(&err)?;
     }
