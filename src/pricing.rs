@@ -209,6 +209,32 @@ pub const ALB_US_EAST_1: AlbPrices = AlbPrices {
     free_rules: 10,
 };
 
+/// Burstable T3 instances in Unlimited mode, their default (aws-facts 4.1: the repo price
+/// tables and coddykit.com; the EC2 on-demand pricing page, "T2/T3/T4g Unlimited Mode
+/// Pricing", read 2026): each earns CPU credits at a baseline share of its vCPUs and may run
+/// above it; CPU used beyond the baseline (surplus credits not paid back) is charged per
+/// vCPU-hour (Linux; T4g $0.04, not in slsim's table).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BurstablePrices {
+    pub as_of: &'static str,
+    /// Per vCPU-hour of CPU above the baseline.
+    pub usd_per_surplus_vcpu_hour: f64,
+    /// Baseline utilisation per vCPU of each size.
+    pub baselines: [(&'static str, f64); 5],
+}
+
+pub const T3_UNLIMITED: BurstablePrices = BurstablePrices {
+    as_of: "2026 (aws-facts 4.1; EC2 on-demand pricing page, T2/T3/T4g Unlimited Mode Pricing)",
+    usd_per_surplus_vcpu_hour: 0.05,
+    baselines: [
+        ("t3.micro", 0.10),
+        ("t3.small", 0.20),
+        ("t3.medium", 0.20),
+        ("t3.large", 0.30),
+        ("t3.xlarge", 0.40),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

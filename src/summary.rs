@@ -229,8 +229,10 @@ fn services_json(services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
     let mut out = Map::new();
     let mut total = 0.0;
     for (cfg, s) in services {
-        let (tasks, alb) = crate::service::cost(cfg, s);
-        total += tasks + alb;
+        let (compute, alb) = crate::service::cost(cfg, s);
+        total += compute + alb;
+        let credits = s.surplus_vcpu_hours * crate::pricing::T3_UNLIMITED.usd_per_surplus_vcpu_hour;
+        let tasks = compute - credits;
         let mut v = json!({
                 "requests": s.requests,
                 "rejected": s.rejected,
@@ -243,7 +245,12 @@ fn services_json(services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
                 "scale_ins": s.scale_ins,
                 "drained_cut": s.drained_cut,
                 "resizes": s.resizes,
-                "cost_usd": { "tasks": tasks, "load_balancer": alb, "total": tasks + alb },
+                "cost_usd": {
+                    "tasks": tasks,
+                    "cpu_credits": credits,
+                    "load_balancer": alb,
+                    "total": compute + alb,
+                },
                 "platform": cfg.platform.as_str(),
                 "vcpu": cfg.vcpu,
                 "memory": cfg.memory_mb,
@@ -262,6 +269,10 @@ fn services_json(services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
 /// service.
 fn capacity_json(v: &mut Value, cfg: &ServiceConfig, s: &ServiceStats) {
     v["interrupted"] = json!(s.interrupted);
+    if let Some(baseline) = cfg.burst_baseline {
+        v["cpu_baseline"] = json!(baseline);
+        v["surplus_vcpu_hours"] = json!(s.surplus_vcpu_hours);
+    }
     if let Some(spot) = &cfg.spot {
         v["spot_interruptions"] = json!(s.spot_interruptions);
         v["spot_task_hours"] = json!(s.spot_task_hours);

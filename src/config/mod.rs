@@ -156,6 +156,9 @@ pub struct ServiceConfig {
     pub cluster: Option<crate::service::cluster::ClusterConfig>,
     /// What the ALB's capacity units are metered from (used when `alb`).
     pub lb: crate::service::alb::AlbConfig,
+    /// A burstable (T3) EC2 instance type: its baseline CPU share per vCPU; CPU above it over
+    /// the measured period is charged as surplus credits (Unlimited mode).
+    pub burst_baseline: Option<f64>,
 }
 
 /// What target tracking watches.

@@ -90,6 +90,10 @@ impl Service {
             requests += t.requests_minute;
             (t.cpu_minute, t.held_minute, t.requests_minute) = (0.0, 0.0, 0);
         }
+        if a >= self.window.0 {
+            self.cpu_used_window += cpu;
+            self.cpu_cap_window += cpu_cap;
+        }
         let pct = |used: f64, cap: f64| if cap > 0.0 { 100.0 * used / cap } else { 0.0 };
         let len = (b - a).0 as f64;
         self.stats.minutes.push(ServiceMinute {

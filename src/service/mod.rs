@@ -131,6 +131,9 @@ pub struct ServiceStats {
     pub cluster: Option<cluster::ClusterStats>,
     /// The load balancer's bill (with `load_balancer = "alb"`).
     pub alb: alb::AlbBill,
+    /// Burstable instances: vCPU-hours used above their baseline in the window (charged as
+    /// surplus CPU credits).
+    pub surplus_vcpu_hours: f64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -242,6 +245,10 @@ struct Service {
     spot_rng: Pcg64Mcg,
     cluster: Option<cluster::Cluster>,
     alb: alb::AlbMeter,
+    /// vCPU-nanoseconds used and available on serving tasks in the measured window (for the
+    /// surplus CPU credits of burstable instances).
+    cpu_used_window: f64,
+    cpu_cap_window: f64,
 }
 
 /// What launching, draining and stopping tasks touches outside their service.
@@ -483,6 +490,8 @@ impl ServiceModel {
                         .as_ref()
                         .map(|c| cluster::Cluster::new(c, cfg.tasks, warmup, end)),
                     alb: alb::AlbMeter::new(warmup),
+                    cpu_used_window: 0.0,
+                    cpu_cap_window: 0.0,
                 };
                 s.initial_tasks(end);
                 s
@@ -789,6 +798,12 @@ impl ServiceModel {
                 let spot_mean = s.spot_alive.mean_until(end);
                 s.stats.spot_task_hours = (spot_mean * window + spot_top_up) / 3600.0;
                 s.stats.cluster = s.cluster.map(|c| c.finish(warmup, end));
+                // Unlimited mode: CPU above the baseline over the period is paid for (the
+                // fleet's total, as if credits earned by one instance covered another's)
+                if let Some(baseline) = s.cfg.burst_baseline {
+                    let surplus = s.cpu_used_window - baseline * s.cpu_cap_window;
+                    s.stats.surplus_vcpu_hours = surplus.max(0.0) / 3.6e12;
+                }
                 if s.cfg.alb {
                     s.stats.alb = s.alb.bill(&s.cfg.lb, end - warmup);
                 }
@@ -871,9 +886,10 @@ fn start(s: &mut Service, t: usize, w: Waiting, now: SimTime, cx: &mut Cx) {
 /// instead, the tasks costing nothing) and its Application Load Balancer (aws-facts 4.5,
 /// metered per hour in [`alb`]).
 pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats) -> (f64, f64) {
+    let credits = stats.surplus_vcpu_hours * crate::pricing::T3_UNLIMITED.usd_per_surplus_vcpu_hour;
     let instances = stats.cluster.as_ref().map_or(0.0, |c| c.instance_hours * cfg.usd_per_hour);
     let alb = if cfg.alb { stats.alb.usd } else { 0.0 };
-    (stats.task_usd + instances, alb)
+    (stats.task_usd + instances + credits, alb)
 }
 
 impl Service {

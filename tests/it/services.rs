@@ -135,6 +135,53 @@ fn a_task_of_less_than_one_vcpu_slows_even_a_lone_request() {
 }
 
 #[test]
+fn burstable_instances_pay_for_cpu_above_their_baseline() {
+    // one instance busy with one vCPU of CPU work on average (10 requests/s of 100 ms pure
+    // CPU) for the 1-hour measured window: a t3.micro (2 vCPU, baseline 10 %) uses 0.8 vCPU-h
+    // above its 0.2, a t3.large (30 %) 0.4, each charged $0.05 per vCPU-hour; an m5.large is
+    // not burstable
+    for (instance, surplus) in
+        [("t3.micro", Some(0.8)), ("t3.large", Some(0.4)), ("m5.large", None)]
+    {
+        let s = summarize(&scenario(&format!(
+            r#"
+            [simulation]
+            name = "burst"
+            duration = "70m"
+            warmup = "10m"
+            [[service]]
+            name = "vm"
+            platform = "ec2"
+            instance_type = "{instance}"
+            concurrency = 4
+            load_balancer = "none"
+            capacity = {{ min = 1, max = 1, initial = 1 }}
+            [[workload]]
+            name = "w"
+            target = "service:vm"
+            arrivals = {{ process = "constant", rate = 10.0 }}
+            duration = "100ms"
+            cpu_bound = 1.0
+            "#
+        )));
+        let vm = &s["services"]["vm"];
+        let credits = f64_at(vm, "cost_usd.cpu_credits");
+        match surplus {
+            Some(h) => {
+                assert!((f64_at(vm, "surplus_vcpu_hours") - h).abs() < 1e-6, "{instance}: {vm}");
+                assert!((credits - h * 0.05).abs() < 1e-8, "{instance}: {credits}");
+            }
+            None => {
+                assert_eq!(credits, 0.0);
+                assert!(vm.get("surplus_vcpu_hours").is_none());
+            }
+        }
+        let total = f64_at(vm, "cost_usd.tasks") + credits;
+        assert!((f64_at(vm, "cost_usd.total") - total).abs() < 1e-12);
+    }
+}
+
+#[test]
 fn fargate_and_ec2_prices_and_the_load_balancer() {
     // 2 tasks of 1 vCPU, 2 GB for the 1-hour measured window: 2 x (0.04048 + 2 x 0.004445)
     let s = service("capacity = { min = 2, max = 2, initial = 2 }", 1.0, "\"10ms\"", "70m");

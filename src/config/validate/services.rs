@@ -169,6 +169,16 @@ pub(super) fn validate_services(
             RawBalancing::RoundRobin => Balancing::RoundRobin,
             RawBalancing::LeastOutstandingRequests => Balancing::LeastOutstandingRequests,
         };
+        // EC2 only: on ECS on EC2 the instances' CPU is not tracked apart from the tasks'
+        let burst_baseline = if platform == Platform::Ec2 {
+            crate::pricing::T3_UNLIMITED
+                .baselines
+                .iter()
+                .find(|b| Some(b.0) == instance_type.as_deref())
+                .map(|b| b.1)
+        } else {
+            None
+        };
         out.push(ServiceConfig {
             name: s.name.clone(),
             platform,
@@ -194,6 +204,7 @@ pub(super) fn validate_services(
             spot,
             cluster,
             lb,
+            burst_baseline,
         });
     }
     out
