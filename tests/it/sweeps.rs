@@ -422,3 +422,43 @@ fn keep_alive_sweeps_draw_the_trade_off() {
     assert!(t.value(0, cold).unwrap().0 > t.value(2, cold).unwrap().0);
     assert!(t.value(0, idle).unwrap().0 < t.value(2, idle).unwrap().0);
 }
+
+#[test]
+fn instance_types_are_compared_by_sweeping_them() {
+    // vertical scaling as a parameter: one fixed instance of each type for a 1-hour window,
+    // billed at its hourly price; the category names label the charts' x axis
+    let tmp = tempfile::tempdir().unwrap();
+    let text = r#"
+[simulation]
+name = "vertical"
+duration = "70m"
+warmup = "10m"
+[[service]]
+name = "vm"
+platform = "ec2"
+instance_type = "m6i.large"
+concurrency = 8
+load_balancer = "none"
+capacity = { min = 1, max = 1, initial = 1 }
+[[workload]]
+name = "w"
+target = "service:vm"
+arrivals = { process = "poisson", rate = 5.0 }
+duration = "50ms"
+[sweep.parameters]
+"service.vm.instance_type" = ["m6i.large", "m6i.xlarge", "c7g.large", "m7g.large"]
+"#;
+    let path = write_scenario(tmp.path(), text);
+    let out = tmp.path().join("out");
+    sweep::run(&prepare(&path, &[]), &SweepOptions { charts: true, ..opts(&out) }).unwrap();
+    let t = sweep::load(&out).unwrap();
+    let cost = t.figure("services.vm.cost_usd.total").unwrap();
+    for (r, price) in [0.096, 0.192, 0.0725, 0.0816].into_iter().enumerate() {
+        let (got, _) = t.value(r, cost).unwrap();
+        assert!((got - price).abs() < 1e-9, "row {r}: {got} vs {price}");
+    }
+    let texts = svg_texts(&svg(&out, "sweep-cost"));
+    for label in ["m6i.large", "m6i.xlarge", "c7g.large", "m7g.large"] {
+        assert!(texts.iter().any(|t| t == label), "x label {label}: {texts:?}");
+    }
+}
