@@ -264,13 +264,7 @@ fn compare_platforms_on<DB: DrawingBackend>(
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                let near = (x - i).abs() < 1e-6 && i >= 0.0;
-                near.then(|| platforms.get(i as usize).map(|p| p.0.clone()))
-                    .flatten()
-                    .unwrap_or_default()
-            })
+            .x_label_formatter(&|x| category(*x, |i| platforms.get(i).map(|p| p.0.clone())))
             .y_desc(desc)
             .y_label_formatter(&|v| format_number(*v))
             .label_style((FAMILY, 14))
@@ -339,11 +333,7 @@ fn cost_breakdown_on<DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            let near = (x - i).abs() < 1e-6 && i >= 0.0;
-            near.then(|| bars.get(i as usize).map(|b| b.0.clone())).flatten().unwrap_or_default()
-        })
+        .x_label_formatter(&|x| category(*x, |i| bars.get(i).map(|b| b.0.clone())))
         .y_desc("cost (USD, simulated period)")
         .y_label_formatter(&|v| format_number(*v))
         .label_style((FAMILY, 14))
@@ -578,6 +568,17 @@ pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     let b = if b > a { b } else { a + 1.0 };
     // a little room beyond the outer decades keeps their labels and edge markers visible
     10f64.powf(a) / 1.25..10f64.powf(b) * 1.25
+}
+
+/// The label of the bar or category at whole position `x` (`name(i)`); empty between them, so
+/// an axis of categories shows each name once, under its bar or point.
+pub(crate) fn category(x: f64, name: impl Fn(usize) -> Option<String>) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        name(i as usize).unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
 
 /// Short axis label: integers without decimals, large values with k/M/G suffixes, small ones with up to 3 decimals.

@@ -21,7 +21,8 @@ use plotters::prelude::*;
 use serde_json::Value as Json;
 
 use super::chart::{
-    Area, COLOURS, ChartError, FAMILY, SIZE, fail, format_number, legend, no_data, render, span,
+    Area, COLOURS, ChartError, FAMILY, SIZE, category, fail, format_number, legend, no_data,
+    render, span,
 };
 use crate::sweep::table::SweepTable;
 
@@ -146,14 +147,7 @@ where
         .map_err(&err)?;
     let categories = x.categories.clone();
     let x_fmt = move |v: &f64| match &categories {
-        Some(labels) => {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        }
+        Some(labels) => category(*v, |i| labels.get(i).cloned()),
         None => format_number(*v),
     };
     let mut mesh = chart.configure_mesh();

@@ -66,3 +66,29 @@ pub fn function_error(keys: &str) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+/// The `slsim` binary run with `args`.
+pub fn slsim_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_slsim"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Every file under `dir`, by relative path, with its bytes (to compare output folders).
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}

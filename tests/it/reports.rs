@@ -2,16 +2,13 @@
 //! cost follow the CPU law exactly, bad input, determinism of the report, and a render check
 //! in headless Chromium when it is installed.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 use slsim::sweep::{self, Shard, SweepOptions};
 
-fn slsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_slsim")).args(args).output().expect("the binary runs")
-}
+use crate::common::{slsim_cli as slsim, tree};
 
 /// A handler of exactly 1 s on one vCPU, half of it CPU work on one thread: at `m` MB below
 /// 1,769 it runs 0.5 + 0.5 * 1769 / m seconds, so latency falls and GB-seconds (cost) rise with
@@ -265,24 +262,6 @@ fn editing_the_slo_keeps_finished_points() {
     assert_eq!((r.ran, r.resumed), (0, 5));
     // ... and the recommendation follows the new objective: 1024 MB (1,364 ms) now fails
     assert_eq!(json(&out.join("recommendation.json"))["recommended"]["point"], 3);
-}
-
-/// Every file under `dir`, by relative path, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 #[test]

@@ -1,15 +1,12 @@
 //! `slsim sweep` and `slsim merge`: expansion, the power-tuning law, determinism across thread
 //! counts, resume, shards and merge, bad input.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use slsim::sweep::{self, Shard, SweepOptions};
 
-fn slsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_slsim")).args(args).output().expect("the binary runs")
-}
+use crate::common::{slsim_cli as slsim, tree};
 
 /// A fully CPU-bound, single-threaded function whose handler takes exactly 1 s on one vCPU,
 /// swept over memory; one request every 10 s, with a 2 ms init (cold starts barely matter).
@@ -54,24 +51,6 @@ fn prepare(path: &Path, params: &[&str]) -> sweep::Prepared {
 
 fn opts(out: &Path) -> SweepOptions {
     SweepOptions { out_dir: Some(out.to_path_buf()), charts: false, ..SweepOptions::default() }
-}
-
-/// Every file under `dir`, by relative path, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 #[test]
