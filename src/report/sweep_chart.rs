@@ -214,12 +214,13 @@ where
 
 /// The last two segments of a key path (`memory_size` of `lambda.function.f.memory_size` is
 /// ambiguous alone): `f.memory_size`.
-fn short(key: &str) -> String {
+pub(crate) fn short(key: &str) -> String {
     let segs: Vec<&str> = key.split('.').collect();
     segs[segs.len().saturating_sub(2)..].join(".")
 }
 
-fn text(v: &Json) -> String {
+/// A swept value as written: strings bare, numbers as JSON writes them.
+pub(crate) fn text(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
         other => other.to_string(),

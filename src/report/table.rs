@@ -21,7 +21,7 @@ pub(crate) fn count(x: f64) -> String {
 }
 
 /// A header row, a rule, then rows; the first column left-aligned, the others right-aligned.
-fn aligned(rows: &[Vec<String>]) -> String {
+pub(crate) fn aligned(rows: &[Vec<String>]) -> String {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))

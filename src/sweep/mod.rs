@@ -561,6 +561,7 @@ pub fn load(dir: &Path) -> anyhow::Result<table::SweepTable> {
 /// A short terminal table of a finished sweep: the swept values, the total cost and the p99
 /// latency of up to four components (functions, APIs, services), one line per point.
 pub fn summary_table(dir: &Path) -> anyhow::Result<String> {
+    use crate::report::sweep_chart::{short, text};
     let t = load(dir)?;
     let mut cols: Vec<(String, usize)> = Vec::new();
     for block in ["functions", "apis", "services"] {
@@ -570,31 +571,12 @@ pub fn summary_table(dir: &Path) -> anyhow::Result<String> {
     }
     cols.truncate(4);
     let cost = t.figure("cost_usd.total");
-    let mut header: Vec<String> = t
-        .keys
-        .iter()
-        .map(|k| {
-            k.rsplit('.')
-                .take(2)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join(".")
-        })
-        .collect();
+    let mut header: Vec<String> = t.keys.iter().map(|k| short(k)).collect();
     header.push("cost $".into());
     header.extend(cols.iter().map(|c| c.0.clone()));
     let mut lines = vec![header];
     for (r, row) in t.rows.iter().enumerate() {
-        let mut line: Vec<String> = row
-            .values
-            .iter()
-            .map(|v| match v {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect();
+        let mut line: Vec<String> = row.values.iter().map(text).collect();
         let fmt = |f: Option<usize>, digits: usize| {
             f.and_then(|f| t.value(r, f))
                 .map(|(m, _)| format!("{m:.digits$}"))
@@ -604,15 +586,7 @@ pub fn summary_table(dir: &Path) -> anyhow::Result<String> {
         line.extend(cols.iter().map(|c| fmt(Some(c.1), 1)));
         lines.push(line);
     }
-    let widths: Vec<usize> =
-        (0..lines[0].len()).map(|c| lines.iter().map(|l| l[c].len()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for l in &lines {
-        let cells: Vec<String> = l.iter().zip(&widths).map(|(s, w)| format!("{s:>w$}")).collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    Ok(out)
+    Ok(crate::report::table::aligned(&lines))
 }
 
 /// `slsim merge`: gathers the points of shard folders into `out` and writes what one unsharded
