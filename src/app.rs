@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::config::Scenario;
+use crate::engine::SimTime;
 use crate::lambda::logs::{LogSink, SampleRate};
 use crate::report;
 use crate::sim::{self, RunOutput, Simulation};
@@ -24,6 +25,9 @@ pub struct RunOptions {
     /// Write CloudWatch-style invocation logs of the first replication to
     /// `logs/<function>.log`, each invocation logged with this probability; `None`: no logs.
     pub logs: Option<SampleRate>,
+    /// Show a progress bar of simulated time with an ETA on the terminal (hidden anyway when
+    /// stderr is not one).
+    pub progress: bool,
 }
 
 /// What a run produced.
@@ -61,12 +65,17 @@ pub struct Simulated {
 /// with the number of replications. Results come back in replication order: the summary does
 /// not depend on the number of threads.
 pub fn simulate(scenario: &Scenario) -> Simulated {
-    simulate_with_logs(scenario, None)
+    simulate_with_logs(scenario, None, None)
 }
 
-/// [`simulate`], streaming the invocation logs of the first replication to `logs`; the files
-/// written, or the error writing them, come back in `first.logs`.
-pub fn simulate_with_logs(scenario: &Scenario, logs: Option<LogSink>) -> Simulated {
+/// [`simulate`], streaming the invocation logs of the first replication to `logs` (the files
+/// written, or the error writing them, come back in `first.logs`) and advancing `progress`
+/// by simulated seconds, the replications' together.
+pub fn simulate_with_logs(
+    scenario: &Scenario,
+    logs: Option<LogSink>,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Simulated {
     use rayon::prelude::*;
     let logs = Mutex::new(logs);
     let mut runs: Vec<(serde_json::Value, u64, u64, Option<RunOutput>)> = (0..scenario
@@ -79,7 +88,22 @@ pub fn simulate_with_logs(scenario: &Scenario, logs: Option<LogSink>) -> Simulat
             {
                 sim.attach_logs(sink);
             }
-            let mut run = sim.run();
+            let mut run = match progress {
+                None => sim.run(),
+                Some(bar) => {
+                    // whole simulated seconds reported so far by this replication
+                    let done = std::sync::atomic::AtomicU64::new(0);
+                    let advance = |now: SimTime| {
+                        let secs = now.0 / 1_000_000_000;
+                        let before = done.swap(secs, std::sync::atomic::Ordering::Relaxed);
+                        bar.inc(secs.saturating_sub(before));
+                    };
+                    let run = sim.run_reporting(&advance);
+                    let total = scenario.duration.0 / 1_000_000_000;
+                    advance(SimTime(total * 1_000_000_000));
+                    run
+                }
+            };
             let summary = summary::summarize_run(scenario, &mut run);
             // what the platforms received: function invocations, queue records, service requests
             let requests = run.minutes.iter().map(|m| m.arrivals + m.queue_records).sum::<u64>()
@@ -110,14 +134,21 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         .transpose()?;
 
     let started = Instant::now();
+    let bar = opts.progress.then(|| {
+        let total = scenario.duration.0 / 1_000_000_000 * u64::from(scenario.replications);
+        crate::sweep::progress_bar(total, "simulated seconds")
+    });
     let sim = match opts.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .context("cannot start the worker threads")?
-            .install(|| simulate_with_logs(scenario, logs)),
-        None => simulate_with_logs(scenario, logs),
+            .install(|| simulate_with_logs(scenario, logs, bar.as_ref())),
+        None => simulate_with_logs(scenario, logs, bar.as_ref()),
     };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let elapsed = started.elapsed();
     let Simulated { summary, mut first, requests, events } = sim;
 

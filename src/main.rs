@@ -245,6 +245,7 @@ fn main() -> ExitCode {
                 charts: !args.no_charts,
                 threads: args.threads.map(usize::from),
                 logs: args.logs_sample.or(args.logs.then_some(SampleRate::ALL)),
+                progress: !args.quiet,
             };
             match app::run_scenario(&scenario, &opts) {
                 Ok(report) => {

@@ -382,7 +382,11 @@ pub fn run(prep: &Prepared, opts: &SweepOptions) -> anyhow::Result<SweepReport> 
         .filter(|p| !(opts.resume && finished(&point_path(&out_dir, p.index), &p.fingerprint)))
         .collect();
 
-    let bar = progress_bar(todo.len() as u64, opts.progress);
+    let bar = if opts.progress {
+        progress_bar(todo.len() as u64, "points")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let failures: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
     let work = || {
         use rayon::prelude::*;
@@ -429,15 +433,12 @@ pub fn run(prep: &Prepared, opts: &SweepOptions) -> anyhow::Result<SweepReport> 
     })
 }
 
-fn progress_bar(len: u64, show: bool) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    // hidden by indicatif itself when stderr is not a terminal
+/// A progress bar on stderr counting `len` of `what`, with the time elapsed and an ETA;
+/// indicatif hides it when stderr is not a terminal.
+pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{elapsed_precise} [{bar:32}] {pos}/{len} points, ETA {eta}",
-    ) {
+    let template = format!("{{elapsed_precise}} [{{bar:32}}] {{pos}}/{{len}} {what}, ETA {{eta}}");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

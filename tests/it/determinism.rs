@@ -53,3 +53,27 @@ fn a_different_seed_gives_different_results() {
     other.push("simulation.seed=7".parse().unwrap());
     assert_ne!(outputs(1, a.path(), &cut).1, outputs(1, b.path(), &other).1);
 }
+
+#[test]
+fn a_progress_bar_counts_simulated_time_and_changes_nothing() {
+    // api-backend: 2 hours at 150 requests/s, 5 replications, millions of events each
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = config::load(&root.join("scenarios/api-backend.toml"), &[]).expect("valid");
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(7200 * 5),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
+    let with = slsim::app::simulate_with_logs(&s, None, Some(&bar));
+    assert_eq!(bar.position(), 7200 * 5, "every replication's 7,200 simulated seconds");
+    let without = slsim::app::simulate(&s);
+    assert_eq!(with.summary, without.summary);
+
+    // the simulation reports its clock as it goes, in order, and the run is the same
+    let seen = std::sync::Mutex::new(Vec::new());
+    let a = slsim::sim::Simulation::new(&s, 1).run_reporting(&|t| seen.lock().unwrap().push(t));
+    let b = slsim::sim::Simulation::new(&s, 1).run();
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.len() >= 2, "{} reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!((a.events, a.minutes.len()), (b.events, b.minutes.len()));
+}
