@@ -212,6 +212,15 @@ fn main() -> ExitCode {
         },
         Command::Sweep(args) => sweep(args),
         Command::Recommend(args) => recommend(args),
+        Command::Merge(args) if args.dirs.iter().any(|d| !d.join("sweep.json").is_file()) => {
+            for d in args.dirs.iter().filter(|d| !d.join("sweep.json").is_file()) {
+                eprintln!(
+                    "error: {} holds no sweep.json: give the output folders of slsim sweep --shard I/N",
+                    d.display()
+                );
+            }
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
         Command::Merge(args) => match slsim::sweep::merge(&args.dirs, &args.out, !args.no_charts) {
             Ok((points, files)) => {
                 println!("merged {points} points into {}", args.out.display());

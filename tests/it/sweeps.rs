@@ -189,6 +189,10 @@ fn shards_merge_into_the_unsharded_bytes() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(tree(&dirs[0]), tree(&whole));
+    // a folder that is not a sweep's is bad input (exit code 2), named
+    let o = slsim(&["merge", dirs[0].to_str().unwrap(), "/nonexistent-shard", "--out", "/tmp/x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-shard holds no sweep.json"));
     // shards of another sweep cannot be mixed in
     let other = write_scenario(tmp.path(), &CPU_BOUND.replace("seed = 3", "seed = 4"));
     let d = tmp.path().join("other");
