@@ -227,6 +227,19 @@ pub(crate) fn text(v: &Json) -> String {
     }
 }
 
+/// A swept key as an axis title, with the unit of the keys whose unit is fixed by the
+/// contract (memory in MB, rates in requests per second, vCPUs).
+fn with_unit(key: &str) -> String {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let unit = match last {
+        "memory_size" | "memory" | "memory_base" => " (MB)",
+        "rate" if key.contains(".arrivals.") => " (requests per second)",
+        "vcpu" => " (vCPU)",
+        _ => "",
+    };
+    format!("{key}{unit}")
+}
+
 /// How the rows map onto charts: x of each row, and groups of rows sharing the values of the
 /// other swept parameters.
 struct Layout {
@@ -269,7 +282,7 @@ fn layout(t: &SweepTable) -> Layout {
             None => groups.push((label, vec![r])),
         }
     }
-    Layout { x: XAxis { desc: t.keys[0].clone(), categories }, xs, groups }
+    Layout { x: XAxis { desc: with_unit(&t.keys[0]), categories }, xs, groups }
 }
 
 /// One line per (component, group) for the figure columns `cols` (`(component, column)`).
