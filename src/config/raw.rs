@@ -21,9 +21,7 @@ pub struct RawScenario {
     /// Event sources that Lambda polls (event-source mappings).
     #[serde(default)]
     pub queue: Vec<RawQueue>,
-    // Sections of the contract whose models arrive with later releases. They are accepted by
-    // the parser so that validation can say exactly what is not supported yet, instead of
-    // calling them unknown keys.
+    /// `[apigateway]`, `[[api]]`: API Gateway's account bucket and APIs.
     pub apigateway: Option<RawApiGateway>,
     #[serde(default)]
     pub api: Vec<RawApi>,
@@ -32,6 +30,7 @@ pub struct RawScenario {
     /// `[[trace]]`: replayed traces (validated in `crate::trace`).
     #[serde(default)]
     pub trace: Vec<crate::trace::RawTrace>,
+    /// `[sweep]`: read as TOML by `crate::sweep::SweepSpec` (its keys are key paths).
     pub sweep: Option<toml::Value>,
     /// `[slo]`: service-level objectives that `slsim recommend` checks a sweep's points against
     /// (validated into [`crate::slo::Slo`]).
