@@ -134,6 +134,40 @@ pub type Prep = (Source, Vec<TraceFunction>, u64, u64, Option<String>);
 /// A function a trace declares: name, memory from the trace, and its trigger as a label.
 pub type TraceFunction = (String, Option<u32>, Option<String>);
 
+/// Scanning a trace (the first pass: functions, row offsets, malformed rows) reads the whole
+/// file; a sweep validates every point's scenario, so the same trace would be scanned once per
+/// point and again per run. Results are kept for the process, keyed by the files (path, size,
+/// modification time) and what else the scan depends on (`what`); a changed file is scanned
+/// again. Failures are not kept.
+fn cached(
+    files: &[&Path],
+    what: &str,
+    scan: impl FnOnce() -> Result<Prep, String>,
+) -> Result<Prep, String> {
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static SCANS: OnceLock<Mutex<HashMap<String, Prep>>> = OnceLock::new();
+    /// A bound on what is kept (each entry is proportional to the trace's functions).
+    const MAX_KEPT: usize = 64;
+    let mut key = what.to_string();
+    for f in files {
+        let Ok(meta) = std::fs::metadata(f) else { return scan() };
+        let Ok(modified) = meta.modified() else { return scan() };
+        let path = std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf());
+        key.push_str(&format!("|{}|{}|{modified:?}", path.display(), meta.len()));
+    }
+    let scans = SCANS.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(p) = scans.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Ok(p.clone());
+    }
+    let p = scan()?;
+    let mut kept = scans.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() >= MAX_KEPT {
+        kept.clear();
+    }
+    kept.insert(key, p.clone());
+    Ok(p)
+}
+
 /// A malformed row or an unreadable file.
 pub fn row_error(
     file: &Path,
@@ -195,12 +229,15 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
                     continue;
                 };
                 let mem = path("memory", &t.memory);
-                azure2019::prepare(
-                    &inv.1,
-                    &dur.1,
-                    mem.as_ref().map(|m| m.1.as_path()),
-                    t.spread.unwrap_or(Spread::Poisson),
-                )
+                let spread = t.spread.unwrap_or(Spread::Poisson);
+                let files: Vec<&Path> = [Some(&inv.1), Some(&dur.1), mem.as_ref().map(|m| &m.1)]
+                    .into_iter()
+                    .flatten()
+                    .map(PathBuf::as_path)
+                    .collect();
+                cached(&files, &format!("azure2019 {spread:?}"), || {
+                    azure2019::prepare(&inv.1, &dur.1, mem.as_ref().map(|m| m.1.as_path()), spread)
+                })
             }
             Format::Azure2021 | Format::Requests => {
                 for (k, v) in [
@@ -222,7 +259,9 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
                     bad(key("path"), "missing: the trace's CSV file".into());
                     continue;
                 };
-                records::prepare(&p.1, t.format, &t.name)
+                cached(&[p.1.as_path()], &format!("{:?} {}", t.format, t.name), || {
+                    records::prepare(&p.1, t.format, &t.name)
+                })
             }
         };
         let (source, functions, rows, bad_rows, first_bad_row) = match prepared {
@@ -435,6 +474,31 @@ impl TraceStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trace_is_scanned_once_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "app,func,end_timestamp,duration\na,f,1.5,0.5\n").unwrap();
+        let scans = std::cell::Cell::new(0);
+        let scan = || {
+            scans.set(scans.get() + 1);
+            records::prepare(&path, Format::Azure2021, "t")
+        };
+        let first = cached(&[&path], "azure2021 t", scan).unwrap();
+        let again = cached(&[&path], "azure2021 t", scan).unwrap();
+        assert_eq!(scans.get(), 1, "the second validation reuses the scan");
+        assert_eq!((first.2, again.2), (1, 1));
+        // what the scan depends on is part of the key
+        cached(&[&path], "azure2021 other-name", scan).unwrap();
+        assert_eq!(scans.get(), 2);
+        // an edited file is scanned again
+        std::fs::write(&path, "app,func,end_timestamp,duration\na,f,1.5,0.5\nb,g,2.5,1.0\n")
+            .unwrap();
+        let edited = cached(&[&path], "azure2021 t", scan).unwrap();
+        assert_eq!(scans.get(), 3);
+        assert_eq!(edited.2, 2, "two rows now");
+    }
 
     #[test]
     fn memory_rounds_up_to_a_valid_lambda_size() {
