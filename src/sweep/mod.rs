@@ -217,7 +217,7 @@ pub fn prepare(
             Ok(()) => config::from_table(file, table.clone(), &[], "--param"),
         };
         let result = result.and_then(|s| {
-            // a trace is scanned for malformed rows once, not once per point
+            // a trace's malformed rows are reported once, not once per point
             let key = format!("{:?}", s.traces.iter().map(|t| &t.name).collect::<Vec<_>>());
             if !s.traces.is_empty() && !checked_traces.contains(&key) {
                 crate::trace::check_rows(&s.traces, false)
@@ -226,7 +226,6 @@ pub fn prepare(
             }
             Ok(s)
         });
-        let mut table = table;
         match result {
             Ok(s) => {
                 if name.is_empty() {
