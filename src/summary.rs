@@ -231,7 +231,7 @@ fn services_json(services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
     for (cfg, s) in services {
         let (compute, alb) = crate::service::cost(cfg, s);
         total += compute + alb;
-        let credits = s.surplus_vcpu_hours * crate::pricing::T3_UNLIMITED.usd_per_surplus_vcpu_hour;
+        let credits = crate::service::cpu_credit_usd(s);
         let tasks = compute - credits;
         let mut v = json!({
                 "requests": s.requests,

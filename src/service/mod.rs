@@ -886,10 +886,15 @@ fn start(s: &mut Service, t: usize, w: Waiting, now: SimTime, cx: &mut Cx) {
 /// instead, the tasks costing nothing) and its Application Load Balancer (aws-facts 4.5,
 /// metered per hour in [`alb`]).
 pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats) -> (f64, f64) {
-    let credits = stats.surplus_vcpu_hours * crate::pricing::T3_UNLIMITED.usd_per_surplus_vcpu_hour;
+    let credits = cpu_credit_usd(stats);
     let instances = stats.cluster.as_ref().map_or(0.0, |c| c.instance_hours * cfg.usd_per_hour);
     let alb = if cfg.alb { stats.alb.usd } else { 0.0 };
     (stats.task_usd + instances + credits, alb)
+}
+
+/// Surplus CPU credits of burstable instances (Unlimited mode), part of [`cost`]'s compute.
+pub fn cpu_credit_usd(stats: &ServiceStats) -> f64 {
+    stats.surplus_vcpu_hours * crate::pricing::T3_UNLIMITED.usd_per_surplus_vcpu_hour
 }
 
 impl Service {
