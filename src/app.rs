@@ -1,17 +1,15 @@
 //! What `slsim run` does, as a library call: run the replications, write every output.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
 use crate::config::Scenario;
-use crate::engine::SimTime;
 use crate::lambda::logs::{LogSink, SampleRate};
 use crate::report;
-use crate::sim::{self, RunOutput, Simulation};
-use crate::summary;
+pub use crate::run::{Simulated, simulate, simulate_with_logs};
+use crate::sweep;
 
 /// How to run and where to write.
 #[derive(Clone, Debug, Default)]
@@ -47,80 +45,6 @@ pub fn default_out_dir(scenario: &Scenario) -> PathBuf {
     Path::new("output").join(&scenario.name)
 }
 
-/// The replications of a scenario, summarised.
-#[derive(Debug)]
-pub struct Simulated {
-    /// `summary.json`: means over replications, with `ci95` when there are several.
-    pub summary: serde_json::Value,
-    /// The first replication in full (time series, histograms), for the CSV and charts.
-    pub first: RunOutput,
-    /// Requests simulated (arrivals at functions and records put on queues), over all
-    /// replications and the warm-up.
-    pub requests: u64,
-    pub events: u64,
-}
-
-/// Runs every replication in parallel on the current rayon pool. Each replication is
-/// summarised as soon as it ends and only the first is kept whole, so memory does not grow
-/// with the number of replications. Results come back in replication order: the summary does
-/// not depend on the number of threads.
-pub fn simulate(scenario: &Scenario) -> Simulated {
-    simulate_with_logs(scenario, None, None)
-}
-
-/// [`simulate`], streaming the invocation logs of the first replication to `logs` (the files
-/// written, or the error writing them, come back in `first.logs`) and advancing `progress`
-/// by simulated seconds, the replications' together.
-pub fn simulate_with_logs(
-    scenario: &Scenario,
-    logs: Option<LogSink>,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Simulated {
-    use rayon::prelude::*;
-    let logs = Mutex::new(logs);
-    let mut runs: Vec<(serde_json::Value, u64, u64, Option<RunOutput>)> = (0..scenario
-        .replications)
-        .into_par_iter()
-        .map(|r| {
-            let mut sim = Simulation::new(scenario, sim::replication_seed(scenario.seed, r));
-            if r == 0
-                && let Some(sink) = logs.lock().unwrap_or_else(PoisonError::into_inner).take()
-            {
-                sim.attach_logs(sink);
-            }
-            let mut run = match progress {
-                None => sim.run(),
-                Some(bar) => {
-                    // whole simulated seconds reported so far by this replication
-                    let done = std::sync::atomic::AtomicU64::new(0);
-                    let advance = |now: SimTime| {
-                        let secs = now.0 / 1_000_000_000;
-                        let before = done.swap(secs, std::sync::atomic::Ordering::Relaxed);
-                        bar.inc(secs.saturating_sub(before));
-                    };
-                    let run = sim.run_reporting(&advance);
-                    let total = scenario.duration.0 / 1_000_000_000;
-                    advance(SimTime(total * 1_000_000_000));
-                    run
-                }
-            };
-            let summary = summary::summarize_run(scenario, &mut run);
-            // what the platforms received: function invocations, queue records, service requests
-            let requests = run.minutes.iter().map(|m| m.arrivals + m.queue_records).sum::<u64>()
-                + run.services.iter().map(|s| s.1.requests).sum::<u64>();
-            (summary, requests, run.events, (r == 0).then_some(run))
-        })
-        .collect();
-    let first = runs[0].3.take().expect("replication 0 is kept whole");
-    let per_run: Vec<serde_json::Value> = runs.iter().map(|r| r.0.clone()).collect();
-    Simulated {
-        summary: summary::summarize(scenario, &per_run),
-        first,
-        requests: runs.iter().map(|r| r.1).sum(),
-        events: runs.iter().map(|r| r.2).sum(),
-    }
-}
-
 /// Runs `scenario` and writes `summary.json`, `timeseries.csv`, the charts, `report.html` and
 /// the logs.
 pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<RunReport> {
@@ -136,7 +60,7 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
     let started = Instant::now();
     let bar = opts.progress.then(|| {
         let total = scenario.duration.0 / 1_000_000_000 * u64::from(scenario.replications);
-        crate::sweep::progress_bar(total, "simulated seconds")
+        crate::progress::progress_bar(total, "simulated seconds")
     });
     let sim = match opts.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -192,4 +116,25 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         files.extend(logs?);
     }
     Ok(RunReport { out_dir, summary, files, requests, events, elapsed })
+}
+
+/// `slsim sweep`: runs the points (see [`sweep::run`]) and, once every point is in the folder,
+/// writes `sweep.csv`, the charts, `recommendation.json` and `report.html`.
+pub fn sweep(
+    prep: &sweep::Prepared,
+    opts: &sweep::SweepOptions,
+) -> anyhow::Result<sweep::SweepReport> {
+    let mut done = sweep::run(prep, opts)?;
+    if done.complete {
+        let manifest = sweep::read_manifest(&done.out_dir)?;
+        done.files = report::sweep_outputs::finish(&done.out_dir, &manifest, opts.charts)?;
+    }
+    Ok(done)
+}
+
+/// `slsim merge`: gathers the points of shard folders into `out` (see [`sweep::merge_points`])
+/// and writes what one unsharded run would have written, byte for byte.
+pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> anyhow::Result<(usize, Vec<PathBuf>)> {
+    let (points, manifest) = sweep::merge_points(dirs, out)?;
+    Ok((points, report::sweep_outputs::finish(out, &manifest, charts)?))
 }

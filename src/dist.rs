@@ -13,8 +13,8 @@ use rand_distr::{Distribution, Exp, LogNormal, Normal};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use crate::config::duration::{DurationVisitor, RawDuration, parse_duration};
 use crate::engine::SimDuration;
+use crate::units::{DurationVisitor, RawDuration, parse_duration};
 
 /// A distribution as written in the file: a duration string (shorthand for `constant`) or a
 /// table tagged by `dist`.

@@ -221,7 +221,7 @@ fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_BAD_INPUT)
         }
-        Command::Merge(args) => match slsim::sweep::merge(&args.dirs, &args.out, !args.no_charts) {
+        Command::Merge(args) => match app::merge(&args.dirs, &args.out, !args.no_charts) {
             Ok((points, files)) => {
                 println!("merged {points} points into {}", args.out.display());
                 for f in files {
@@ -315,7 +315,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         charts: !args.no_charts,
         progress: !args.quiet,
     };
-    match slsim::sweep::run(&prepared, &opts) {
+    match app::sweep(&prepared, &opts) {
         Ok(report) => {
             if !args.quiet {
                 let shard =
@@ -334,7 +334,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
                         report.out_dir.display()
                     );
                 } else {
-                    if let Ok(text) = slsim::sweep::summary_table(&report.out_dir) {
+                    if let Ok(text) = slsim::report::sweep_outputs::summary_table(&report.out_dir) {
                         print!("{text}");
                     }
                     println!("wrote {}", report.out_dir.display());

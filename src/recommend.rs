@@ -375,7 +375,7 @@ pub fn from_manifest(
 /// Writes `recommendation.json` into `dir` (atomically).
 pub fn write(dir: &Path, rec: &Recommendation) -> anyhow::Result<std::path::PathBuf> {
     let path = dir.join("recommendation.json");
-    crate::report::write_json(&path, &rec.to_json())
+    crate::files::write_json(&path, &rec.to_json())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }

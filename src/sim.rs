@@ -12,47 +12,20 @@ use rand_pcg::Pcg64Mcg;
 
 use rand_distr::Exp;
 
-use crate::apigw::{ApiEvent, ApiGatewayModel, ApiStats, Messages, Request};
+use crate::apigw::{ApiGatewayModel, ApiStats, Messages, Request};
 use crate::config::{
     AliasConfig, FunctionConfig, Invocation, QueueConfig, Scenario, WorkloadConfig,
 };
 use crate::config::{ApiConfig, Integration, ServiceConfig};
-use crate::engine::{EventQueue, SimDuration, SimTime};
-use crate::esm::{Ctx, EsmEvent, EsmModel, QueueStats};
+use crate::engine::{EventQueue, SimDuration, SimTime, derive_seed};
+use crate::esm::{Ctx, EsmModel, QueueStats};
+pub use crate::event::Event;
 use crate::lambda::logs::{LogError, LogSink};
-use crate::lambda::{FunctionStats, LambdaEvent, LambdaModel};
+use crate::lambda::{FunctionStats, LambdaModel};
 use crate::metrics::{MinuteRow, MinuteSeries};
-use crate::service::{NO_TOKEN, ServiceEvent, ServiceModel, ServiceStats};
+use crate::service::{NO_TOKEN, ServiceModel, ServiceStats};
 use crate::trace::{TraceStats, TraceStream};
 use crate::workload::Stream;
-
-/// Every event of a run: a closed set, matched exhaustively.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// The next request of a workload arrives.
-    RequestArrived {
-        workload: u32,
-    },
-    /// The next request of a replayed trace arrives.
-    TraceArrived {
-        trace: u32,
-    },
-    Lambda(LambdaEvent),
-    Esm(EsmEvent),
-    Api(ApiEvent),
-    Service(ServiceEvent),
-}
-
-/// SplitMix64's finaliser over (seed, stream): independent-looking seeds for each run,
-/// replication, workload and function from one master seed.
-pub fn derive_seed(seed: u64, stream: u64) -> u64 {
-    let mut z = seed
-        .wrapping_add(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// Random stream families within a run.
 const STREAM_WORKLOADS: u64 = 1;

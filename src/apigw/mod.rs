@@ -33,20 +33,12 @@ use rand_pcg::Pcg64Mcg;
 use crate::config::{ApiConfig, ApiGatewayConfig, ApiType, Integration, ThrottleConfig};
 use crate::dist::Dist;
 use crate::engine::{EventQueue, SimDuration, SimTime};
+pub use crate::event::ApiEvent;
+use crate::event::Event;
 use crate::lambda::LambdaModel;
 use crate::metrics::{Histogram, MinuteSeries};
 use crate::service::{Admission, Answered, ServiceModel};
-use crate::sim::Event;
 use crate::token_bucket::TokenBucket;
-
-/// Events of the API Gateway model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiEvent {
-    /// The authorizer of a waiting request answered: start its integration.
-    AuthorizerAnswered { slot: u32 },
-    /// A WebSocket connection sends its next message, or closes if that is past its end.
-    MessageDue { connection: u32 },
-}
 
 /// Counters of an API or one of its routes.
 #[derive(Clone, Debug, Default)]

@@ -5,61 +5,25 @@
 //! path) and validates every value (errors name the file, key path, value and what is allowed),
 //! collecting all problems before reporting, so one run of `slsim validate` lists them all.
 
-pub mod duration;
+pub use crate::units as duration;
 mod overrides;
 pub mod raw;
+pub mod runtime;
+pub mod settings;
+pub mod slo;
+pub mod sweep;
 mod validate;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use overrides::{Override, apply_override};
 pub use validate::validate;
 
+pub use crate::problem::{ConfigError, Problem};
+
 use crate::dist::Dist;
 use crate::engine::{SimDuration, SimTime};
 use crate::pricing::LambdaPrices;
-
-/// One problem with the scenario or the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Key path in the scenario (`lambda.function[2].memory_size`), or the flag.
-    pub key: String,
-    pub message: String,
-}
-
-/// Everything wrong with a scenario file, each problem on its own line.
-#[derive(Debug, thiserror::Error)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    pub problems: Vec<Problem>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.file.display();
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            if p.key.is_empty() {
-                write!(f, "{file}: {}", p.message)?;
-            } else {
-                write!(f, "{file}: {}: {}", p.key, p.message)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl ConfigError {
-    pub fn one(file: &Path, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: file.to_path_buf(),
-            problems: vec![Problem { key: key.into(), message: message.into() }],
-        }
-    }
-}
 
 /// A validated scenario: everything a run needs, with defaults filled in.
 #[derive(Debug, Clone)]
@@ -85,7 +49,7 @@ pub struct Scenario {
     /// The file has a `[sweep]` section (run by `slsim sweep`; `slsim run` runs the base).
     pub has_sweep: bool,
     /// `[slo]`: the objectives `slsim recommend` checks a sweep against.
-    pub slo: Option<crate::slo::Slo>,
+    pub slo: Option<crate::config::slo::Slo>,
 }
 
 /// Where a service's tasks run.
@@ -148,14 +112,14 @@ pub struct ServiceConfig {
     /// they finish (no load balancer).
     pub deregistration_delay: Option<SimDuration>,
     /// Scheduled vertical resizes of the instances (platform "ec2"), in time order.
-    pub resize_schedule: Vec<crate::service::resize::Resize>,
+    pub resize_schedule: Vec<crate::config::settings::Resize>,
     /// Fargate Spot: its share of the tasks, its price and its interruptions (`None`: every
     /// task on Fargate on-demand).
-    pub spot: Option<crate::service::spot::SpotConfig>,
+    pub spot: Option<crate::config::settings::SpotConfig>,
     /// ECS on EC2: the container instances the tasks are placed on, and their scaling.
-    pub cluster: Option<crate::service::cluster::ClusterConfig>,
+    pub cluster: Option<crate::config::settings::ClusterConfig>,
     /// What the ALB's capacity units are metered from (used when `alb`).
-    pub lb: crate::service::alb::AlbConfig,
+    pub lb: crate::config::settings::AlbConfig,
     /// A burstable (T3) EC2 instance type: its baseline CPU share per vCPU; CPU above it over
     /// the measured period is charged as surplus credits (Unlimited mode).
     pub burst_baseline: Option<f64>,
@@ -188,7 +152,7 @@ pub struct AutoscalingConfig {
     pub datapoints_out: u32,
     pub datapoints_in: u32,
     /// Target tracking (the fields above) or step scaling (its alarms).
-    pub policy: crate::service::scaling::Policy,
+    pub policy: crate::config::settings::Policy,
     /// EC2 Auto Scaling instance warm-up: a new instance's metrics are left out, and scale-in
     /// waits, until it has run this long.
     pub warmup: Option<SimDuration>,
@@ -473,7 +437,7 @@ pub enum KeepAlivePolicyConfig {
     /// Keep idle for `keep_alive` (AWS's observed behaviour; the default).
     Fixed,
     /// Shahrad et al.'s hybrid histogram, with `keep_alive` as its fallback.
-    HybridHistogram(crate::lambda::keep_alive::HybridConfig),
+    HybridHistogram(crate::config::settings::HybridConfig),
 }
 
 #[derive(Debug, Clone)]

@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 
-use super::duration::RawDuration;
 use crate::dist::RawDist;
+use crate::units::RawDuration;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,10 +30,10 @@ pub struct RawScenario {
     /// `[[trace]]`: replayed traces (validated in `crate::trace`).
     #[serde(default)]
     pub trace: Vec<crate::trace::RawTrace>,
-    /// `[sweep]`: read as TOML by `crate::sweep::SweepSpec` (its keys are key paths).
+    /// `[sweep]`: read as TOML by `crate::config::sweep::SweepSpec` (its keys are key paths).
     pub sweep: Option<toml::Value>,
     /// `[slo]`: service-level objectives that `slsim recommend` checks a sweep's points against
-    /// (validated into [`crate::slo::Slo`]).
+    /// (validated into [`crate::config::slo::Slo`]).
     pub slo: Option<RawSlo>,
 }
 

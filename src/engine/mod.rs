@@ -5,7 +5,9 @@
 //! the only place simulated time advances.
 
 mod queue;
+mod seed;
 mod time;
 
 pub use queue::{EventQueue, ScheduleError};
+pub use seed::derive_seed;
 pub use time::{NANOS_PER_SEC, SimDuration, SimTime};

@@ -30,21 +30,12 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
 use crate::config::{QueueConfig, QueueKind, Scenario};
+use crate::engine::derive_seed;
 use crate::engine::{EventQueue, SimDuration, SimTime};
+pub use crate::event::EsmEvent;
+use crate::event::Event;
 use crate::lambda::{LambdaModel, Origin, Outcome};
 use crate::metrics::{Histogram, MinuteSeries};
-use crate::sim::{Event, derive_seed};
-
-/// Events of the event-source mappings. A timer event is stale unless its time is the one its
-/// timer is armed for ([`Timer`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EsmEvent {
-    /// A deadline of a source may have come: visibility timeouts, a batching window, a poller
-    /// added, the end of a throttle backoff.
-    SourceDue { source: u32 },
-    /// A stream lane's next poll, batching-window end or retry may have come.
-    LaneDue { source: u32, lane: u32 },
-}
 
 /// One pending timer event per source (or lane). Arming an earlier deadline pushes a new event
 /// and supersedes the pending one, which is recognised as stale when it fires because its time

@@ -26,9 +26,9 @@ use rand_pcg::Pcg64Mcg;
 use super::{Common, Ctx, Done, EsmEvent, Record, Timer};
 use crate::config::{QueueConfig, QueueKind};
 use crate::engine::{SimDuration, SimTime};
+use crate::event::Event;
 use crate::lambda::Outcome;
 use crate::lambda::async_queue::throttle_backoff;
-use crate::sim::Event;
 
 /// Kinesis polls each shard about once a second (standard iterators).
 pub const KINESIS_POLL: SimDuration = SimDuration::from_secs(1);

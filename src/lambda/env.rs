@@ -15,7 +15,7 @@ use super::logs::LoggedRequest;
 use crate::config::IdleSelection;
 use crate::engine::SimTime;
 
-pub type EnvId = u32;
+pub use crate::event::EnvId;
 
 /// What an invocation serves, so its end can be reported to the right place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 
 use rand_pcg::Pcg64Mcg;
 
+pub use crate::config::settings::HybridConfig;
 use crate::dist::Dist;
 use crate::engine::SimDuration;
 
@@ -33,38 +34,6 @@ pub struct Fixed(pub Dist);
 impl KeepAlivePolicy for Fixed {
     fn decide(&mut self, rng: &mut Pcg64Mcg) -> Decision {
         Decision::KeepFor(self.0.sample(rng))
-    }
-}
-
-/// Settings of the hybrid-histogram policy of Shahrad et al., "Serverless in the Wild"
-/// (USENIX ATC 2020), section 4.2.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HybridConfig {
-    /// Idle times longer than this are out of bounds (the paper: 4 hours, 1-minute bins).
-    pub range: SimDuration,
-    /// Percentile of idle times that sets the pre-warm window (paper: 5th).
-    pub head: f64,
-    /// Percentile that sets the end of the keep-alive window (paper: 99th).
-    pub tail: f64,
-    /// Safety margin: pre-warm this share earlier, keep alive this share longer (paper: 10%).
-    pub margin: f64,
-    /// Fewer idle times than this: not yet representative, use the fallback.
-    pub min_samples: u32,
-    /// The histogram is representative when the coefficient of variation of its bin counts
-    /// is at least this (paper: 2); otherwise use the fallback.
-    pub cv_threshold: f64,
-}
-
-impl Default for HybridConfig {
-    fn default() -> Self {
-        HybridConfig {
-            range: SimDuration::from_secs(4 * 3600),
-            head: 0.05,
-            tail: 0.99,
-            margin: 0.10,
-            min_samples: 10,
-            cv_threshold: 2.0,
-        }
     }
 }
 

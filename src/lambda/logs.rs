@@ -28,8 +28,8 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 use crate::config::FunctionConfig;
+use crate::engine::derive_seed;
 use crate::engine::{NANOS_PER_SEC, SimDuration, SimTime};
-use crate::sim::derive_seed;
 
 /// The wall-clock time of simulated time 0.
 pub const EPOCH: &str = "2026-01-01T00:00:00Z";
@@ -388,7 +388,7 @@ impl LogSink {
         for cfg in functions {
             // a version of an aliased function (`NAME:2`) logs to `NAME.2.log`
             let path = dir.join(format!("{}.log", cfg.name.replace(':', ".")));
-            let tmp = crate::report::temp_path(&path, "");
+            let tmp = crate::files::temp_path(&path, "");
             let file =
                 File::create(&tmp).map_err(|source| LogError { path: path.clone(), source })?;
             logs.push(FunctionLog {

@@ -32,7 +32,6 @@ pub mod keep_alive;
 pub mod logs;
 pub mod phases;
 mod provisioned;
-pub mod runtime;
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -41,10 +40,11 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::config::{FunctionConfig, KeepAlivePolicyConfig, ProvisionedPlan, Scaling, Scenario};
+use crate::engine::derive_seed;
 use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::event::Event;
 use crate::metrics::{Histogram, Level, MinuteSeries};
 use crate::pricing::LambdaPrices;
-use crate::sim::{Event, derive_seed};
 use crate::token_bucket::TokenBucket;
 use async_queue::{AsyncEvent, AsyncQueue, AsyncStats};
 use billing::Usage;
@@ -52,25 +52,7 @@ pub use env::Origin;
 use env::{EnvId, EnvPool};
 use keep_alive::{Decision, KeepAlivePolicy};
 
-/// Events of the Lambda model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LambdaEvent {
-    /// An invocation ended (completed, failed or timed out); its environment is free.
-    InvocationFinished { function: u32, env: EnvId },
-    /// The earliest idle expiry of a function may have come. Stale unless `generation` is the
-    /// function's current one.
-    IdleExpiryDue { function: u32, generation: u32 },
-    /// The earliest waiting asynchronous event of a function is due (same staleness rule).
-    AsyncEventDue { function: u32, generation: u32 },
-    /// The earliest pre-warm of a function is due (same staleness rule).
-    PrewarmDue { function: u32, generation: u32 },
-    /// A scheduled action sets a function's provisioned concurrency.
-    ProvisionedSet { function: u32, target: u32 },
-    /// Provisioned environments requested earlier are ready, up to `up_to`.
-    ProvisionedReady { function: u32, up_to: u32 },
-    /// A minute of target tracking on provisioned-concurrency utilisation.
-    ProvisioningTick { function: u32 },
-}
+pub use crate::event::LambdaEvent;
 
 /// The end of an invocation started by an event-source mapping ([`Origin::Source`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

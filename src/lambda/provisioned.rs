@@ -12,8 +12,8 @@
 use super::{Function, LambdaEvent, LambdaModel, billing};
 use crate::config::ProvisionedPlan;
 use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::event::Event;
 use crate::metrics::MinuteSeries;
-use crate::sim::Event;
 
 const TICK: SimDuration = SimDuration::from_secs(60);
 

@@ -17,37 +17,11 @@
 //! A partial hour at the end of the window is billed pro rata (the window is a slice of a
 //! load balancer that keeps running), from its own rates.
 
+pub use crate::config::settings::AlbConfig;
 use crate::engine::{SimDuration, SimTime};
 use crate::pricing::{ALB_US_EAST_1, AlbPrices};
 
 const HOUR: u64 = 3600 * 1_000_000_000;
-
-/// What the LCUs are metered from (`load_balancer = { kind = "alb", ... }`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AlbConfig {
-    /// Requests a client sends on one connection (keep-alive); 1 by default: every request a
-    /// new connection, the upper bound of the new-connections dimension.
-    pub requests_per_connection: f64,
-    /// How long a connection stays open; by default the time its requests take.
-    pub connection_duration: Option<SimDuration>,
-    /// Request and response sizes in KB (defaults 1 and 4: an assumption, not a measurement).
-    pub request_kb: f64,
-    pub response_kb: f64,
-    /// Listener rules a request is evaluated against (default 1, the default rule).
-    pub rules: u32,
-}
-
-impl Default for AlbConfig {
-    fn default() -> Self {
-        AlbConfig {
-            requests_per_connection: 1.0,
-            connection_duration: None,
-            request_kb: 1.0,
-            response_kb: 4.0,
-            rules: 1,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Hour {

@@ -31,27 +31,10 @@
 use std::collections::VecDeque;
 
 use super::{Cx, MINIMUM_BILLED, Service, ServiceEvent};
-use crate::dist::Dist;
-use crate::engine::{EventQueue, SimDuration, SimTime};
+pub use crate::config::settings::ClusterConfig;
+use crate::engine::{EventQueue, SimTime};
+use crate::event::Event;
 use crate::metrics::{Histogram, Level};
-use crate::sim::Event;
-
-/// The cluster of an ECS-on-EC2 service.
-#[derive(Debug, Clone)]
-pub struct ClusterConfig {
-    /// Tasks that fit on one instance by their reserved vCPU and memory.
-    pub tasks_per_instance: u32,
-    /// The Auto Scaling group's bounds.
-    pub min: u32,
-    pub max: u32,
-    /// Managed scaling's target for CapacityProviderReservation, in percent (100: no spare
-    /// instances; lower keeps spare room for tasks to start at once).
-    pub target_capacity: u32,
-    /// From an instance's launch until tasks can be placed on it.
-    pub boot: Dist,
-    /// How long an instance stays empty before it is terminated (when surplus).
-    pub scale_in_after: SimDuration,
-}
 
 impl ClusterConfig {
     /// Instances managed scaling wants for `tasks` tasks.
@@ -275,6 +258,8 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dist::Dist;
+    use crate::engine::SimDuration;
 
     fn cfg(per: u32, min: u32, max: u32, target: u32) -> ClusterConfig {
         ClusterConfig {

@@ -53,33 +53,14 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
 use crate::config::{Balancing, Platform, ServiceConfig};
+use crate::engine::derive_seed;
 use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::event::Event;
+pub use crate::event::ServiceEvent;
 use crate::metrics::{Histogram, Level, MinuteSeries};
-use crate::sim::{Event, derive_seed};
 use metrics::Billing;
 use resize::Size;
 use scaling::{Capacity, Policy, StepDecision, StepState};
-
-/// Events of the service model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServiceEvent {
-    /// A request finished on a task; `slot` is where the task holds it.
-    RequestDone { service: u32, task: u32, slot: u32 },
-    /// Target tracking evaluates its metric.
-    ScalingTick { service: u32 },
-    /// Entry `index` of the service's `capacity_schedule` takes effect.
-    ScheduledCapacity { service: u32, index: u32 },
-    /// A draining task's deregistration delay has passed: what it still holds is cut.
-    DeregistrationDelayOver { service: u32, task: u32 },
-    /// Entry `index` of the service's `resize_schedule` takes effect.
-    ScheduledResize { service: u32, index: u32 },
-    /// A Fargate Spot task gets its two-minute warning.
-    SpotWarning { service: u32, task: u32 },
-    /// A warned Spot task is stopped.
-    SpotStop { service: u32, task: u32 },
-    /// An ECS-on-EC2 container instance may have been empty for `scale_in_after`.
-    InstanceIdle { service: u32, instance: u32 },
-}
 
 /// What became of a request at the service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

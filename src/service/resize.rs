@@ -9,17 +9,8 @@
 //! 503, as from a load balancer with no healthy target.
 
 use super::{Cx, Service};
+pub use crate::config::settings::Resize;
 use crate::engine::SimTime;
-
-/// From `at` on, the service's instances are of `instance_type`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resize {
-    pub at: SimTime,
-    pub instance_type: String,
-    pub vcpu: f64,
-    pub memory_mb: u32,
-    pub usd_per_hour: f64,
-}
 
 /// The size and price of the instances a service launches now.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -27,47 +27,8 @@
 //!   launched), their metrics are left out, and scale-in waits until none is warming.
 
 use crate::config::ScalingMetric;
+pub use crate::config::settings::{Adjustment, Policy, Step, StepAlarm};
 use crate::engine::{SimDuration, SimTime};
-
-/// How a step's `change` is read (AdjustmentType).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Adjustment {
-    /// ChangeInCapacity: add `change` tasks.
-    Change,
-    /// PercentChangeInCapacity: add `change` % of the capacity.
-    Percent,
-    /// ExactCapacity: set the capacity to `change`.
-    Exact,
-}
-
-/// One step adjustment: it applies when `metric - threshold` lies between the bounds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Step {
-    pub lower: Option<f64>,
-    pub upper: Option<f64>,
-    pub change: i64,
-}
-
-/// A CloudWatch alarm on the metric and the step policy it invokes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepAlarm {
-    pub threshold: f64,
-    /// Periods in a row beyond the threshold that put the alarm in ALARM.
-    pub datapoints: u32,
-    pub adjustment: Adjustment,
-    pub min_adjustment_magnitude: u32,
-    /// ECS step policies only (EC2 uses warm-up instead).
-    pub cooldown: SimDuration,
-    /// Sorted by bounds, without gaps or overlaps (checked when the scenario is read).
-    pub steps: Vec<Step>,
-}
-
-/// Which policy acts on the metric.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Policy {
-    TargetTracking,
-    Step { scale_out: Option<StepAlarm>, scale_in: Option<StepAlarm> },
-}
 
 impl StepAlarm {
     /// The change of the step holding `metric` (the alarm is `above` its threshold for a

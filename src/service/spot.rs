@@ -22,29 +22,9 @@
 use rand::RngExt;
 
 use super::{Cx, Service, ServiceEvent};
+pub use crate::config::settings::SpotConfig;
 use crate::engine::{SimDuration, SimTime};
-use crate::sim::Event;
-
-/// Fargate Spot on a service (aws-facts 3.2; ECS capacity provider strategies).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SpotConfig {
-    /// Share of the on-demand price saved: 0.7 by default (FG-SPOT: "up to 70 %"; sources
-    /// report 50-70 %).
-    pub discount: f64,
-    /// Interruptions per Spot task-hour: AWS publishes no rate; 0.01 by default (an
-    /// assumption: one interruption per task every ~4 days).
-    pub interruptions_per_hour: f64,
-    /// From the warning (SIGTERM) to the forced stop: the container's `stopTimeout`, which
-    /// Fargate Spot caps at the 2-minute warning (120 s, the default; ECS's own default is
-    /// 30 s).
-    pub stop_timeout: SimDuration,
-    /// The strategy: the first `base` tasks on one provider (`base_spot` says which), the rest
-    /// split `weight` (on-demand) to `spot_weight`.
-    pub base: u32,
-    pub base_spot: bool,
-    pub weight: u32,
-    pub spot_weight: u32,
-}
+use crate::event::Event;
 
 impl SpotConfig {
     /// Whether the next task goes to Spot when `on_demand` and `spot` tasks are active:

@@ -15,7 +15,7 @@
 //! of threads, on `--resume`, or on how the points were split into shards (`--shard I/N` and
 //! `slsim merge` give the bytes of one unsharded run).
 
-pub mod spec;
+pub use crate::config::sweep as spec;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +30,7 @@ use toml::{Table, Value};
 pub use spec::{Mode, Point, SweepSpec};
 
 use crate::config::{self, ConfigError, Override, Problem};
-use crate::report;
+use crate::progress::progress_bar;
 
 /// `--param KEY=V1,V2,...`: the values a key takes in a sweep, replacing or adding to
 /// `[sweep.parameters]`. The list may be written as TOML (`[128, 256]`, `["10m", "20m"]`) or
@@ -159,7 +159,7 @@ pub struct Prepared {
     pub points: Vec<PreparedPoint>,
     /// The scenario's `[slo]` (validated); kept out of the points' fingerprints, so editing an
     /// objective never invalidates finished points.
-    pub slo: Option<crate::slo::Slo>,
+    pub slo: Option<crate::config::slo::Slo>,
 }
 
 /// Reads the scenario, applies `--set` and `--seed`, reads `[sweep]` with `--param`, and
@@ -292,7 +292,8 @@ pub struct SweepOptions {
     pub resume: bool,
     /// Run only this shard of the points.
     pub shard: Option<Shard>,
-    /// Draw the charts when every point is in.
+    /// Draw the charts when every point is in (done by the caller: see
+    /// `crate::app::sweep`).
     pub charts: bool,
     /// Show a progress bar on the terminal (hidden anyway when stderr is not one).
     pub progress: bool,
@@ -309,6 +310,8 @@ pub struct SweepReport {
     /// Points of the sweep in all, and of this shard.
     pub total: usize,
     pub in_shard: usize,
+    /// Every point of the sweep is in the folder: its tables and charts can be written.
+    pub complete: bool,
     /// `sweep.csv` and the charts, once every point is in the folder; empty for a shard that
     /// has finished its part before the others.
     pub files: Vec<PathBuf>,
@@ -367,7 +370,7 @@ pub fn run(prep: &Prepared, opts: &SweepOptions) -> anyhow::Result<SweepReport> 
         .with_context(|| format!("cannot create the output folder {}", points_dir.display()))?;
     let manifest = manifest(prep);
     let path = out_dir.join("sweep.json");
-    report::write_json(&path, &manifest)
+    crate::files::write_json(&path, &manifest)
         .with_context(|| format!("cannot write {}", path.display()))?;
 
     let in_shard: Vec<&PreparedPoint> = prep
@@ -420,33 +423,22 @@ pub fn run(prep: &Prepared, opts: &SweepOptions) -> anyhow::Result<SweepReport> 
 
     let complete =
         prep.points.iter().all(|p| finished(&point_path(&out_dir, p.index), &p.fingerprint));
-    let files = if complete { finish(&out_dir, &manifest, opts.charts)? } else { Vec::new() };
     Ok(SweepReport {
         out_dir,
+        complete,
+        files: Vec::new(),
         ran: todo.len(),
         resumed: in_shard.len() - todo.len(),
         total: prep.points.len(),
         in_shard: in_shard.len(),
-        files,
         elapsed: started.elapsed(),
     })
-}
-
-/// A progress bar on stderr counting `len` of `what`, with the time elapsed and an ETA;
-/// indicatif hides it when stderr is not a terminal.
-pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len);
-    let template = format!("{{elapsed_precise}} [{{bar:32}}] {{pos}}/{{len}} {what}, ETA {{eta}}");
-    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 fn run_point(prep: &Prepared, p: &PreparedPoint, out_dir: &Path) -> anyhow::Result<()> {
     let scenario = config::from_table(&prep.file, p.table.clone(), &[], "--param")
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let sim = crate::app::simulate(&scenario);
+    let sim = crate::run::simulate(&scenario);
     let doc = json!({
         "point": p.index,
         "parameters": parameters_json(&prep.spec, &p.values),
@@ -454,48 +446,8 @@ fn run_point(prep: &Prepared, p: &PreparedPoint, out_dir: &Path) -> anyhow::Resu
         "summary": sim.summary,
     });
     let path = point_path(out_dir, p.index);
-    report::write_json(&path, &doc).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Reads every point of `manifest` from `dir` and writes `sweep.csv`, the charts, with an
-/// `[slo]` in the manifest `recommendation.json`, and last `report.html`.
-pub fn finish(dir: &Path, manifest: &Json, charts: bool) -> anyhow::Result<Vec<PathBuf>> {
-    let results = load_points(dir, manifest)?;
-    let sweep = table_of(manifest, &results);
-    let mut files = Vec::new();
-    let path = dir.join("sweep.csv");
-    report::write_atomic(&path, &sweep.to_csv()?)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    files.push(path);
-    if charts {
-        files.extend(crate::report::sweep_chart::write(dir, &sweep)?);
-    }
-    let recommendation = manifest.get("slo").and_then(crate::slo::Slo::from_json).map(|slo| {
-        let components: Vec<crate::slo::Components> =
-            results.iter().map(|p| crate::slo::Components::of_summary(&p.1)).collect();
-        let scenario = manifest["scenario"].as_str().unwrap_or_default();
-        crate::recommend::Recommendation::new(
-            scenario,
-            &sweep,
-            &point_numbers(manifest),
-            &components,
-            &slo,
-            false,
-        )
-    });
-    if let Some(rec) = &recommendation {
-        files.push(crate::recommend::write(dir, rec)?);
-    }
-    // the charts drawn now, not whatever else the folder holds (a `slsim run` of the same
-    // scenario writes its own charts into the same default folder)
-    let stems = report::html::chart_stems(&files);
-    let title = manifest["scenario"].as_str().unwrap_or_default();
-    let html = report::html::sweep_page(title, &sweep, recommendation.as_ref(), dir, &stems);
-    let path = dir.join("report.html");
-    report::write_atomic(&path, html.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    files.push(path);
-    Ok(files)
+    crate::files::write_json(&path, &doc)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The swept key paths of a manifest.
@@ -558,40 +510,10 @@ pub fn load(dir: &Path) -> anyhow::Result<table::SweepTable> {
     Ok(table_of(&manifest, &load_points(dir, &manifest)?))
 }
 
-/// A short terminal table of a finished sweep: the swept values, the total cost and the p99
-/// latency of up to four components (functions, APIs, services), one line per point.
-pub fn summary_table(dir: &Path) -> anyhow::Result<String> {
-    use crate::report::sweep_chart::{short, text};
-    let t = load(dir)?;
-    let mut cols: Vec<(String, usize)> = Vec::new();
-    for block in ["functions", "apis", "services"] {
-        for (name, i) in t.components(block, "latency_ms.p99") {
-            cols.push((format!("{name} p99 ms"), i));
-        }
-    }
-    cols.truncate(4);
-    let cost = t.figure("cost_usd.total");
-    let mut header: Vec<String> = t.keys.iter().map(|k| short(k)).collect();
-    header.push("cost $".into());
-    header.extend(cols.iter().map(|c| c.0.clone()));
-    let mut lines = vec![header];
-    for (r, row) in t.rows.iter().enumerate() {
-        let mut line: Vec<String> = row.values.iter().map(text).collect();
-        let fmt = |f: Option<usize>, digits: usize| {
-            f.and_then(|f| t.value(r, f))
-                .map(|(m, _)| format!("{m:.digits$}"))
-                .unwrap_or_else(|| "-".into())
-        };
-        line.push(fmt(cost, 4));
-        line.extend(cols.iter().map(|c| fmt(Some(c.1), 1)));
-        lines.push(line);
-    }
-    Ok(crate::report::table::aligned(&lines))
-}
-
-/// `slsim merge`: gathers the points of shard folders into `out` and writes what one unsharded
-/// run would have written, byte for byte. Every folder must hold the same sweep.
-pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> anyhow::Result<(usize, Vec<PathBuf>)> {
+/// `slsim merge`: gathers the points of shard folders into `out`, with their manifest, as one
+/// unsharded run would have written them. Every folder must hold the same sweep. Returns the
+/// number of points and the manifest (the tables and charts are the caller's to write).
+pub fn merge_points(dirs: &[PathBuf], out: &Path) -> anyhow::Result<(usize, Json)> {
     let Some(first) = dirs.first() else { bail!("give at least one folder to merge") };
     let read_manifest = |d: &Path| -> anyhow::Result<Vec<u8>> {
         let path = d.join("sweep.json");
@@ -631,7 +553,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> anyhow::Result<(usiz
             Some(src) => {
                 let b = std::fs::read(&src)
                     .with_context(|| format!("cannot read {}", src.display()))?;
-                report::write_atomic(&dest, &b)
+                crate::files::write_atomic(&dest, &b)
                     .with_context(|| format!("cannot write {}", dest.display()))?;
             }
             None => missing.push(index),
@@ -648,10 +570,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> anyhow::Result<(usiz
             if missing.len() > 20 { ", ..." } else { "" }
         );
     }
-    report::write_atomic(&out.join("sweep.json"), &bytes)
+    crate::files::write_atomic(&out.join("sweep.json"), &bytes)
         .with_context(|| format!("cannot write {}", out.join("sweep.json").display()))?;
-    let files = finish(out, &manifest, charts)?;
-    Ok((points.len(), files))
+    Ok((points.len(), manifest))
 }
 
 #[cfg(test)]

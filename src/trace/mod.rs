@@ -28,10 +28,9 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 use serde::Deserialize;
 
-use crate::config::Problem;
-use crate::config::duration::RawDuration;
-use crate::config::raw::RawFunction;
 use crate::engine::{SimDuration, SimTime};
+use crate::problem::Problem;
+use crate::units::RawDuration;
 
 /// Rows a `records` trace sorts in memory at once; longer traces are sorted in runs of this
 /// many rows spilled to temporary files and merged (20 bytes a row: about 5 MB).
@@ -294,34 +293,6 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
         });
     }
     out
-}
-
-/// The `[[lambda.function]]` of one trace function: the template with `name` (and
-/// `memory_size` from the trace unless the template sets it).
-pub fn function_from_template(
-    template: Option<&toml::Table>,
-    name: &str,
-    memory_mb: Option<u32>,
-    label: Option<&str>,
-) -> Result<RawFunction, String> {
-    let mut t = template.cloned().unwrap_or_default();
-    for k in ["name", "alias", "copies"] {
-        if t.contains_key(k) {
-            return Err(format!("`{k}` is not allowed in a trace template"));
-        }
-    }
-    t.insert("name".into(), toml::Value::String(name.into()));
-    if let Some(l) = label
-        && !t.contains_key("label")
-    {
-        t.insert("label".into(), toml::Value::String(l.into()));
-    }
-    if let Some(m) = memory_mb
-        && !t.contains_key("memory_size")
-    {
-        t.insert("memory_size".into(), toml::Value::Integer(m.into()));
-    }
-    toml::Value::Table(t).try_into().map_err(|e: toml::de::Error| e.message().to_string())
 }
 
 /// A valid Lambda memory size for `mb` (rounded up to a whole MB, within 128..=10240).

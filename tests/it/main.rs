@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one file per feature.
 
 mod apigw;
+mod architecture;
 mod arrivals;
 mod asynchronous;
 mod bad_input;

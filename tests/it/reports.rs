@@ -255,10 +255,10 @@ fn editing_the_slo_keeps_finished_points() {
     let prep = sweep::prepare(&path, &[], &[], None).unwrap();
     let out = tmp.path().join("out");
     let opts = SweepOptions { out_dir: Some(out.clone()), ..SweepOptions::default() };
-    sweep::run(&prep, &opts).unwrap();
+    slsim::app::sweep(&prep, &opts).unwrap();
     let edited = write_scenario(tmp.path(), &LAW.replace("p50_ms = 1500", "p50_ms = 1200"));
     let prep = sweep::prepare(&edited, &[], &[], None).unwrap();
-    let r = sweep::run(&prep, &SweepOptions { resume: true, ..opts }).unwrap();
+    let r = slsim::app::sweep(&prep, &SweepOptions { resume: true, ..opts }).unwrap();
     assert_eq!((r.ran, r.resumed), (0, 5));
     // ... and the recommendation follows the new objective: 1024 MB (1,364 ms) now fails
     assert_eq!(json(&out.join("recommendation.json"))["recommended"]["point"], 3);
@@ -275,19 +275,22 @@ fn sweep_report_is_identical_across_threads_and_shards() {
         ..SweepOptions::default()
     };
     let one = tmp.path().join("one");
-    sweep::run(&prep, &SweepOptions { threads: Some(1), ..opts(&one) }).unwrap();
+    slsim::app::sweep(&prep, &SweepOptions { threads: Some(1), ..opts(&one) }).unwrap();
     let many = tmp.path().join("many");
-    sweep::run(&prep, &SweepOptions { threads: Some(3), ..opts(&many) }).unwrap();
+    slsim::app::sweep(&prep, &SweepOptions { threads: Some(3), ..opts(&many) }).unwrap();
     let mut shards = Vec::new();
     for index in 0..2 {
         let d = tmp.path().join(format!("shard{index}"));
-        sweep::run(&prep, &SweepOptions { shard: Some(Shard { index, count: 2 }), ..opts(&d) })
-            .unwrap();
+        slsim::app::sweep(
+            &prep,
+            &SweepOptions { shard: Some(Shard { index, count: 2 }), ..opts(&d) },
+        )
+        .unwrap();
         assert!(!d.join("report.html").exists(), "a lone shard writes no report");
         shards.push(d);
     }
     let merged = tmp.path().join("merged");
-    sweep::merge(&shards, &merged, true).unwrap();
+    slsim::app::merge(&shards, &merged, true).unwrap();
     let whole = tree(&one);
     assert!(whole.contains_key("report.html") && whole.contains_key("recommendation.json"));
     assert_eq!(whole, tree(&many));

@@ -59,7 +59,7 @@ fn memory_sweep_follows_the_cpu_law() {
     let path = write_scenario(tmp.path(), CPU_BOUND);
     let prep = prepare(&path, &[]);
     assert_eq!(prep.points.len(), 7);
-    sweep::run(&prep, &opts(&tmp.path().join("out"))).unwrap();
+    slsim::app::sweep(&prep, &opts(&tmp.path().join("out"))).unwrap();
     let t = sweep::load(&tmp.path().join("out")).unwrap();
     let p50 = t.figure("functions.f.latency_ms.p50").unwrap();
     for (r, row) in t.rows.iter().enumerate() {
@@ -114,7 +114,7 @@ fn grid_and_zip_write_one_row_per_point() {
     let path = write_scenario(tmp.path(), &zip);
     let prep = prepare(&path, &[]);
     assert_eq!(prep.points.len(), 7);
-    sweep::run(&prep, &opts(&tmp.path().join("zip"))).unwrap();
+    slsim::app::sweep(&prep, &opts(&tmp.path().join("zip"))).unwrap();
     let t = sweep::load(&tmp.path().join("zip")).unwrap();
     assert_eq!(t.rows.len(), 7);
     assert_eq!(t.rows[6].values, [serde_json::json!(10240), serde_json::json!(0.7)]);
@@ -126,7 +126,7 @@ fn replications_give_confidence_intervals() {
     let text = CPU_BOUND.replace("[sweep]\n", "[sweep]\nreplications = 4\n");
     let path = write_scenario(tmp.path(), &text);
     let prep = prepare(&path, &["lambda.function.f.memory_size=1024"]);
-    sweep::run(&prep, &opts(&tmp.path().join("out"))).unwrap();
+    slsim::app::sweep(&prep, &opts(&tmp.path().join("out"))).unwrap();
     let t = sweep::load(&tmp.path().join("out")).unwrap();
     let inv = t.figure("functions.f.invocations").unwrap();
     let (mean, ci) = t.value(0, inv).unwrap();
@@ -146,8 +146,8 @@ fn identical_bytes_with_one_or_many_threads() {
     let prep = prepare(&path, &["workload.w.arrivals.rate=0.1,0.5"]);
     let one = tmp.path().join("one");
     let many = tmp.path().join("many");
-    sweep::run(&prep, &SweepOptions { threads: Some(1), ..opts(&one) }).unwrap();
-    sweep::run(&prep, &SweepOptions { threads: Some(4), ..opts(&many) }).unwrap();
+    slsim::app::sweep(&prep, &SweepOptions { threads: Some(1), ..opts(&one) }).unwrap();
+    slsim::app::sweep(&prep, &SweepOptions { threads: Some(4), ..opts(&many) }).unwrap();
     let (a, b) = (tree(&one), tree(&many));
     assert_eq!(a.len(), 3 + 14); // sweep.json, sweep.csv, report.html, the points
     assert_eq!(a, b);
@@ -159,22 +159,22 @@ fn shards_merge_into_the_unsharded_bytes() {
     let path = write_scenario(tmp.path(), CPU_BOUND);
     let prep = prepare(&path, &[]);
     let whole = tmp.path().join("whole");
-    sweep::run(&prep, &opts(&whole)).unwrap();
+    slsim::app::sweep(&prep, &opts(&whole)).unwrap();
     let mut dirs = Vec::new();
     for index in 0..3 {
         let d = tmp.path().join(format!("shard{index}"));
         let shard = Some(Shard { index, count: 3 });
-        let r = sweep::run(&prep, &SweepOptions { shard, ..opts(&d) }).unwrap();
+        let r = slsim::app::sweep(&prep, &SweepOptions { shard, ..opts(&d) }).unwrap();
         assert_eq!(r.in_shard, [3, 2, 2][index as usize]);
         assert!(r.files.is_empty(), "a lone shard writes no sweep.csv");
         assert!(!d.join("sweep.csv").exists());
         dirs.push(d);
     }
     // an incomplete set is refused, naming the missing points
-    let err = sweep::merge(&dirs[..2], &tmp.path().join("partial"), false).unwrap_err();
+    let err = slsim::app::merge(&dirs[..2], &tmp.path().join("partial"), false).unwrap_err();
     assert!(format!("{err}").contains("2 of 7 points"), "{err}");
     let merged = tmp.path().join("merged");
-    let (n, _) = sweep::merge(&dirs, &merged, false).unwrap();
+    let (n, _) = slsim::app::merge(&dirs, &merged, false).unwrap();
     assert_eq!(n, 7);
     assert_eq!(tree(&merged), tree(&whole));
     // through the binary as well, into one of the shard folders
@@ -196,12 +196,13 @@ fn shards_merge_into_the_unsharded_bytes() {
     // shards of another sweep cannot be mixed in
     let other = write_scenario(tmp.path(), &CPU_BOUND.replace("seed = 3", "seed = 4"));
     let d = tmp.path().join("other");
-    sweep::run(
+    slsim::app::sweep(
         &prepare(&other, &[]),
         &SweepOptions { shard: Some(Shard { index: 0, count: 3 }), ..opts(&d) },
     )
     .unwrap();
-    let err = sweep::merge(&[dirs[1].clone(), d], &tmp.path().join("mixed"), false).unwrap_err();
+    let err =
+        slsim::app::merge(&[dirs[1].clone(), d], &tmp.path().join("mixed"), false).unwrap_err();
     assert!(format!("{err}").contains("different sweeps"), "{err}");
 }
 
@@ -251,24 +252,27 @@ fn resume_skips_finished_points_and_reruns_changed_ones() {
     let path = write_scenario(tmp.path(), CPU_BOUND);
     let prep = prepare(&path, &[]);
     let whole = tmp.path().join("whole");
-    sweep::run(&prep, &opts(&whole)).unwrap();
+    slsim::app::sweep(&prep, &opts(&whole)).unwrap();
 
     // an "interrupted" run: only some points finished (shard 0 of 2), no sweep.csv yet
     let out = tmp.path().join("out");
-    sweep::run(&prep, &SweepOptions { shard: Some(Shard { index: 0, count: 2 }), ..opts(&out) })
-        .unwrap();
+    slsim::app::sweep(
+        &prep,
+        &SweepOptions { shard: Some(Shard { index: 0, count: 2 }), ..opts(&out) },
+    )
+    .unwrap();
     // a point file half-written by an older, different scenario is not trusted
     std::fs::write(sweep::point_path(&out, 1), b"{\"fingerprint\": \"0\"}").unwrap();
-    let r = sweep::run(&prep, &SweepOptions { resume: true, ..opts(&out) }).unwrap();
+    let r = slsim::app::sweep(&prep, &SweepOptions { resume: true, ..opts(&out) }).unwrap();
     assert_eq!((r.ran, r.resumed), (3, 4));
     assert_eq!(tree(&out), tree(&whole));
     // resuming a finished sweep runs nothing
-    let r = sweep::run(&prep, &SweepOptions { resume: true, ..opts(&out) }).unwrap();
+    let r = slsim::app::sweep(&prep, &SweepOptions { resume: true, ..opts(&out) }).unwrap();
     assert_eq!((r.ran, r.resumed), (0, 7));
     // after an edit to the scenario every point is stale
     let edited = write_scenario(tmp.path(), &CPU_BOUND.replace("rate = 0.1", "rate = 0.2"));
-    let r =
-        sweep::run(&prepare(&edited, &[]), &SweepOptions { resume: true, ..opts(&out) }).unwrap();
+    let r = slsim::app::sweep(&prepare(&edited, &[]), &SweepOptions { resume: true, ..opts(&out) })
+        .unwrap();
     assert_eq!((r.ran, r.resumed), (7, 0));
 }
 
@@ -389,7 +393,7 @@ fn keep_alive_sweeps_draw_the_trade_off() {
         + "[sweep]\n[sweep.parameters]\n\"lambda.function.f.keep_alive\" = [\"1m\", \"10m\", \"30m\"]\n";
     let path = write_scenario(tmp.path(), &text);
     let out = tmp.path().join("ka");
-    sweep::run(&prepare(&path, &[]), &SweepOptions { charts: true, ..opts(&out) }).unwrap();
+    slsim::app::sweep(&prepare(&path, &[]), &SweepOptions { charts: true, ..opts(&out) }).unwrap();
     let chart = svg(&out, "keep-alive");
     let texts = svg_texts(&chart);
     for label in ["1m", "10m", "30m"] {
@@ -433,7 +437,7 @@ duration = "50ms"
 "#;
     let path = write_scenario(tmp.path(), text);
     let out = tmp.path().join("out");
-    sweep::run(&prepare(&path, &[]), &SweepOptions { charts: true, ..opts(&out) }).unwrap();
+    slsim::app::sweep(&prepare(&path, &[]), &SweepOptions { charts: true, ..opts(&out) }).unwrap();
     let t = sweep::load(&out).unwrap();
     let cost = t.figure("services.vm.cost_usd.total").unwrap();
     for (r, price) in [0.096, 0.192, 0.0725, 0.0816].into_iter().enumerate() {

@@ -4,12 +4,12 @@
 
 use super::Checker;
 use crate::config::raw::*;
+use crate::config::settings::AlbConfig;
+use crate::config::settings::ClusterConfig;
+use crate::config::settings::SpotConfig;
 use crate::config::{Platform, SimDuration};
 use crate::dist::Dist;
 use crate::pricing::FARGATE_SPOT;
-use crate::service::alb::AlbConfig;
-use crate::service::cluster::ClusterConfig;
-use crate::service::spot::SpotConfig;
 
 /// Fargate Spot: the strategy (from `capacity_provider` or `capacity_provider_strategy`) and
 /// the `spot` table; `None` when no task can run on Spot.

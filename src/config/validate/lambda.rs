@@ -6,10 +6,10 @@ use std::path::Path;
 
 use super::Checker;
 use crate::config::raw::*;
+use crate::config::runtime::{self, SnapStartSupport};
+use crate::config::settings::HybridConfig;
 use crate::config::*;
 use crate::dist::{Dist, RawDist};
-use crate::lambda::keep_alive::HybridConfig;
-use crate::lambda::runtime::{self, SnapStartSupport};
 
 const DEFAULT_KEEP_ALIVE: SimDuration = SimDuration::from_secs(600);
 

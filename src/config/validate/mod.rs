@@ -15,11 +15,11 @@ mod workloads;
 
 use std::path::Path;
 
-use super::duration::RawDuration;
 use super::raw::*;
 use super::*;
 use crate::dist::{Dist, RawDist};
 use crate::pricing;
+use crate::units::RawDuration;
 use apis::validate_apis;
 use lambda::validate_lambda;
 use queues::validate_queues;
@@ -95,7 +95,7 @@ pub fn validate(
     if let Some(sweep) = raw.sweep.take() {
         let mut t = toml::Table::new();
         t.insert("sweep".into(), sweep);
-        if let Err(problems) = crate::sweep::SweepSpec::from_table(&t, &[]) {
+        if let Err(problems) = crate::config::sweep::SweepSpec::from_table(&t, &[]) {
             c.problems.extend(problems);
         }
     }
@@ -178,13 +178,13 @@ pub fn validate(
 
     // [slo]: checked against the components declared above
     let slo = raw.slo.as_ref().and_then(|raw_slo| {
-        let names = crate::slo::Names {
+        let names = crate::config::slo::Names {
             functions: lambda.functions.iter().map(|f| f.name.clone()).collect(),
             copy_groups: lambda.copies.iter().map(|g| g.name.clone()).collect(),
             apis: apigateway.apis.iter().map(|a| a.name.clone()).collect(),
             services: services.iter().map(|s| s.name.clone()).collect(),
         };
-        crate::slo::Slo::from_raw(raw_slo, &names).map_err(|p| c.problems.extend(p)).ok()
+        crate::config::slo::Slo::from_raw(raw_slo, &names).map_err(|p| c.problems.extend(p)).ok()
     });
 
     if !c.problems.is_empty() {

@@ -4,9 +4,9 @@
 
 use super::Checker;
 use crate::config::raw::*;
+use crate::config::settings::Resize;
+use crate::config::settings::{Adjustment, Policy, Step, StepAlarm};
 use crate::config::*;
-use crate::service::resize::Resize;
-use crate::service::scaling::{Adjustment, Policy, Step, StepAlarm};
 
 /// `service[i].autoscaling`, checked for a service of `platform` and `memory_mb` whose memory
 /// model gives `memory_per_request` MB a request.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::Checker;
 use crate::config::FunctionConfig;
-use crate::config::raw::{RawLambda, RawScenario};
+use crate::config::raw::{RawFunction, RawLambda, RawScenario};
 use crate::trace::{self, Prepared};
 
 /// Reads the traces and appends their functions to `raw.lambda.function`.
@@ -42,12 +42,7 @@ pub(super) fn add_trace_functions(
                 );
                 continue;
             }
-            match trace::function_from_template(
-                t.template.as_ref(),
-                name,
-                *memory,
-                label.as_deref(),
-            ) {
+            match function_from_template(t.template.as_ref(), name, *memory, label.as_deref()) {
                 Ok(f) => lambda.function.push(f),
                 Err(e) => {
                     c.bad(format!("trace[{i}].template"), e);
@@ -67,4 +62,32 @@ pub(super) fn resolve(traces: &mut [Prepared], functions: &[FunctionConfig]) {
         t.config.functions =
             t.functions.iter().filter_map(|(n, _, _)| index.get(n.as_str()).copied()).collect();
     }
+}
+
+/// The `[[lambda.function]]` of one trace function: the template with `name` (and
+/// `memory_size` from the trace unless the template sets it).
+pub(crate) fn function_from_template(
+    template: Option<&toml::Table>,
+    name: &str,
+    memory_mb: Option<u32>,
+    label: Option<&str>,
+) -> Result<RawFunction, String> {
+    let mut t = template.cloned().unwrap_or_default();
+    for k in ["name", "alias", "copies"] {
+        if t.contains_key(k) {
+            return Err(format!("`{k}` is not allowed in a trace template"));
+        }
+    }
+    t.insert("name".into(), toml::Value::String(name.into()));
+    if let Some(l) = label
+        && !t.contains_key("label")
+    {
+        t.insert("label".into(), toml::Value::String(l.into()));
+    }
+    if let Some(m) = memory_mb
+        && !t.contains_key("memory_size")
+    {
+        t.insert("memory_size".into(), toml::Value::Integer(m.into()));
+    }
+    toml::Value::Table(t).try_into().map_err(|e: toml::de::Error| e.message().to_string())
 }
