@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
@@ -24,7 +25,7 @@ pub enum RawDist {
     Table(DistTable),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DistKind {
     Constant,
@@ -37,7 +38,7 @@ pub enum DistKind {
 
 /// The keys of a distribution table. A flat struct rather than a tagged enum, so that a bad
 /// value is reported at its own key path (`workload[0].duration.mean`), not at the table's.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DistTable {
     pub dist: Option<DistKind>,
@@ -49,6 +50,25 @@ pub struct DistTable {
     pub median: Option<RawDuration>,
     pub sigma: Option<f64>,
     pub path: Option<String>,
+}
+
+impl JsonSchema for RawDist {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Distribution".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A random duration: a duration string (always that value) or a table \
+                            with `dist` = constant (`value`), exponential (`mean`), uniform \
+                            (`low`, `high`), normal (`mean`, `std`), lognormal (`median`, \
+                            `sigma`) or empirical (`path`).",
+            "anyOf": [
+                generator.subschema_for::<RawDuration>(),
+                generator.subschema_for::<DistTable>(),
+            ]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for RawDist {

@@ -36,6 +36,20 @@ enum Command {
     /// Work with trace files.
     #[command(subcommand)]
     Trace(TraceCommand),
+    /// Print the JSON Schema (draft-07) of the scenario format, for editors: save it and put
+    /// `#:schema ./slsim.schema.json` on a scenario's first line (Even Better TOML, taplo).
+    Schema {
+        /// Write the schema to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script: e.g. `slsim completions bash > ~/.local/share/bash-completion/completions/slsim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `slsim man > slsim.1 && man ./slsim.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -51,7 +65,8 @@ enum TraceCommand {
 
 #[derive(Args)]
 struct ScenarioArgs {
-    /// The scenario file (TOML; see SCENARIO.md for the keys).
+    /// The scenario file (TOML; `slsim schema` describes its keys, and so does the book's
+    /// scenario reference).
     file: PathBuf,
     /// Override one value before validation, e.g. --set lambda.function.api.memory_size=2048
     /// or --set workload.uploads.arrivals.rate=50 (repeatable; items are named by `name`).
@@ -174,8 +189,42 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_NONE_MEETS: u8 = 1;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     match cli.command {
+        Command::Schema { out: None } => {
+            print!("{}", config::schema::schema_text());
+            ExitCode::SUCCESS
+        }
+        Command::Schema { out: Some(path) } => {
+            match slsim::files::write_atomic(&path, config::schema::schema_text().as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    ExitCode::from(EXIT_FAILURE)
+                }
+            }
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "slsim", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    use std::io::Write;
+                    let _ = std::io::stdout().write_all(&page);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot render the man page: {e}");
+                    ExitCode::from(EXIT_FAILURE)
+                }
+            }
+        }
         Command::Trace(TraceCommand::Inspect { files }) => {
             let mut code = ExitCode::SUCCESS;
             for f in &files {
@@ -398,4 +447,15 @@ fn recommend(args: RecommendArgs) -> ExitCode {
         println!("wrote {}", path.display());
     }
     if rec.best().is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NONE_MEETS) }
+}
+
+/// Dies quietly when the reader of standard output goes away (`slsim ... | head`), as other
+/// command-line tools do, instead of panicking on the failed write.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: resetting a signal's disposition to its default at start-up, before any thread
+    // exists, has no memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

@@ -52,6 +52,25 @@ impl<'de> Deserialize<'de> for RawDuration {
     }
 }
 
+/// What a duration string looks like: a non-negative number, then one of the units.
+pub const DURATION_PATTERN: &str = r"^\s*\+?([0-9]+\.?[0-9]*|\.[0-9]+)\s*(ns|us|ms|s|m|h|d)\s*$";
+
+impl schemars::JsonSchema for RawDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "A duration: a number and a unit, ns, us, ms, s, m, h or d \
+                            (\"250ms\", \"1.5s\", \"10m\"). A bare number is refused.",
+            "examples": ["250ms", "1.5s", "10m"]
+        })
+    }
+}
+
 pub(crate) struct DurationVisitor;
 
 impl<'de> Visitor<'de> for DurationVisitor {

@@ -9,6 +9,7 @@ pub use crate::units as duration;
 mod overrides;
 pub mod raw;
 pub mod runtime;
+pub mod schema;
 pub mod settings;
 pub mod slo;
 pub mod sweep;

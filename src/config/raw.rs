@@ -4,12 +4,13 @@
 //! ignored setting. Values are checked and turned into domain types in `config::validate`; the
 //! engine and models never see these types.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::dist::RawDist;
 use crate::units::RawDuration;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub simulation: RawSimulation,
@@ -30,7 +31,9 @@ pub struct RawScenario {
     /// `[[trace]]`: replayed traces (validated in `crate::trace`).
     #[serde(default)]
     pub trace: Vec<crate::trace::RawTrace>,
-    /// `[sweep]`: read as TOML by `crate::config::sweep::SweepSpec` (its keys are key paths).
+    /// `[sweep]`: read as TOML by [`super::sweep::SweepSpec`] (its keys are key paths); the
+    /// schema describes it with [`super::sweep::SweepSchema`].
+    #[schemars(with = "Option<super::sweep::SweepSchema>")]
     pub sweep: Option<toml::Value>,
     /// `[slo]`: service-level objectives that `slsim recommend` checks a sweep's points against
     /// (validated into [`crate::config::slo::Slo`]).
@@ -38,7 +41,7 @@ pub struct RawScenario {
 }
 
 /// `[slo]` as written: upper limits, each optional, and the components they apply to.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,7 +68,7 @@ pub struct RawSlo {
     pub components: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     pub name: String,
@@ -75,7 +78,7 @@ pub struct RawSimulation {
     pub replications: Option<u32>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPricing {
     pub region: Option<String>,
@@ -84,7 +87,7 @@ pub struct RawPricing {
     pub volume_tiers: Option<RawVolumeTiers>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawVolumeTiers {
     Period,
@@ -92,21 +95,21 @@ pub enum RawVolumeTiers {
 }
 
 /// `[apigateway]`: the account-level token bucket shared by every API of the region.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawApiGateway {
     pub rate: Option<f64>,
     pub burst: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawThrottle {
     pub rate: f64,
     pub burst: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawApiType {
     Http,
@@ -114,7 +117,7 @@ pub enum RawApiType {
     Websocket,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawEndpoint {
     Regional,
@@ -122,7 +125,7 @@ pub enum RawEndpoint {
     Private,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawApi {
     pub name: String,
@@ -142,7 +145,7 @@ pub struct RawApi {
     pub usage_plan: Vec<RawUsagePlan>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawApiCache {
     /// Cache size in GB: 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 or 237 (priced per hour).
@@ -152,7 +155,7 @@ pub struct RawApiCache {
     pub keys: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUsagePlan {
     pub name: String,
@@ -160,7 +163,7 @@ pub struct RawUsagePlan {
     pub quota: Option<RawQuota>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawQuotaPeriod {
     Day,
@@ -168,14 +171,14 @@ pub enum RawQuotaPeriod {
     Month,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQuota {
     pub limit: i64,
     pub period: RawQuotaPeriod,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuthorizer {
     pub function: String,
@@ -184,7 +187,7 @@ pub struct RawAuthorizer {
     pub duration: Option<RawDist>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoute {
     pub route: String,
@@ -193,7 +196,7 @@ pub struct RawRoute {
     pub authorizer: Option<RawAuthorizer>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawScaling {
     PerFunction,
@@ -201,7 +204,7 @@ pub enum RawScaling {
     Unlimited,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawSelection {
     NewestCreated,
@@ -209,7 +212,7 @@ pub enum RawSelection {
     LeastRecentlyUsed,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLambda {
     pub concurrency_limit: Option<u32>,
@@ -222,7 +225,7 @@ pub struct RawLambda {
     pub function: Vec<RawFunction>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RawArchitecture {
     #[serde(rename = "x86_64")]
@@ -230,7 +233,7 @@ pub enum RawArchitecture {
     Arm64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFunction {
     pub name: String,
@@ -268,7 +271,7 @@ pub struct RawFunction {
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAlias {
     /// Exactly two version names: the stable one, then the new one.
@@ -282,7 +285,7 @@ pub struct RawAlias {
 }
 
 /// `extensions = [{ name = "datadog", init = "120ms", post_invocation = "15ms" }]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawExtension {
     pub name: String,
@@ -290,14 +293,14 @@ pub struct RawExtension {
     pub post_invocation: Option<RawDist>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawInvocation {
     Sync,
     Async,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
     pub name: String,
@@ -322,7 +325,7 @@ pub struct RawWorkload {
     pub threads: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawProcess {
     Poisson,
@@ -334,7 +337,7 @@ pub enum RawProcess {
 
 /// Flat rather than a tagged enum, so a bad value is reported at its own key path
 /// (`workload[0].arrivals.rate`); which keys a process needs is checked in validation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawArrivals {
     pub process: RawProcess,
@@ -352,14 +355,14 @@ pub struct RawArrivals {
     pub scale: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMmppState {
     pub rate: f64,
     pub mean_sojourn: RawDuration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawPolicyKind {
     Fixed,
@@ -367,7 +370,7 @@ pub enum RawPolicyKind {
 }
 
 /// `keep_alive_policy = "hybrid-histogram"` or a table with `policy` and its settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawKeepAlivePolicy {
     pub policy: Option<RawPolicyKind>,
@@ -411,7 +414,24 @@ impl<'de> Deserialize<'de> for RawKeepAlivePolicyOrName {
 #[derive(Debug, Clone)]
 pub struct RawKeepAlivePolicyOrName(pub RawKeepAlivePolicy);
 
-#[derive(Debug, Clone, Deserialize)]
+impl JsonSchema for RawKeepAlivePolicyOrName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "KeepAlivePolicyChoice".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How long an idle environment is kept: \"fixed\" (`keep_alive`), \
+                            \"hybrid-histogram\", or a table with `policy` and its settings.",
+            "anyOf": [
+                generator.subschema_for::<RawPolicyKind>(),
+                generator.subschema_for::<RawKeepAlivePolicy>(),
+            ]
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPcAutoscaling {
     pub target: Option<f64>,
@@ -419,7 +439,7 @@ pub struct RawPcAutoscaling {
     pub max: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawQueueKind {
     Sqs,
@@ -430,7 +450,7 @@ pub enum RawQueueKind {
 
 /// `[[queue]]`: a queue or stream and the event-source mapping that polls it. The keys after
 /// `parallelization_factor` are slsim extensions (documented in the README).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueue {
     pub name: String,
@@ -449,14 +469,14 @@ pub struct RawQueue {
     pub maximum_record_age: Option<RawDuration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawConnection {
     pub lifetime: RawDist,
     pub messages_per_minute: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawPlatform {
     Fargate,
@@ -464,14 +484,14 @@ pub enum RawPlatform {
     Ec2,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawBalancing {
     RoundRobin,
     LeastOutstandingRequests,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCapacity {
     pub min: Option<i64>,
@@ -480,7 +500,7 @@ pub struct RawCapacity {
 }
 
 /// ECS capacity providers of a Fargate service (slsim keys; ECS's FARGATE and FARGATE_SPOT).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawCapacityProvider {
     Fargate,
@@ -488,7 +508,7 @@ pub enum RawCapacityProvider {
 }
 
 /// One item of `capacity_provider_strategy`, as ECS's CapacityProviderStrategyItem.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStrategyItem {
     pub capacity_provider: RawCapacityProvider,
@@ -497,7 +517,7 @@ pub struct RawStrategyItem {
 }
 
 /// `spot = { ... }`: the price and interruptions of Fargate Spot (slsim keys).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpot {
     pub discount: Option<f64>,
@@ -507,7 +527,7 @@ pub struct RawSpot {
 
 /// `cluster = { ... }`: the container instances of an ECS-on-EC2 service and the capacity
 /// provider's managed scaling (slsim keys).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCluster {
     pub min: Option<i64>,
@@ -525,7 +545,7 @@ pub enum RawLoadBalancer {
 }
 
 /// `load_balancer = { kind = "alb", ... }`: what the LCU dimensions are metered from.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAlb {
     pub kind: Option<String>,
@@ -534,6 +554,24 @@ pub struct RawAlb {
     pub request_kb: Option<f64>,
     pub response_kb: Option<f64>,
     pub rules: Option<i64>,
+}
+
+impl JsonSchema for RawLoadBalancer {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LoadBalancer".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "What fronts the service: \"alb\" (an Application Load Balancer, \
+                            priced), \"none\", or a table `{ kind = \"alb\", ... }` describing \
+                            the ALB's traffic.",
+            "anyOf": [
+                { "type": "string", "enum": ["alb", "none"] },
+                generator.subschema_for::<RawAlb>(),
+            ]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for RawLoadBalancer {
@@ -558,7 +596,7 @@ impl<'de> Deserialize<'de> for RawLoadBalancer {
 }
 
 /// `[[service]]`: tasks (ECS) or instances (EC2) serving many requests at once.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     pub name: String,
@@ -596,7 +634,7 @@ pub struct RawService {
     pub cluster: Option<RawCluster>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawMetric {
     Cpu,
@@ -606,7 +644,7 @@ pub enum RawMetric {
 
 /// Target tracking (Application Auto Scaling / EC2 Auto Scaling), or step scaling with
 /// `policy = "step"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAutoscaling {
     pub metric: RawMetric,
@@ -627,7 +665,7 @@ pub struct RawAutoscaling {
     pub scale_in: Option<RawStepAlarm>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawPolicy {
     TargetTracking,
@@ -635,7 +673,7 @@ pub enum RawPolicy {
 }
 
 /// How a step's `change` is read (AdjustmentType).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawAdjustment {
     Change,
@@ -644,7 +682,7 @@ pub enum RawAdjustment {
 }
 
 /// One CloudWatch alarm of a step scaling policy and the policy it invokes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStepAlarm {
     pub threshold: f64,
@@ -656,7 +694,7 @@ pub struct RawStepAlarm {
 }
 
 /// A step adjustment: bounds relative to the alarm's threshold (absent: unbounded).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub lower: Option<f64>,

@@ -21,6 +21,52 @@ use crate::config::{Override, Problem};
 pub const MAX_VALUES: u64 = 10_000;
 pub const MAX_POINTS: u64 = 100_000;
 
+/// `[sweep]` as the JSON Schema describes it (for editors and the reference). The section is
+/// read by [`SweepSpec::from_table`], whose key list this mirrors; a test checks they agree.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Sweep")]
+#[allow(dead_code)]
+pub struct SweepSchema {
+    /// "grid" (every combination, the first parameter varying slowest; the default) or "zip"
+    /// (the i-th values of every list together).
+    pub mode: Option<SweepMode>,
+    /// Runs per point, with derived seeds (overrides `simulation.replications`).
+    #[schemars(range(min = 1))]
+    pub replications: Option<u32>,
+    /// Key paths (as `--set` names them, e.g. "lambda.function.f.memory_size") with their
+    /// values: a list, or a range `{ from, to, step }` expanded in exact decimal arithmetic.
+    pub parameters: Option<std::collections::BTreeMap<String, SweepValues>>,
+}
+
+/// The values of one swept key path.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum SweepValues {
+    List(Vec<serde_json::Value>),
+    Range(SweepRange),
+}
+
+/// `{ from, to, step }`: from `from` to `to` inclusive in steps of `step` (> 0).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SweepRange {
+    pub from: f64,
+    pub to: f64,
+    pub step: f64,
+}
+
+/// `[sweep] mode`.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum SweepMode {
+    Grid,
+    Zip,
+}
+
 /// How the parameters' value lists combine into points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

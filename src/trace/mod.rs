@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::engine::{SimDuration, SimTime};
@@ -36,7 +37,7 @@ use crate::units::RawDuration;
 /// many rows spilled to temporary files and merged (20 bytes a row: about 5 MB).
 pub const DEFAULT_CHUNK_ROWS: usize = 1 << 18;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Azure2019,
@@ -45,7 +46,7 @@ pub enum Format {
 }
 
 /// How a minute's count (azure2019) is placed in its minute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Spread {
     /// The arrivals of a Poisson process given its count in the minute: sorted uniform times
@@ -58,7 +59,7 @@ pub enum Spread {
 }
 
 /// `[[trace]]` as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrace {
     pub name: String,
@@ -72,6 +73,9 @@ pub struct RawTrace {
     pub length: Option<RawDuration>,
     pub time_scale: Option<f64>,
     pub target: Option<String>,
+    /// `[[lambda.function]]` keys (all but `name`, `alias` and `copies`) for the functions
+    /// made from the trace; the schema refers to them as `FunctionTemplate`.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub template: Option<toml::Table>,
 }
 
