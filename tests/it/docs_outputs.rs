@@ -127,8 +127,11 @@ fn outputs_chapter_lists_every_summary_field() {
     jobs.push(Job { file: rare, env: Vec::new() });
     let trace = tmp.path().join("docs-trace-error.toml");
     std::fs::write(&trace, TRACE_ERROR).unwrap();
-    std::fs::write(tmp.path().join("big.csv"), format!("timestamp\n{}", "0\n".repeat(TRACE_ERROR_ROWS)))
-        .unwrap();
+    std::fs::write(
+        tmp.path().join("big.csv"),
+        format!("timestamp\n{}", "0\n".repeat(TRACE_ERROR_ROWS)),
+    )
+    .unwrap();
     let no_tmp = tmp.path().join("no-such-folder").to_string_lossy().into_owned();
     jobs.push(Job { file: trace, env: vec![("TMPDIR".into(), no_tmp)] });
 
@@ -143,7 +146,8 @@ fn outputs_chapter_lists_every_summary_field() {
                     let summary = run(job, &tmp.path().join(format!("out-{i}")));
                     let mut paths = BTreeSet::new();
                     collect(&summary, "", &mut paths);
-                    let name = job.file.strip_prefix(root).unwrap_or(&job.file).display().to_string();
+                    let name =
+                        job.file.strip_prefix(root).unwrap_or(&job.file).display().to_string();
                     let mut produced = produced.lock().unwrap();
                     for p in paths {
                         produced.entry(p).or_insert_with(|| name.clone());
@@ -294,7 +298,11 @@ fn documented(text: &str) -> BTreeSet<String> {
             continue;
         }
         if let Some(field) = first_span(cell).filter(|f| is_path(f)) {
-            out.insert(if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") });
+            out.insert(if prefix.is_empty() {
+                field.to_string()
+            } else {
+                format!("{prefix}.{field}")
+            });
         }
     }
     out
@@ -314,5 +322,8 @@ fn the_chapter_reader_follows_headings_and_rows() {
         &mut paths,
     );
     let paths: Vec<String> = paths.into_iter().collect();
-    assert_eq!(paths, ["ci95", "functions", "functions.NAME", "functions.NAME.a", "functions.NAME.n"]);
+    assert_eq!(
+        paths,
+        ["ci95", "functions", "functions.NAME", "functions.NAME.a", "functions.NAME.n"]
+    );
 }
