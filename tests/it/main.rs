@@ -9,6 +9,7 @@ mod capacity;
 mod common;
 mod conservation;
 mod determinism;
+mod docs_outputs;
 mod keep_alive;
 mod lifecycle;
 mod logs;
