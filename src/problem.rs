@@ -46,3 +46,44 @@ impl ConfigError {
         }
     }
 }
+
+/// Characters of a value echoed in a message; longer values are cut.
+const MAX_ECHO: usize = 60;
+/// Names listed in a message; more are counted.
+const MAX_NAMES: usize = 10;
+
+/// `text` for a message: whole when short, else its start and how long it was.
+pub fn cut_value(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= MAX_ECHO {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(MAX_ECHO).collect();
+    format!("{start}... ({n} characters)")
+}
+
+/// Names for a message, comma-separated: at most ten, then how many more.
+pub fn cut_list(names: &[&str]) -> String {
+    let shown: Vec<&str> = names.iter().take(MAX_NAMES).copied().collect();
+    match names.len().saturating_sub(MAX_NAMES) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_and_lists_are_cut() {
+        assert_eq!(cut_value("short"), "short");
+        let long = "x".repeat(100_000);
+        let cut = cut_value(&long);
+        assert!(cut.len() < 100 && cut.ends_with("... (100000 characters)"), "{cut}");
+        let names: Vec<String> = (0..25).map(|i| format!("f{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(cut_list(&refs[..2]), "f0, f1");
+        assert!(cut_list(&refs).ends_with("f9 and 15 more"));
+    }
+}

@@ -12,6 +12,7 @@ pub mod runtime;
 pub mod schema;
 pub mod settings;
 pub mod slo;
+pub mod structure;
 pub mod sweep;
 mod validate;
 
@@ -628,8 +629,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ConfigError
 
 /// Validates scenario text as if read from `path` (relative paths resolve beside it).
 pub fn load_str(path: &Path, text: &str, overrides: &[Override]) -> Result<Scenario, ConfigError> {
-    let raw = parse(path, text, overrides)?;
-    validate(path, path.parent().unwrap_or(Path::new(".")), raw)
+    check_and_validate(path, parse_table(path, text, overrides)?)
 }
 
 /// Reads a scenario file into a TOML table and applies `overrides` (as `--set` does), without
@@ -659,33 +659,45 @@ pub fn from_table(
         apply_override(&mut table, o)
             .map_err(|msg| ConfigError::one(path, format!("{flag} {}", o.key), msg))?;
     }
-    let deser_err = |e: serde_path_to_error::Error<toml::de::Error>| {
-        let key = e.path().to_string();
-        let key = if key == "." { String::new() } else { key };
-        ConfigError::one(path, key, e.inner().to_string().trim_end().to_string())
-    };
-    let raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(deser_err)?;
-    validate(path, path.parent().unwrap_or(Path::new(".")), raw)
+    check_and_validate(path, table)
 }
 
-/// Parses scenario text into raw structs, applying overrides first.
-pub fn parse(
+/// The structural check (every unknown key, wrong type and unknown name at once, with
+/// suggestions), then deserialisation and validation of what was right, so one run lists the
+/// structural problems together with the meaning errors of the rest.
+fn check_and_validate(path: &Path, table: toml::Table) -> Result<Scenario, ConfigError> {
+    let checked = structure::check(&table);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let raw = serde_path_to_error::deserialize::<_, raw::RawScenario>(toml::Value::Table(
+        checked.cleaned,
+    ));
+    let structural = checked.problems;
+    match raw {
+        Ok(raw) if structural.is_empty() => validate(path, dir, raw),
+        Ok(raw) => {
+            let mut problems = structural;
+            if let Err(e) = validate(path, dir, raw) {
+                problems.extend(e.problems);
+            }
+            Err(ConfigError { file: path.to_path_buf(), problems })
+        }
+        Err(_) if !structural.is_empty() => {
+            Err(ConfigError { file: path.to_path_buf(), problems: structural })
+        }
+        Err(e) => {
+            let key = e.path().to_string();
+            let key = if key == "." { String::new() } else { key };
+            Err(ConfigError::one(path, key, e.inner().to_string().trim_end().to_string()))
+        }
+    }
+}
+
+/// Parses scenario text into a table (syntax errors name the line), applying overrides.
+pub fn parse_table(
     path: &Path,
     text: &str,
     overrides: &[Override],
-) -> Result<raw::RawScenario, ConfigError> {
-    let deser_err = |e: serde_path_to_error::Error<toml::de::Error>| {
-        let key = e.path().to_string();
-        let key = if key == "." { String::new() } else { key };
-        // toml's message for a spanned error starts with "TOML parse error at line..": keep it,
-        // it shows the line; collapse it onto as few lines as the terminal allows.
-        ConfigError::one(path, key, e.inner().to_string().trim_end().to_string())
-    };
-    if overrides.is_empty() {
-        let de = toml::Deserializer::parse(text)
-            .map_err(|e| ConfigError::one(path, "", e.to_string().trim_end().to_string()))?;
-        return serde_path_to_error::deserialize(de).map_err(deser_err);
-    }
+) -> Result<toml::Table, ConfigError> {
     let mut table: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| {
         ConfigError::one(path, "", e.to_string().trim_end().to_string())
     })?;
@@ -693,5 +705,5 @@ pub fn parse(
         apply_override(&mut table, o)
             .map_err(|msg| ConfigError::one(path, format!("--set {}", o.key), msg))?;
     }
-    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(deser_err)
+    Ok(table)
 }

@@ -126,7 +126,11 @@ fn drop_nulls(v: &mut Json) {
             if let Some(Json::Array(values)) = obj.get_mut("enum") {
                 values.retain(|e| !e.is_null());
             }
-            obj.remove("format");
+            // integer formats (`int64`, `uint32`) mean nothing to a TOML editor; a property
+            // that happens to be named `format` (a trace's) is kept
+            if obj.get("format").is_some_and(Json::is_string) && obj.contains_key("type") {
+                obj.remove("format");
+            }
             for (_, child) in obj.iter_mut() {
                 drop_nulls(child);
             }

@@ -48,7 +48,10 @@ fn the_good_scenario_is_valid() {
 #[test]
 fn unknown_keys_are_named() {
     let e = error_of(&with("runtime = \"nodejs20.x\"", "runtime = \"nodejs20.x\"\nmemory = 512"));
-    assert_mentions(&e, &["lambda.function[0]", "memory", "memory_size"]);
+    assert_mentions(
+        &e,
+        &["lambda.function \"f\"", "unknown key `memory`", "did you mean `memory_size`?"],
+    );
 }
 
 #[test]
@@ -57,7 +60,10 @@ fn wrong_types_name_the_key_path() {
         "runtime = \"nodejs20.x\"",
         "runtime = \"nodejs20.x\"\nmemory_size = \"big\"",
     ));
-    assert_mentions(&e, &["lambda.function[0].memory_size", "big"]);
+    assert_mentions(
+        &e,
+        &["lambda.function \"f\".memory_size", "\"big\" is a string; expected an integer"],
+    );
 }
 
 #[test]
@@ -101,7 +107,7 @@ fn unknown_names_list_the_known_ones() {
     let e = error_of(&with("target = \"function:f\"", "target = \"function:g\""));
     assert_mentions(&e, &["workload[0].target", "\"g\"", "declared functions: f"]);
     let e = error_of(&with("process = \"poisson\"", "process = \"bursty\""));
-    assert_mentions(&e, &["workload[0].arrivals", "bursty", "poisson"]);
+    assert_mentions(&e, &["workload \"w\".arrivals.process", "bursty", "poisson"]);
     let e = error_of(&format!("{GOOD}\n[pricing]\nregion = \"mars-1\"\n"));
     assert_mentions(&e, &["pricing.region", "mars-1", "us-east-1"]);
 }
@@ -144,7 +150,7 @@ fn features_of_later_releases_are_refused_clearly() {
     let e = error_of(&format!("{GOOD}\n[sweep]\nmode = \"grid\"\n"));
     assert_mentions(&e, &["sweep.parameters", "nothing to sweep"]);
     let e = error_of(&format!("{GOOD}\n[sweep]\nmode = \"all\"\n[sweep.parameters]\nx = [1]\n"));
-    assert_mentions(&e, &["sweep.mode", "\"all\"", "\"grid\" or \"zip\""]);
+    assert_mentions(&e, &["sweep.mode", "\"all\"", "\"grid\", \"zip\""]);
 }
 
 #[test]

@@ -362,7 +362,7 @@ fn bad_capacity_keys_are_named_with_what_is_allowed() {
     );
     assert_mentions(&e, &["service[0].capacity_provider_strategy", "weight"]);
     let e = error("platform = \"fargate\"\ncapacity_provider = \"spot\"");
-    assert_mentions(&e, &["service[0].capacity_provider", "spot", "fargate-spot"]);
+    assert_mentions(&e, &["service \"web\".capacity_provider", "spot", "fargate-spot"]);
     let e = error("platform = \"fargate\"\ncluster = { max = 3 }");
     assert_mentions(&e, &["service[0].cluster", "ecs-ec2"]);
     let e = error("platform = \"ecs-ec2\"\ninstance_type = \"m6i.large\"\nvcpu = 4.0");
@@ -376,11 +376,11 @@ fn bad_capacity_keys_are_named_with_what_is_allowed() {
     let e = error("platform = \"ecs-ec2\"\ncluster = { target_capacity = 0 }");
     assert_mentions(&e, &["service[0].cluster.target_capacity", "1..=100"]);
     let e = error("platform = \"ecs-ec2\"\ncluster = { boot = 90 }");
-    assert_mentions(&e, &["service[0].cluster.boot"]);
+    assert_mentions(&e, &["service \"web\".cluster.boot", "bare number 90 is not a duration"]);
     let e = error("platform = \"ec2\"\nvcpu = 1.0");
     assert_mentions(&e, &["service[0].vcpu", "instance_type"]);
     let e = error("platform = \"fargate\"\nload_balancer = \"nlb\"");
-    assert_mentions(&e, &["service[0].load_balancer", "nlb", "\"alb\""]);
+    assert_mentions(&e, &["service \"web\".load_balancer", "nlb", "\"alb\""]);
     let e = error("platform = \"fargate\"\nload_balancer = { kind = \"nlb\" }");
     assert_mentions(&e, &["service[0].load_balancer.kind", "nlb"]);
     let e = error("platform = \"fargate\"\nload_balancer = { rules = 0 }");

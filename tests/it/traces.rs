@@ -367,7 +367,7 @@ fn template_errors_name_the_trace() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("trace[0].template") && e.contains("memory_sise"), "{e}");
+    assert!(e.contains("trace \"r\".template") && e.contains("did you mean `memory_size`"), "{e}");
 }
 
 #[test]
