@@ -25,30 +25,53 @@ pub enum RawDist {
     Table(DistTable),
 }
 
+/// The kind of a distribution; each takes exactly its own keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DistKind {
+    /// Always `value`.
     Constant,
+    /// Exponential with mean `mean` (a mean of "0s" gives always 0).
     Exponential,
+    /// Uniform on [`low`, `high`].
     Uniform,
+    /// Normal with `mean` and `std`, redrawn until non-negative.
     Normal,
+    /// exp(N(ln `median`, `sigma`²)); mean = median x exp(sigma² / 2).
     Lognormal,
+    /// A value of the file at `path`, drawn uniformly.
     Empirical,
 }
 
-/// The keys of a distribution table. A flat struct rather than a tagged enum, so that a bad
-/// value is reported at its own key path (`workload[0].duration.mean`), not at the table's.
+/// A distribution table: `dist` names the kind, and the table takes exactly that kind's keys
+/// (a missing key or a key of another kind is an error).
+// A flat struct rather than a tagged enum, so that a bad value is reported at its own key
+// path (`workload[0].duration.mean`), not at the table's.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DistTable {
+    /// Required. The kind: "constant", "exponential", "uniform", "normal", "lognormal" or
+    /// "empirical".
     pub dist: Option<DistKind>,
+    /// Required for constant: the constant duration.
     pub value: Option<RawDuration>,
+    /// Required for exponential and normal: the mean (of the normal before truncation).
     pub mean: Option<RawDuration>,
+    /// Required for uniform: the lower end.
     pub low: Option<RawDuration>,
+    /// Required for uniform: the upper end, at least `low`.
     pub high: Option<RawDuration>,
+    /// Required for normal: the standard deviation.
     pub std: Option<RawDuration>,
+    /// Required for lognormal: the median (exp of the underlying normal's mean), above "0s".
     pub median: Option<RawDuration>,
+    /// Required for lognormal: standard deviation of the underlying normal, dimensionless,
+    /// 0..=10.
+    #[schemars(range(min = 0, max = 10))]
     pub sigma: Option<f64>,
+    /// Required for empirical: a file relative to the scenario's folder, with one duration
+    /// with a unit per line (`#` starts a comment) or a CSV with a `duration_ms` column
+    /// (milliseconds); at least one value.
     pub path: Option<String>,
 }
 

@@ -64,8 +64,9 @@ impl schemars::JsonSchema for RawDuration {
         schemars::json_schema!({
             "type": "string",
             "pattern": DURATION_PATTERN,
-            "description": "A duration: a number and a unit, ns, us, ms, s, m, h or d \
-                            (\"250ms\", \"1.5s\", \"10m\"). A bare number is refused.",
+            "description": "A duration: a non-negative number (decimals allowed) and a unit, \
+                            ns, us, ms, s, m (60 s), h or d (\"250ms\", \"1.5s\", \"10m\"). \
+                            A bare number is refused: seconds and milliseconds differ by 1,000.",
             "examples": ["250ms", "1.5s", "10m"]
         })
     }

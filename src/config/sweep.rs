@@ -21,49 +21,64 @@ use crate::config::{Override, Problem};
 pub const MAX_VALUES: u64 = 10_000;
 pub const MAX_POINTS: u64 = 100_000;
 
-/// `[sweep]` as the JSON Schema describes it (for editors and the reference). The section is
-/// read by [`SweepSpec::from_table`], whose key list this mirrors; a test checks they agree.
+/// Read by `slsim sweep`: which key paths vary, over which values, and how they combine.
+// `[sweep]` as the JSON Schema describes it (for editors and the reference). The section is
+// read by [`SweepSpec::from_table`], whose key list this mirrors; a test checks they agree.
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Sweep")]
 #[allow(dead_code)]
 pub struct SweepSchema {
-    /// "grid" (every combination, the first parameter varying slowest; the default) or "zip"
-    /// (the i-th values of every list together).
+    /// "grid" (every combination, the first parameter varying slowest) or "zip" (the i-th
+    /// values of every parameter together; the lists must have the same length). Default
+    /// "grid".
+    #[schemars(extend("default" = "grid"))]
     pub mode: Option<SweepMode>,
-    /// Runs per point, with derived seeds (overrides `simulation.replications`).
-    #[schemars(range(min = 1))]
+    /// Runs per point, 1..=10000, with seeds derived as in `slsim run`. Default
+    /// `simulation.replications`.
+    #[schemars(range(min = 1, max = 10000))]
     pub replications: Option<u32>,
-    /// Key paths (as `--set` names them, e.g. "lambda.function.f.memory_size") with their
-    /// values: a list, or a range `{ from, to, step }` expanded in exact decimal arithmetic.
+    /// Key paths (quoted, as `--set` names them, e.g. "lambda.function.f.memory_size") with
+    /// their values: a list, or a range `{ from, to, step }`. At most 10,000 values per
+    /// parameter and 100,000 points. Required unless given with `--param`.
     pub parameters: Option<std::collections::BTreeMap<String, SweepValues>>,
 }
 
-/// The values of one swept key path.
+/// The values of one swept key path: a non-empty list of values of any TOML type, or a range
+/// `{ from, to, step }`.
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum SweepValues {
+    /// The values, in order: numbers, strings, durations, booleans or whole tables.
     List(Vec<serde_json::Value>),
+    /// A range of numbers.
     Range(SweepRange),
 }
 
-/// `{ from, to, step }`: from `from` to `to` inclusive in steps of `step` (> 0).
+/// `{ from, to, step }`: the values `from`, `from + step`, ... up to `to` inclusive when a
+/// step lands on it, in exact decimal arithmetic (integers when all three are integers).
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct SweepRange {
+    /// Required. The first value.
     pub from: f64,
+    /// Required. The last value, at least `from` (included when a step lands on it).
     pub to: f64,
+    /// Required. The step, above 0.
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub step: f64,
 }
 
-/// `[sweep] mode`.
+/// How the parameters' values combine into points.
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[allow(dead_code)]
 pub enum SweepMode {
+    /// Every combination of the parameters' values, the first parameter varying slowest.
     Grid,
+    /// The i-th values of every parameter together; the lists must have the same length.
     Zip,
 }
 

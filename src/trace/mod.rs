@@ -37,11 +37,18 @@ use crate::units::RawDuration;
 /// many rows spilled to temporary files and merged (20 bytes a row: about 5 MB).
 pub const DEFAULT_CHUNK_ROWS: usize = 1 << 18;
 
+/// The format of a trace's files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// Per-minute invocation counts of the Azure Functions 2019 dataset (`invocations`,
+    /// `durations` and optionally `memory` files).
     Azure2019,
+    /// Individual requests of the Azure Functions 2021 dataset (`path`; columns `app`,
+    /// `func`, `end_timestamp`, `duration` in seconds).
     Azure2021,
+    /// A CSV (`path`) with `timestamp` (seconds from the start) and optional `function` and
+    /// `duration_ms` (100 ms without it).
     Requests,
 }
 
@@ -49,32 +56,56 @@ pub enum Format {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Spread {
-    /// The arrivals of a Poisson process given its count in the minute: sorted uniform times
-    /// (the same law as `Uniform`, which it is kept distinct from for the contract's sake).
+    /// Sorted uniform random times in the minute: the arrivals of a Poisson process given
+    /// its count.
+    // The same law as `Uniform`, kept distinct for the contract's sake.
     Poisson,
-    /// Sorted uniform times in the minute.
+    /// Sorted uniform random times in the minute.
     Uniform,
-    /// `k * 60 s / count` after the minute's start, k = 0..count.
+    /// Evenly spaced: `k x 60 s / count` after the minute's start.
     Even,
 }
 
-/// `[[trace]]` as written.
+/// A recorded workload replayed as Lambda invocations: each function of the trace becomes a
+/// `[[lambda.function]]` built from `template`, and its requests synchronous invocations.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrace {
+    /// Required. The trace's name; with the `requests` format and no `function` column, also
+    /// its one function's name.
     pub name: String,
+    /// Required. "azure2019", "azure2021" or "requests".
     pub format: Format,
+    /// Required for azure2019: the invocations-per-minute file (one row per function, one
+    /// column per minute), relative to the scenario's folder.
     pub invocations: Option<String>,
+    /// Required for azure2019: the durations file (run-time percentiles per function).
     pub durations: Option<String>,
+    /// azure2019 only: the memory file; `AverageAllocatedMb` sets `memory_size` unless the
+    /// template sets it. Default: none.
     pub memory: Option<String>,
+    /// Required for azure2021 and requests: the trace's CSV file, relative to the scenario's
+    /// folder.
     pub path: Option<String>,
+    /// azure2019 only: how a minute's count is placed in its minute: "poisson", "uniform"
+    /// or "even". Default "poisson".
+    #[schemars(extend("default" = "poisson"))]
     pub spread: Option<Spread>,
+    /// Start of the replayed window in trace time; it becomes simulated time 0. Default "0s".
+    #[schemars(extend("default" = "0s"))]
     pub start: Option<RawDuration>,
+    /// Length of the window in trace time, above "0s". Default: to the end of the trace.
     pub length: Option<RawDuration>,
+    /// Simulated time = (trace time - `start`) / `time_scale`: 2 replays twice as fast.
+    /// Above 0. Default 1.0.
+    #[schemars(extend("default" = 1.0, "exclusiveMinimum" = 0))]
     pub time_scale: Option<f64>,
+    /// What the trace functions become: "lambda". Default "lambda".
+    #[schemars(extend("default" = "lambda", "enum" = ["lambda"]))]
     pub target: Option<String>,
-    /// `[[lambda.function]]` keys (all but `name`, `alias` and `copies`) for the functions
-    /// made from the trace; the schema refers to them as `FunctionTemplate`.
+    /// The settings of every function of the trace: any `[[lambda.function]]` keys except
+    /// `name`, `alias` and `copies`; it must give `runtime` or `init_duration`. Default `{}`.
+    // The schema refers to these keys as `FunctionTemplate`.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub template: Option<toml::Table>,
 }
