@@ -1,7 +1,8 @@
-//! Simulation throughput on the README's benchmark workload (benches/throughput.toml), cut to
-//! 1,000 simulated seconds (1M invocations) per iteration so criterion can take samples.
-//! Throughput is reported in invocations per second of wall time. The same workload sent to an
-//! SQS queue (benches/sqs.toml) measures the event-source mappings, in messages per second.
+//! Simulation throughput on the benchmark workload of docs/src/getting-started.md
+//! (benches/throughput.toml), cut to 1,000 simulated seconds (1M invocations) per iteration so
+//! criterion can take samples. Throughput is reported in invocations per second of wall time. The
+//! same workload sent to an SQS queue (benches/sqs.toml) measures the event-source mappings, in
+//! messages per second.
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Price tables as data, each figure with its date and source.
 //!
 //! Only list prices live here; the arithmetic that turns simulated usage into dollars is in
-//! `lambda::billing`. Sources are the keys of `aws-facts.md` section 7 (L-PRICE: the AWS
+//! `lambda::billing`. Sources are the keys of `docs/src/aws-facts.md` §7 (L-PRICE: the AWS
 //! Lambda pricing page, full text as of 2026; BLOG-TIER: "Introducing tiered pricing for AWS
 //! Lambda", 2022; PRICELIST: AWS Price List API values).
 
@@ -42,8 +42,8 @@ pub struct LambdaPrices {
     pub free_gb_s: f64,
     /// SnapStart for Python and .NET (Java SnapStart is free), since 2024-11-18: snapshot cache
     /// per GB-s of memory size, charged per published version for at least `snap_start_min_cache_s`,
-    /// and restores per GB restored (L-PRICE, SNAP-GA; aws-facts 1.3 and the "Snap" example of
-    /// 1.6). No free tier; one price for both architectures.
+    /// and restores per GB restored (L-PRICE, SNAP-GA; docs/src/aws-facts.md §1.3 and the "Snap"
+    /// example of §1.6). No free tier; one price for both architectures.
     pub snap_start_cache_gb_s: f64,
     pub snap_start_min_cache_s: f64,
     pub snap_start_restore_gb: f64,
@@ -54,7 +54,7 @@ pub const US_EAST_1: LambdaPrices = LambdaPrices {
     as_of: "2026 (tiers since 2022; SnapStart charges since 2024-11-18; \
             INIT billed since 2025-08-01)",
     source: "AWS Lambda pricing page (L-PRICE), AWS Compute Blog tiered pricing (BLOG-TIER), \
-             AWS Price List API (PRICELIST); see aws-facts.md 1.6",
+             AWS Price List API (PRICELIST); see the book's AWS facts chapter, §1.6",
     usd_per_request: 0.20 / 1_000_000.0,
     x86_64: ArchPrices {
         duration_tiers: [
@@ -114,8 +114,8 @@ pub fn tiered_cost(volume: f64, tiers: &[Tier]) -> f64 {
     cost
 }
 
-/// API Gateway request prices of one region (AG-PRICE, AG-WP, infracost #498; aws-facts 2.4,
-/// read 2026). Tiers apply to the monthly number of requests per account and region.
+/// API Gateway request prices of one region (AG-PRICE, AG-WP, infracost #498; docs/src/aws-facts.md
+/// §2.4, read 2026). Tiers apply to the monthly number of requests per account and region.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ApiPrices {
     pub as_of: &'static str,
@@ -135,7 +135,7 @@ pub struct ApiPrices {
 }
 
 pub const API_US_EAST_1: ApiPrices = ApiPrices {
-    as_of: "2026 (aws-facts 2.4: AG-PRICE, AG-WP whitepaper, infracost #498)",
+    as_of: "2026 (the book's AWS facts chapter §2.4: AG-PRICE, AG-WP whitepaper, infracost #498)",
     rest: [
         Tier { up_to: 333e6, usd_per_unit: 3.50e-6 },
         Tier { up_to: 1e9, usd_per_unit: 2.80e-6 },
@@ -146,7 +146,7 @@ pub const API_US_EAST_1: ApiPrices = ApiPrices {
         Tier { up_to: 300e6, usd_per_unit: 1.00e-6 },
         Tier { up_to: f64::INFINITY, usd_per_unit: 0.90e-6 },
     ],
-    // infracost #462, amnic (aws-facts 2.4)
+    // infracost #462, amnic (docs/src/aws-facts.md §2.4)
     websocket_messages: [
         Tier { up_to: 1e9, usd_per_unit: 1.00e-6 },
         Tier { up_to: f64::INFINITY, usd_per_unit: 0.80e-6 },
@@ -158,8 +158,8 @@ pub const API_US_EAST_1: ApiPrices = ApiPrices {
     free_connection_minutes: 750_000,
 };
 
-/// Fargate Spot (aws-facts 3.2, FG-SPOT: AWS Compute Blog "Deep dive into Fargate Spot to run
-/// your ECS tasks for up to 70% less"; fortem.dev; infra.furybee). The Spot price varies,
+/// Fargate Spot (docs/src/aws-facts.md §3.2, FG-SPOT: AWS Compute Blog "Deep dive into Fargate Spot
+/// to run your ECS tasks for up to 70% less"; fortem.dev; infra.furybee). The Spot price varies,
 /// 50-70 % below on-demand; slsim takes the blog's "up to 70 %" as the default discount
 /// (e.g. $0.01214 per vCPU-hour and $0.001334 per GB-hour against $0.04048 and $0.004445).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -172,14 +172,14 @@ pub struct FargateSpotPrices {
 }
 
 pub const FARGATE_SPOT: FargateSpotPrices = FargateSpotPrices {
-    as_of: "2026 (aws-facts 3.2: FG-SPOT, fortem.dev, infra.furybee)",
+    as_of: "2026 (the book's AWS facts chapter §3.2: FG-SPOT, fortem.dev, infra.furybee)",
     discount: 0.70,
     discount_range: (0.50, 0.70),
 };
 
-/// Application Load Balancer, us-east-1 (aws-facts 4.5: ELB pricing page text, cloud-horizons
-/// 2026-05, vantage handbook; read 2026). An LCU is the largest of four dimensions, each
-/// metered per hour.
+/// Application Load Balancer, us-east-1 (docs/src/aws-facts.md §4.5: ELB pricing page text,
+/// cloud-horizons 2026-05, vantage handbook; read 2026). An LCU is the largest of four dimensions,
+/// each metered per hour.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AlbPrices {
     pub as_of: &'static str,
@@ -199,7 +199,7 @@ pub struct AlbPrices {
 }
 
 pub const ALB_US_EAST_1: AlbPrices = AlbPrices {
-    as_of: "2026 (aws-facts 4.5)",
+    as_of: "2026 (the book's AWS facts chapter §4.5)",
     usd_per_hour: 0.0225,
     usd_per_lcu_hour: 0.008,
     new_connections_per_s: 25.0,
@@ -209,8 +209,8 @@ pub const ALB_US_EAST_1: AlbPrices = AlbPrices {
     free_rules: 10,
 };
 
-/// Burstable T3 instances in Unlimited mode, their default (aws-facts 4.1: the repo price
-/// tables and coddykit.com; the EC2 on-demand pricing page, "T2/T3/T4g Unlimited Mode
+/// Burstable T3 instances in Unlimited mode, their default (docs/src/aws-facts.md §4.1: the repo
+/// price tables and coddykit.com; the EC2 on-demand pricing page, "T2/T3/T4g Unlimited Mode
 /// Pricing", read 2026): each earns CPU credits at a baseline share of its vCPUs and may run
 /// above it; CPU used beyond the baseline (surplus credits not paid back) is charged per
 /// vCPU-hour (Linux; T4g $0.04, not in slsim's table).
@@ -224,7 +224,7 @@ pub struct BurstablePrices {
 }
 
 pub const T3_UNLIMITED: BurstablePrices = BurstablePrices {
-    as_of: "2026 (aws-facts 4.1; EC2 on-demand pricing page, T2/T3/T4g Unlimited Mode Pricing)",
+    as_of: "2026 (the book's AWS facts chapter §4.1; EC2 on-demand pricing page, T2/T3/T4g Unlimited Mode Pricing)",
     usd_per_surplus_vcpu_hour: 0.05,
     baselines: [
         ("t3.micro", 0.10),
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn api_gateway_tier_examples_of_the_fact_sheet() {
         // REST 1B a month: 333 x 3.5 + 667 x 2.8 = $3,033.10; HTTP 1B: 300 + 700 x 0.9 = $930;
-        // REST 21B: $49,763.10 (aws-facts 2.4)
+        // REST 21B: $49,763.10 (docs/src/aws-facts.md §2.4)
         assert!((tiered_cost(1e9, &API_US_EAST_1.rest) - 3033.10).abs() < 1e-6);
         assert!((tiered_cost(1e9, &API_US_EAST_1.http) - 930.0).abs() < 1e-6);
         assert!((tiered_cost(21e9, &API_US_EAST_1.rest) - 49_763.10).abs() < 1e-3);

@@ -130,7 +130,7 @@ impl SloKey {
         }
     }
 
-    /// What is measured, for messages and the README.
+    /// What is measured, for messages and the book (docs/src/reference/scenario.md).
     pub fn meaning(self) -> &'static str {
         match self {
             SloKey::P50Ms => "latency_ms.p50 of every function, API and service",

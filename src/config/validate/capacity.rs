@@ -147,7 +147,7 @@ pub(super) fn ecs_ec2_task(
     if !(0.25..=inst_vcpu).contains(&vcpu) {
         c.bad(
             key("vcpu"),
-            format!("{vcpu} is not allowed; a task reserves 0.25..={inst_vcpu} vCPU on its instance (aws-facts 3.1: EC2 tasks from 0.25 vCPU)"),
+            format!("{vcpu} is not allowed; a task reserves 0.25..={inst_vcpu} vCPU on its instance (the book's AWS facts chapter, §3.1: EC2 tasks from 0.25 vCPU)"),
         );
     }
     let mb = s.memory.unwrap_or(inst_mb as i64);

@@ -111,7 +111,8 @@ pub(super) fn validate_lambda(
     }
 
     // Reservations (and provisioned concurrency of unreserved functions) come out of the
-    // account pool and must leave `unreserved_minimum` for everything else (aws-facts 1.2).
+    // account pool and must leave `unreserved_minimum` for everything else (docs/src/aws-facts.md
+    // §1.2).
     let set_aside: u64 =
         functions.iter().map(|f| f.reserved.unwrap_or(f.provisioned_max) as u64).sum();
     if set_aside + unreserved_minimum as u64 > limit as u64 {

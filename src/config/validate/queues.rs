@@ -25,8 +25,8 @@ pub(super) fn validate_queues(
     out
 }
 
-/// One queue: the mapping's batch and scaling settings (aws-facts 1.5) and the queue's own
-/// (SQS and Kinesis quotas). A key of another kind of source is refused, not ignored.
+/// One queue: the mapping's batch and scaling settings (docs/src/aws-facts.md §1.5) and the queue's
+/// own (SQS and Kinesis quotas). A key of another kind of source is refused, not ignored.
 fn validate_queue(
     c: &mut Checker,
     i: usize,
@@ -94,7 +94,7 @@ fn validate_queue(
     let parallelization_factor =
         c.int(&key("parallelization_factor"), q.parallelization_factor, 1, 1, 10, "");
     // AWS refuses a mapping whose queue hides messages for less than the function may run,
-    // and recommends six times the timeout plus the batching window (aws-facts 1.5).
+    // and recommends six times the timeout plus the batching window (docs/src/aws-facts.md §1.5).
     let timeout = function.map_or(SimDuration::from_secs(3), |f| functions[f].timeout);
     let recommended = SimDuration(timeout.0 * 6 + batch_window.0);
     let visibility_timeout = q.visibility_timeout.map_or(recommended, |v| v.0);

@@ -42,7 +42,7 @@ pub(super) fn autoscaling(
         c.duration(&k("warmup"), Some(w), 0, 0, 86_400)
     });
     // EC2 Auto Scaling's target tracking and step policies use warm-up, not cooldowns
-    // (aws-facts 4.4); ECS's default to 300 s (aws-facts 3.3)
+    // (docs/src/aws-facts.md §4.4); ECS's default to 300 s (docs/src/aws-facts.md §3.3)
     let default_cooldown = if warmup.is_some() { 0 } else { 300 };
     let step = a.policy == Some(RawPolicy::Step);
     let policy = if step {
@@ -276,7 +276,8 @@ pub(super) fn memory_model(
     memory_mb: u32,
 ) -> (u32, f64) {
     let key = |k: &str| format!("service[{i}].{k}");
-    // slsim's default footprint: a runtime at rest (no AWS figure; documented in the README)
+    // slsim's default footprint: a runtime at rest (no AWS figure; documented in
+    // docs/src/reference/scenario.md and docs/src/model.md)
     let base = c.int(
         &key("memory_base"),
         s.memory_base,
@@ -315,7 +316,8 @@ pub(super) fn load_balancer_delays(
         return (SimDuration::ZERO, None);
     }
     // a new target must pass one health check (ELB docs), every 30 s by default: 15 s on
-    // average; ALB's deregistration delay defaults to 300 s, at most 3600 s (aws-facts 4.4)
+    // average; ALB's deregistration delay defaults to 300 s, at most 3600 s (docs/src/aws-facts.md
+    // §4.4)
     let health = c.duration(&key("health_check_delay"), s.health_check_delay, 0, 0, 3600);
     let health = if s.health_check_delay.is_some() { health } else { SimDuration::from_secs(15) };
     let dereg = c.duration(&key("deregistration_delay"), s.deregistration_delay, 300, 0, 3600);

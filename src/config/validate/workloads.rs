@@ -26,7 +26,8 @@ pub(super) fn validate_workloads(
     if raw.is_empty() {
         c.bad(
             "workload",
-            "no [[workload]] is declared, so nothing would arrive; add one (see SCENARIO.md)",
+            "no [[workload]] is declared, so nothing would arrive; add one (see the book's \
+             scenario reference, docs/src/reference/scenario.md, or `slsim schema`)",
         );
     }
     let mut names = HashSet::new();
