@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::Checker;
+use crate::problem::clip;
 use crate::config::raw::*;
 use crate::config::*;
 use crate::dist::Dist;
@@ -32,7 +33,8 @@ pub(super) fn validate_apis(
     let mut names = HashSet::new();
     let mut apis = Vec::new();
     for (i, a) in raw.iter().enumerate() {
-        let key = |k: &str| format!("api[{i}].{k}");
+        let i = &super::item_key("api", i, &a.name);
+        let key = |k: &str| format!("{i}.{k}");
         if a.name.is_empty() || !names.insert(a.name.as_str()) {
             c.bad(key("name"), format!("\"{}\" must be non-empty and unique", a.name));
         }
@@ -79,7 +81,8 @@ pub(super) fn validate_apis(
             c.bad(key("route"), "no [[api.route]]: an API needs at least one route");
         }
         for (j, r) in a.route.iter().enumerate() {
-            let rkey = |k: &str| format!("api[{i}].route[{j}].{k}");
+            let rat = super::item_key(&format!("{i}.route"), j, &r.route);
+            let rkey = |k: &str| format!("{rat}.{k}");
             if !route_names.insert(r.route.as_str()) {
                 c.bad(rkey("route"), format!("\"{}\" is declared twice", r.route));
             }
@@ -112,7 +115,7 @@ pub(super) fn validate_apis(
             .iter()
             .enumerate()
             .map(|(j, p)| {
-                let pkey = format!("api[{i}].usage_plan[{j}]");
+                let pkey = super::item_key(&format!("{i}.usage_plan"), j, &p.name);
                 if !plan_names.insert(p.name.as_str()) {
                     c.bad(format!("{pkey}.name"), format!("\"{}\" is declared twice", p.name));
                 }
@@ -211,14 +214,8 @@ fn authorizer(
     let function = functions.iter().position(|f| f.name == raw.function);
     if function.is_none() {
         let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
-        c.bad(
-            format!("{key}.function"),
-            format!(
-                "\"{}\": no function named so; declared: {}",
-                raw.function,
-                declared.join(", ")
-            ),
-        );
+        let why = c.missing("function", &raw.function, &declared);
+        c.bad(format!("{key}.function"), format!("\"{}\": {why}", clip(&raw.function)));
     }
     // aws-facts 2.3: result cache TTL default 300 s, 0..=3,600 s (0 disables)
     let cache_ttl = c.duration(&format!("{key}.cache_ttl"), raw.cache_ttl, 300, 0, 3600);
@@ -252,8 +249,8 @@ fn integration(
     };
     let name = target.split_once(':').map_or("", |(_, n)| n);
     let Some(i) = names.iter().position(|n| *n == name) else {
-        let declared = if names.is_empty() { "(none)".to_string() } else { names.join(", ") };
-        c.bad(key, format!("\"{target}\": no {kind} named \"{name}\"; declared: {declared}"));
+        let why = c.missing(kind, name, &names);
+        c.bad(key, format!("\"{}\": {why}", clip(target)));
         return None;
     };
     Some(if kind == "function" { Integration::Function(i) } else { Integration::Service(i) })
