@@ -242,8 +242,8 @@ fn main() -> ExitCode {
             config::take_seed(&mut args.set);
             args.set
         })
-            .map_err(|e| e.to_string())
-            .and_then(|s| slsim::trace::check_rows(&s.traces, false).map(|()| s))
+        .map_err(|e| e.to_string())
+        .and_then(|s| slsim::trace::check_rows(&s.traces, false).map(|()| s))
         {
             Ok(s) => {
                 println!(

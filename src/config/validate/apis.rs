@@ -3,10 +3,10 @@
 use std::collections::HashSet;
 
 use super::Checker;
-use crate::problem::clip;
 use crate::config::raw::*;
 use crate::config::*;
 use crate::dist::Dist;
+use crate::problem::clip;
 
 /// Account-level throttle of API Gateway per region (aws-facts 2.2, since 2017-06-06).
 const ACCOUNT: ThrottleConfig = ThrottleConfig { rate: 10_000.0, burst: 5_000 };

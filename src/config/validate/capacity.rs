@@ -96,10 +96,7 @@ fn strategy(c: &mut Checker, i: &str, items: &[RawStrategyItem]) -> Option<(u32,
     let mut bases = 0;
     let problems = c.problems.len();
     if items.is_empty() {
-        c.bad(
-            format!("{i}.capacity_provider_strategy"),
-            "is empty; give one item or more",
-        );
+        c.bad(format!("{i}.capacity_provider_strategy"), "is empty; give one item or more");
     }
     for (j, it) in items.iter().enumerate() {
         let k = |n: &str| format!("{i}.capacity_provider_strategy[{j}].{n}");

@@ -79,8 +79,7 @@ pub(super) fn validate_lambda(
         }
         let Some(function) = validate_function(c, i, f, limit, base_dir) else { continue };
         if let Some(n) = f.copies {
-            let n =
-                c.int(&format!("{i}.copies"), Some(n), 1, 1, 100_000, " copies");
+            let n = c.int(&format!("{i}.copies"), Some(n), 1, 1, 100_000, " copies");
             if f.alias.is_some() {
                 c.bad(format!("{i}.copies"), "copies and an alias do not combine");
             }

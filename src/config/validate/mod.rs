@@ -16,8 +16,8 @@ mod workloads;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::problem::{clip, name_list};
 pub(super) use crate::problem::item_key;
+use crate::problem::{clip, name_list};
 
 use super::raw::*;
 use super::*;
@@ -44,7 +44,10 @@ impl Checker {
     }
 
     fn declare<'a>(&mut self, kind: &str, names: impl IntoIterator<Item = &'a str>) {
-        self.declared.entry(kind.to_string()).or_default().extend(names.into_iter().map(String::from));
+        self.declared
+            .entry(kind.to_string())
+            .or_default()
+            .extend(names.into_iter().map(String::from));
     }
 
     /// Why `name` is not among the validated `known` items of `kind`: it is declared but
@@ -228,11 +231,11 @@ pub fn validate(
         {
             invalid.extend(
                 c.declared
-                .get(kind)
-                .into_iter()
-                .flatten()
-                .filter(|n| !valid.contains(n))
-                .map(|n| format!("{kind}:{n}")),
+                    .get(kind)
+                    .into_iter()
+                    .flatten()
+                    .filter(|n| !valid.contains(n))
+                    .map(|n| format!("{kind}:{n}")),
             );
         }
         names.invalid = invalid;

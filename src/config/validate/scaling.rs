@@ -269,12 +269,7 @@ fn check_steps(c: &mut Checker, key: &str, steps: &[Step], adjustment: Adjustmen
 }
 
 /// The memory model: (`memory_base`, `memory_per_request`) in MB for tasks of `memory_mb`.
-pub(super) fn memory_model(
-    c: &mut Checker,
-    i: &str,
-    s: &RawService,
-    memory_mb: u32,
-) -> (u32, f64) {
+pub(super) fn memory_model(c: &mut Checker, i: &str, s: &RawService, memory_mb: u32) -> (u32, f64) {
     let key = |k: &str| format!("{i}.{k}");
     // slsim's default footprint: a runtime at rest (no AWS figure; documented in the README)
     let base = c.int(

@@ -212,12 +212,7 @@ pub(super) fn validate_services(
 }
 
 /// A Fargate task size: (vCPU, MB, $/hour, no instance type).
-fn fargate(
-    c: &mut Checker,
-    i: &str,
-    s: &RawService,
-    arm: bool,
-) -> (f64, u32, f64, Option<String>) {
+fn fargate(c: &mut Checker, i: &str, s: &RawService, arm: bool) -> (f64, u32, f64, Option<String>) {
     let key = |k: &str| format!("{i}.{k}");
     if s.instance_type.is_some() {
         c.bad(

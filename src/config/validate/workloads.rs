@@ -4,9 +4,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::Checker;
-use crate::problem::{clip, name_list};
 use crate::config::raw::*;
 use crate::config::*;
+use crate::problem::{clip, name_list};
 
 /// What workloads may target.
 pub(super) struct Targets<'a> {
