@@ -238,9 +238,12 @@ fn main() -> ExitCode {
             }
             code
         }
-        Command::Validate(args) => match config::load(&args.file, &args.set)
-            .map_err(|e| e.to_string())
-            .and_then(|s| slsim::trace::check_rows(&s.traces, false).map(|()| s))
+        Command::Validate(mut args) => match config::load(&args.file, &{
+            config::take_seed(&mut args.set);
+            args.set
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|s| slsim::trace::check_rows(&s.traces, false).map(|()| s))
         {
             Ok(s) => {
                 println!(
@@ -283,7 +286,8 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_FAILURE)
             }
         },
-        Command::Run(args) => {
+        Command::Run(mut args) => {
+            let set_seed = config::take_seed(&mut args.scenario.set);
             let mut scenario = match config::load(&args.scenario.file, &args.scenario.set) {
                 Ok(s) => s,
                 Err(e) => {
@@ -295,7 +299,7 @@ fn main() -> ExitCode {
                 eprintln!("{}: {e}", args.scenario.file.display());
                 return ExitCode::from(EXIT_BAD_INPUT);
             }
-            if let Some(seed) = args.seed {
+            if let Some(seed) = args.seed.or(set_seed) {
                 scenario.seed = seed;
             }
             let opts = RunOptions {
@@ -336,7 +340,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn sweep(args: SweepArgs) -> ExitCode {
+fn sweep(mut args: SweepArgs) -> ExitCode {
+    let set_seed = config::take_seed(&mut args.scenario.set);
     let shard = match args.shard.map(|s| s.resolve(|k| std::env::var(k).ok())).transpose() {
         Ok(s) => s,
         Err(e) => {
@@ -348,7 +353,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         &args.scenario.file,
         &args.scenario.set,
         &args.param,
-        args.seed,
+        args.seed.or(set_seed),
     ) {
         Ok(p) => p,
         Err(e) => {

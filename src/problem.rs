@@ -47,28 +47,43 @@ impl ConfigError {
     }
 }
 
-/// Characters of a value echoed in a message; longer values are cut.
-const MAX_ECHO: usize = 60;
-/// Names listed in a message; more are counted.
-const MAX_NAMES: usize = 10;
-
-/// `text` for a message: whole when short, else its start and how long it was.
-pub fn cut_value(text: &str) -> String {
-    let n = text.chars().count();
-    if n <= MAX_ECHO {
-        return text.to_string();
+/// The key of item `i` of `section` (`lambda.function`): `lambda.function "NAME"`, as `--set`
+/// names it, or `lambda.function[2]` when the item has no name.
+pub fn item_key(section: &str, i: usize, name: &str) -> String {
+    if name.is_empty() {
+        format!("{section}[{i}]")
+    } else {
+        format!("{section} \"{}\"", clip(name))
     }
-    let start: String = text.chars().take(MAX_ECHO).collect();
-    format!("{start}... ({n} characters)")
 }
 
-/// Names for a message, comma-separated: at most ten, then how many more.
-pub fn cut_list(names: &[&str]) -> String {
-    let shown: Vec<&str> = names.iter().take(MAX_NAMES).copied().collect();
-    match names.len().saturating_sub(MAX_NAMES) {
-        0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
+/// How many characters of a value [`clip`] keeps.
+pub const CLIP_CHARS: usize = 60;
+/// How many names [`name_list`] shows.
+pub const LIST_NAMES: usize = 10;
+
+/// `value` cut to its first [`CLIP_CHARS`] characters, with how long it was, so that a huge
+/// value echoed in a message does not drown it.
+pub fn clip(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= CLIP_CHARS + 20 {
+        return value.to_string();
     }
+    let head: String = value.chars().take(CLIP_CHARS).collect();
+    format!("{head}... ({n} characters)")
+}
+
+/// Names joined with ", ": at most [`LIST_NAMES`] of them and "and N more", or "(none)".
+pub fn name_list<S: AsRef<str>>(names: &[S]) -> String {
+    if names.is_empty() {
+        return "(none)".to_string();
+    }
+    let shown: Vec<String> = names.iter().take(LIST_NAMES).map(|s| clip(s.as_ref())).collect();
+    let mut out = shown.join(", ");
+    if names.len() > LIST_NAMES {
+        out.push_str(&format!(" and {} more", names.len() - LIST_NAMES));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -76,14 +91,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_values_and_lists_are_cut() {
-        assert_eq!(cut_value("short"), "short");
+    fn clip_keeps_short_values_and_cuts_long_ones() {
+        assert_eq!(clip("abc"), "abc");
         let long = "x".repeat(100_000);
-        let cut = cut_value(&long);
-        assert!(cut.len() < 100 && cut.ends_with("... (100000 characters)"), "{cut}");
-        let names: Vec<String> = (0..25).map(|i| format!("f{i}")).collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        assert_eq!(cut_list(&refs[..2]), "f0, f1");
-        assert!(cut_list(&refs).ends_with("f9 and 15 more"));
+        let c = clip(&long);
+        assert!(c.starts_with(&"x".repeat(CLIP_CHARS)) && c.ends_with("... (100000 characters)"));
+        assert!(c.len() < 100);
+    }
+
+    #[test]
+    fn name_list_shows_at_most_ten() {
+        assert_eq!(name_list::<&str>(&[]), "(none)");
+        assert_eq!(name_list(&["a", "b"]), "a, b");
+        let many: Vec<String> = (0..25).map(|i| format!("f{i}")).collect();
+        let l = name_list(&many);
+        assert!(l.starts_with("f0, f1,") && l.ends_with("f9 and 15 more"), "{l}");
     }
 }

@@ -183,6 +183,7 @@ mod tests {
             copy_groups: vec!["w".into()],
             apis: vec!["shop".into()],
             services: vec![],
+            invalid: vec![],
         }
     }
 

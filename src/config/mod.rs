@@ -18,7 +18,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use overrides::{Override, apply_override};
+pub use overrides::{Override, apply_override, take_seed};
 pub use validate::validate;
 
 pub use crate::problem::{ConfigError, Problem};

@@ -41,6 +41,22 @@ impl FromStr for Override {
     }
 }
 
+/// Takes `--set simulation.seed=N` with N above `i64::MAX` out of `sets` and returns it (the
+/// last one given): TOML integers stop at `i64::MAX`, while a seed is any u64, as `--seed`
+/// takes it; the caller applies it to the loaded scenario as it applies `--seed`.
+pub fn take_seed(sets: &mut Vec<Override>) -> Option<u64> {
+    let mut seed = None;
+    sets.retain(|o| {
+        let big = match (&o.value, o.key.as_str()) {
+            (Value::String(s), "simulation.seed") => s.parse::<u64>().ok(),
+            _ => None,
+        };
+        seed = big.or(seed);
+        big.is_none()
+    });
+    seed
+}
+
 /// Applies one override to the parsed file. Missing final keys are created; missing sections
 /// and items are errors that list what exists.
 pub fn apply_override(root: &mut Table, o: &Override) -> Result<(), String> {
@@ -135,6 +151,14 @@ mod tests {
         let err = apply_override(&mut t, &"lambda.function.zzz.memory_size=1".parse().unwrap())
             .unwrap_err();
         assert!(err.contains("\"zzz\"") && err.contains("a, b"), "{err}");
+    }
+
+    #[test]
+    fn seeds_above_i64_are_taken_out() {
+        let mut sets: Vec<Override> =
+            vec!["simulation.seed=18446744073709551615".parse().unwrap(), "a.b=1".parse().unwrap()];
+        assert_eq!(take_seed(&mut sets), Some(u64::MAX));
+        assert_eq!(sets.len(), 1);
     }
 
     #[test]

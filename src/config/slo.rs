@@ -206,6 +206,9 @@ pub struct Names {
     pub copy_groups: Vec<String>,
     pub apis: Vec<String>,
     pub services: Vec<String>,
+    /// Components declared in the scenario but invalid (`function:NAME`, ...): reported
+    /// already, so a reference to one says so rather than listing the valid ones.
+    pub invalid: Vec<String>,
 }
 
 impl RawSlo {
@@ -327,6 +330,16 @@ impl Slo {
                 };
                 let copies = groups.iter().any(|g| g == name);
                 if !copies && !known.iter().any(|n| n == name) {
+                    if names.invalid.iter().any(|i| i == item) {
+                        bad(
+                            &at,
+                            format!(
+                                "\"{item}\": {} \"{name}\" is declared but invalid, see above",
+                                kind.as_str()
+                            ),
+                        );
+                        continue;
+                    }
                     let mut all: Vec<&str> = known.iter().map(String::as_str).collect();
                     all.extend(groups.iter().map(String::as_str));
                     let listed = if all.is_empty() {

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use serde_json::Value as Json;
 use toml::Value;
 
-use crate::problem::{Problem, cut_value};
+use crate::problem::{Problem, clip as cut_value, name_list};
 use crate::units::DURATION_PATTERN;
 
 /// The schema, generated once per process (sweeps check every point).
@@ -332,7 +332,7 @@ fn unknown_key(k: &str, known: &[&str], at: &Path) -> Problem {
             format!(
                 "unknown key `{}` in {place}; the keys allowed there are {}",
                 cut_value(k),
-                crate::problem::cut_list(&sorted)
+                name_list(&sorted)
             )
         }
     };

@@ -224,12 +224,13 @@ pub fn lambda_name(id: &str, max: usize) -> String {
     if s.is_empty() { "_".into() } else { s }
 }
 
-/// Reads the files of every `[[trace]]` once; problems name `trace[i].KEY`.
+/// Reads the files of every `[[trace]]` once; problems name `trace "NAME".KEY`.
 pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -> Vec<Prepared> {
     let mut out = Vec::new();
     let mut bad = |key: String, message: String| problems.push(Problem { key, message });
     for (i, t) in raw.iter().enumerate() {
-        let key = |k: &str| format!("trace[{i}].{k}");
+        let at = crate::problem::item_key("trace", i, &t.name);
+        let key = |k: &str| format!("{at}.{k}");
         if let Some(target) = &t.target
             && target != "lambda"
         {
@@ -301,7 +302,19 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
         let (source, functions, rows, bad_rows, first_bad_row) = match prepared {
             Ok(p) => p,
             Err(e) => {
-                let k = if t.format == Format::Azure2019 { "invocations" } else { "path" };
+                // blame the key of the file the message is about (each names its file)
+                let about = |v: &Option<String>| {
+                    v.as_ref().is_some_and(|p| e.contains(&base_dir.join(p).display().to_string()))
+                };
+                let k = if t.format != Format::Azure2019 {
+                    "path"
+                } else if about(&t.durations) {
+                    "durations"
+                } else if about(&t.memory) {
+                    "memory"
+                } else {
+                    "invocations"
+                };
                 bad(key(k), e);
                 continue;
             }

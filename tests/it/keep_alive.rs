@@ -61,7 +61,7 @@ fn policy_settings_are_validated() {
     let bad = |policy: &str| function_error(&format!("keep_alive_policy = {policy}"));
     let e = bad(r#"{ policy = "hybrid-histogram", head = 0.9, tail = 0.5 }"#);
     assert!(
-        e.contains("lambda.function[0].keep_alive_policy.head") && e.contains("above tail"),
+        e.contains("lambda.function \"f\".keep_alive_policy.head") && e.contains("above tail"),
         "{e}"
     );
     let e = bad(r#"{ policy = "fixed", margin = 0.2 }"#);

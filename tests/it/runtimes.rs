@@ -75,7 +75,7 @@ fn package_size_is_limited_to_250_mb_unzipped() {
     let ok = one_function("runtime = \"python3.12\"\npackage_size = 250", 1.0, "1ms", "1s");
     scenario(&ok);
     let err = error_of(&ok.replace("package_size = 250", "package_size = 251"));
-    assert!(err.contains("lambda.function[0].package_size"), "{err}");
+    assert!(err.contains("lambda.function \"f\".package_size"), "{err}");
     assert!(err.contains("251") && err.contains("0..=250 MB"), "{err}");
 }
 
@@ -190,7 +190,10 @@ fn extensions_are_validated_by_key() {
     assert!(err.contains("boot"), "{err}");
     let eleven: Vec<String> = (0..11).map(|i| format!("{{ name = \"x{i}\" }}")).collect();
     let err = error_of(&base.replace("EXT", &format!("extensions = [{}]", eleven.join(", "))));
-    assert!(err.contains("lambda.function[0].extensions") && err.contains("at most 10"), "{err}");
+    assert!(
+        err.contains("lambda.function \"f\".extensions") && err.contains("at most 10"),
+        "{err}"
+    );
     let err = error_of(&base.replace(
         "EXT",
         r#"extensions = [{ name = "a" }, { name = "a", init = { dist = "uniform", low = "2ms", high = "1ms" } }]"#,
@@ -202,7 +205,7 @@ fn extensions_are_validated_by_key() {
 fn snap_start_is_refused_for_runtimes_without_it() {
     let base = one_function("runtime = \"RT\"\nsnap_start = true", 1.0, "1ms", "1s");
     let err = error_of(&base.replace("RT", "nodejs20.x"));
-    assert!(err.contains("lambda.function[0].snap_start"), "{err}");
+    assert!(err.contains("lambda.function \"f\".snap_start"), "{err}");
     assert!(err.contains("\"nodejs20.x\"") && err.contains("Python 3.12+"), "{err}");
     for rt in ["python3.11", "java8.al2", "ruby3.4", "provided.al2023"] {
         assert!(error_of(&base.replace("RT", rt)).contains(rt), "{rt}");

@@ -6,6 +6,7 @@ use super::Checker;
 use crate::config::raw::*;
 use crate::config::*;
 use crate::dist::Dist;
+use crate::problem::clip;
 
 /// Account-level throttle of API Gateway per region (docs/src/aws-facts.md §2.2, since 2017-06-06).
 const ACCOUNT: ThrottleConfig = ThrottleConfig { rate: 10_000.0, burst: 5_000 };
@@ -32,7 +33,8 @@ pub(super) fn validate_apis(
     let mut names = HashSet::new();
     let mut apis = Vec::new();
     for (i, a) in raw.iter().enumerate() {
-        let key = |k: &str| format!("api[{i}].{k}");
+        let i = &super::item_key("api", i, &a.name);
+        let key = |k: &str| format!("{i}.{k}");
         if a.name.is_empty() || !names.insert(a.name.as_str()) {
             c.bad(key("name"), format!("\"{}\" must be non-empty and unique", a.name));
         }
@@ -79,7 +81,8 @@ pub(super) fn validate_apis(
             c.bad(key("route"), "no [[api.route]]: an API needs at least one route");
         }
         for (j, r) in a.route.iter().enumerate() {
-            let rkey = |k: &str| format!("api[{i}].route[{j}].{k}");
+            let rat = super::item_key(&format!("{i}.route"), j, &r.route);
+            let rkey = |k: &str| format!("{rat}.{k}");
             if !route_names.insert(r.route.as_str()) {
                 c.bad(rkey("route"), format!("\"{}\" is declared twice", r.route));
             }
@@ -112,7 +115,7 @@ pub(super) fn validate_apis(
             .iter()
             .enumerate()
             .map(|(j, p)| {
-                let pkey = format!("api[{i}].usage_plan[{j}]");
+                let pkey = super::item_key(&format!("{i}.usage_plan"), j, &p.name);
                 if !plan_names.insert(p.name.as_str()) {
                     c.bad(format!("{pkey}.name"), format!("\"{}\" is declared twice", p.name));
                 }
@@ -213,14 +216,8 @@ fn authorizer(
     let function = functions.iter().position(|f| f.name == raw.function);
     if function.is_none() {
         let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
-        c.bad(
-            format!("{key}.function"),
-            format!(
-                "\"{}\": no function named so; declared: {}",
-                raw.function,
-                declared.join(", ")
-            ),
-        );
+        let why = c.missing("function", &raw.function, &declared);
+        c.bad(format!("{key}.function"), format!("\"{}\": {why}", clip(&raw.function)));
     }
     // docs/src/aws-facts.md §2.3: result cache TTL default 300 s, 0..=3,600 s (0 disables)
     let cache_ttl = c.duration(&format!("{key}.cache_ttl"), raw.cache_ttl, 300, 0, 3600);
@@ -254,8 +251,8 @@ fn integration(
     };
     let name = target.split_once(':').map_or("", |(_, n)| n);
     let Some(i) = names.iter().position(|n| *n == name) else {
-        let declared = if names.is_empty() { "(none)".to_string() } else { names.join(", ") };
-        c.bad(key, format!("\"{target}\": no {kind} named \"{name}\"; declared: {declared}"));
+        let why = c.missing(kind, name, &names);
+        c.bad(key, format!("\"{}\": {why}", clip(target)));
         return None;
     };
     Some(if kind == "function" { Integration::Function(i) } else { Integration::Service(i) })

@@ -15,12 +15,12 @@ use crate::pricing::FARGATE_SPOT;
 /// the `spot` table; `None` when no task can run on Spot.
 pub(super) fn spot(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     s: &RawService,
     platform: Platform,
     arm: bool,
 ) -> Option<SpotConfig> {
-    let key = |k: &str| format!("service[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     let given = s.capacity_provider.is_some() || s.capacity_provider_strategy.is_some();
     if given && platform != Platform::Fargate {
         let k = if s.capacity_provider.is_some() {
@@ -63,7 +63,7 @@ pub(super) fn spot(
         );
     }
     let raw = s.spot.as_ref();
-    let k = |n: &str| format!("service[{i}].spot.{n}");
+    let k = |n: &str| format!("{i}.spot.{n}");
     let discount = raw.and_then(|r| r.discount).unwrap_or(FARGATE_SPOT.discount);
     if !(0.0..1.0).contains(&discount) {
         c.bad(
@@ -90,19 +90,16 @@ pub(super) fn spot(
 
 /// `capacity_provider_strategy`: ECS's rules (each provider once, a base on one at most,
 /// weights 0..=1000 with one above 0, base 0..=100,000; both default to 0).
-fn strategy(c: &mut Checker, i: usize, items: &[RawStrategyItem]) -> Option<(u32, bool, u32, u32)> {
+fn strategy(c: &mut Checker, i: &str, items: &[RawStrategyItem]) -> Option<(u32, bool, u32, u32)> {
     let mut out = (0, false, 0, 0);
     let mut seen = [false; 2];
     let mut bases = 0;
     let problems = c.problems.len();
     if items.is_empty() {
-        c.bad(
-            format!("service[{i}].capacity_provider_strategy"),
-            "is empty; give one item or more",
-        );
+        c.bad(format!("{i}.capacity_provider_strategy"), "is empty; give one item or more");
     }
     for (j, it) in items.iter().enumerate() {
-        let k = |n: &str| format!("service[{i}].capacity_provider_strategy[{j}].{n}");
+        let k = |n: &str| format!("{i}.capacity_provider_strategy[{j}].{n}");
         let spot = it.capacity_provider == RawCapacityProvider::FargateSpot;
         if std::mem::replace(&mut seen[usize::from(spot)], true) {
             c.bad(k("capacity_provider"), "each capacity provider may appear once");
@@ -121,13 +118,13 @@ fn strategy(c: &mut Checker, i: usize, items: &[RawStrategyItem]) -> Option<(u32
     }
     if bases > 1 {
         c.bad(
-            format!("service[{i}].capacity_provider_strategy"),
+            format!("{i}.capacity_provider_strategy"),
             "only one capacity provider may have a base",
         );
     }
     if !items.is_empty() && out.2 == 0 && out.3 == 0 {
         c.bad(
-            format!("service[{i}].capacity_provider_strategy"),
+            format!("{i}.capacity_provider_strategy"),
             "every weight is 0; at least one capacity provider needs a weight above 0",
         );
     }
@@ -138,11 +135,11 @@ fn strategy(c: &mut Checker, i: usize, items: &[RawStrategyItem]) -> Option<(u32
 /// instance (one task per instance).
 pub(super) fn ecs_ec2_task(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     s: &RawService,
     (inst_vcpu, inst_mb): (f64, u32),
 ) -> (f64, u32) {
-    let key = |k: &str| format!("service[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     let vcpu = s.vcpu.unwrap_or(inst_vcpu);
     if !(0.25..=inst_vcpu).contains(&vcpu) {
         c.bad(
@@ -166,13 +163,13 @@ pub(super) fn ecs_ec2_task(
 /// sizes; `initial` and `max_tasks` are the service's task counts.
 pub(super) fn cluster(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     s: &RawService,
     (task, inst): ((f64, u32), (f64, u32)),
     (initial, max_tasks): (u32, u32),
     base_dir: &std::path::Path,
 ) -> Option<ClusterConfig> {
-    let k = |n: &str| format!("service[{i}].cluster.{n}");
+    let k = |n: &str| format!("{i}.cluster.{n}");
     let raw = s.cluster.as_ref();
     // fits by vCPU (with a little slack for decimal sizes) and by memory
     let by_cpu = ((inst.0 + 1e-9) / task.0).floor() as u32;
@@ -216,8 +213,8 @@ pub(super) fn cluster(
 }
 
 /// `load_balancer`: `"alb"` (default), `"none"`, or `{ kind = "alb", ... }`.
-pub(super) fn load_balancer(c: &mut Checker, i: usize, s: &RawService) -> (bool, AlbConfig) {
-    let key = format!("service[{i}].load_balancer");
+pub(super) fn load_balancer(c: &mut Checker, i: &str, s: &RawService) -> (bool, AlbConfig) {
+    let key = format!("{i}.load_balancer");
     let k = |n: &str| format!("{key}.{n}");
     let d = AlbConfig::default();
     let t = match &s.load_balancer {

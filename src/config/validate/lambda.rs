@@ -69,18 +69,19 @@ pub(super) fn validate_lambda(
     let mut aliases = Vec::new();
     let mut copies = Vec::new();
     for (i, f) in raw.function.iter().enumerate() {
+        let idx = i;
+        let i = &super::item_key("lambda.function", i, &f.name);
         if !names.insert(f.name.as_str()) {
             c.bad(
-                format!("lambda.function[{i}].name"),
+                format!("lambda.function[{idx}].name"),
                 format!("\"{}\" is declared twice; function names must be unique", f.name),
             );
         }
         let Some(function) = validate_function(c, i, f, limit, base_dir) else { continue };
         if let Some(n) = f.copies {
-            let n =
-                c.int(&format!("lambda.function[{i}].copies"), Some(n), 1, 1, 100_000, " copies");
+            let n = c.int(&format!("{i}.copies"), Some(n), 1, 1, 100_000, " copies");
             if f.alias.is_some() {
-                c.bad(format!("lambda.function[{i}].copies"), "copies and an alias do not combine");
+                c.bad(format!("{i}.copies"), "copies and an alias do not combine");
             }
             let first = functions.len();
             functions.extend((0..n).map(|k| FunctionConfig {
@@ -93,7 +94,7 @@ pub(super) fn validate_lambda(
         match &f.alias {
             None => functions.push(function),
             Some(a) => {
-                let key = format!("lambda.function[{i}].alias");
+                let key = format!("{i}.alias");
                 if let Some(alias) = validate_alias(c, &key, a, &function, functions.len(), limit) {
                     for (v, n) in a.versions.iter().zip(alias_provisioned(a)) {
                         let name = format!("{}:{v}", function.name);
@@ -119,8 +120,11 @@ pub(super) fn validate_lambda(
         let key = raw
             .function
             .iter()
-            .position(|f| f.reserved_concurrency.is_some())
-            .map(|i| format!("lambda.function[{i}].reserved_concurrency"))
+            .enumerate()
+            .find(|(_, f)| f.reserved_concurrency.is_some())
+            .map(|(i, f)| {
+                format!("{}.reserved_concurrency", super::item_key("lambda.function", i, &f.name))
+            })
             .unwrap_or_else(|| "lambda.function[*].provisioned_concurrency".into());
         c.bad(
             key,
@@ -143,14 +147,14 @@ pub(super) fn validate_lambda(
     }
 }
 
-fn validate_function(
+pub(super) fn validate_function(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     f: &RawFunction,
     limit: u32,
     base_dir: &Path,
 ) -> Option<FunctionConfig> {
-    let key = |k: &str| format!("lambda.function[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     let name_ok = !f.name.is_empty()
         && f.name.len() <= 64
         && f.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
@@ -278,14 +282,14 @@ const MAX_EXTENSIONS: usize = 10;
 /// The extensions of function `i`, or `None` if any is invalid (each problem reported).
 fn validate_extensions(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     raw: &[RawExtension],
     base_dir: &Path,
 ) -> Option<Vec<Extension>> {
-    let key = |j: usize, k: &str| format!("lambda.function[{i}].extensions[{j}].{k}");
+    let key = |j: usize, k: &str| format!("{i}.extensions[{j}].{k}");
     if raw.len() > MAX_EXTENSIONS {
         c.bad(
-            format!("lambda.function[{i}].extensions"),
+            format!("{i}.extensions"),
             format!(
                 "{} extensions declared; Lambda allows at most {MAX_EXTENSIONS} per function",
                 raw.len()
@@ -322,13 +326,13 @@ fn validate_extensions(
 /// Guide, "Improving startup performance with Lambda SnapStart").
 fn validate_snap_start(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     f: &RawFunction,
     provisioned: u32,
     ephemeral_mb: u32,
     base_dir: &Path,
 ) -> Option<Option<SnapStart>> {
-    let key = |k: &str| format!("lambda.function[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     if f.snap_start != Some(true) {
         if f.restore_duration.is_some() {
             c.bad(key("restore_duration"), "applies only with snap_start = true");
@@ -474,12 +478,12 @@ fn validate_alias(
 /// The initial provisioned concurrency and how it changes (schedule or target tracking).
 fn validate_provisioned_plan(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     f: &RawFunction,
     initial: u32,
     limit: u32,
 ) -> (u32, ProvisionedPlan) {
-    let key = |k: &str| format!("lambda.function[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     match (&f.provisioned_schedule, &f.provisioned_autoscaling) {
         (Some(_), Some(_)) => {
             c.bad(
@@ -491,7 +495,7 @@ fn validate_provisioned_plan(
         (Some(steps), None) => {
             let mut out: Vec<(SimDuration, u32)> = Vec::new();
             for (j, (at, n)) in steps.iter().enumerate() {
-                let k = format!("lambda.function[{i}].provisioned_schedule[{j}]");
+                let k = format!("{i}.provisioned_schedule[{j}]");
                 let n = c.int(&k, Some(*n), 0, 0, limit, " environments");
                 if out.last().is_some_and(|last| last.0 >= at.0) {
                     c.bad(

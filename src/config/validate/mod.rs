@@ -13,7 +13,11 @@ mod services;
 mod traces;
 mod workloads;
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+
+pub(super) use crate::problem::item_key;
+use crate::problem::{clip, name_list};
 
 use super::raw::*;
 use super::*;
@@ -28,9 +32,35 @@ use workloads::validate_workloads;
 /// Collects problems so that one pass reports all of them.
 struct Checker {
     problems: Vec<Problem>,
+    /// Names declared in the raw scenario, by kind ("function", "queue", "api", "service",
+    /// "route of api NAME"): a lookup that fails for one of them names an item that failed
+    /// validation (and was reported already), not a missing one.
+    declared: HashMap<String, HashSet<String>>,
 }
 
 impl Checker {
+    fn new() -> Checker {
+        Checker { problems: Vec::new(), declared: HashMap::new() }
+    }
+
+    fn declare<'a>(&mut self, kind: &str, names: impl IntoIterator<Item = &'a str>) {
+        self.declared
+            .entry(kind.to_string())
+            .or_default()
+            .extend(names.into_iter().map(String::from));
+    }
+
+    /// Why `name` is not among the validated `known` items of `kind`: it is declared but
+    /// invalid (reported above), or it is not declared (and which are).
+    fn missing<S: AsRef<str>>(&self, kind: &str, name: &str, known: &[S]) -> String {
+        let name = clip(name);
+        if self.declared.get(kind).is_some_and(|d| d.contains(name.as_str())) {
+            format!("{kind} \"{name}\" is declared but invalid, see above")
+        } else {
+            format!("no {kind} named \"{name}\"; declared {kind}s: {}", name_list(known))
+        }
+    }
+
     fn bad(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem { key: key.into(), message: message.into() });
     }
@@ -87,7 +117,7 @@ pub fn validate(
     base_dir: &Path,
     mut raw: RawScenario,
 ) -> Result<Scenario, ConfigError> {
-    let mut c = Checker { problems: Vec::new() };
+    let mut c = Checker::new();
 
     // [sweep] is run by `slsim sweep`; its shape is checked here so `run` and `validate` catch
     // its mistakes too (the values of its points are checked when the sweep is prepared)
@@ -102,6 +132,15 @@ pub fn validate(
 
     // trace functions join the declared ones before those are validated
     let mut traces = traces::add_trace_functions(&mut c, &mut raw, base_dir);
+    if let Some(l) = &raw.lambda {
+        c.declare("function", l.function.iter().map(|f| f.name.as_str()));
+    }
+    c.declare("queue", raw.queue.iter().map(|q| q.name.as_str()));
+    c.declare("api", raw.api.iter().map(|a| a.name.as_str()));
+    c.declare("service", raw.service.iter().map(|s| s.name.as_str()));
+    for a in &raw.api {
+        c.declare(&format!("route of api {}", a.name), a.route.iter().map(|r| r.route.as_str()));
+    }
 
     // [simulation]
     let sim = &raw.simulation;
@@ -183,7 +222,23 @@ pub fn validate(
             copy_groups: lambda.copies.iter().map(|g| g.name.clone()).collect(),
             apis: apigateway.apis.iter().map(|a| a.name.clone()).collect(),
             services: services.iter().map(|s| s.name.clone()).collect(),
+            invalid: Vec::new(),
         };
+        let mut names = names;
+        let mut invalid = Vec::new();
+        for (kind, valid) in
+            [("function", &names.functions), ("api", &names.apis), ("service", &names.services)]
+        {
+            invalid.extend(
+                c.declared
+                    .get(kind)
+                    .into_iter()
+                    .flatten()
+                    .filter(|n| !valid.contains(n))
+                    .map(|n| format!("{kind}:{n}")),
+            );
+        }
+        names.invalid = invalid;
         crate::config::slo::Slo::from_raw(raw_slo, &names).map_err(|p| c.problems.extend(p)).ok()
     });
 

@@ -16,9 +16,11 @@ pub(super) fn validate_queues(
     let mut names = HashSet::new();
     let mut out = Vec::new();
     for (i, q) in raw.iter().enumerate() {
+        let idx = i;
+        let i = &super::item_key("queue", i, &q.name);
         if !names.insert(q.name.as_str()) {
             let msg = format!("\"{}\" is declared twice; queue names must be unique", q.name);
-            c.bad(format!("queue[{i}].name"), msg);
+            c.bad(format!("queue[{idx}].name"), msg);
         }
         out.extend(validate_queue(c, i, q, functions));
     }
@@ -29,11 +31,11 @@ pub(super) fn validate_queues(
 /// own (SQS and Kinesis quotas). A key of another kind of source is refused, not ignored.
 fn validate_queue(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     q: &RawQueue,
     functions: &[FunctionConfig],
 ) -> Option<QueueConfig> {
-    let key = |k: &str| format!("queue[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     let name_ok = !q.name.is_empty()
         && q.name.len() <= 80
         && q.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
@@ -157,7 +159,7 @@ fn validate_queue(
 }
 
 /// Keys that exist for other kinds of source only.
-fn refuse_keys_of_other_kinds(c: &mut Checker, i: usize, q: &RawQueue, kind: QueueKind) {
+fn refuse_keys_of_other_kinds(c: &mut Checker, i: &str, q: &RawQueue, kind: QueueKind) {
     let sqs = [
         ("maximum_concurrency", q.maximum_concurrency.is_some()),
         ("visibility_timeout", q.visibility_timeout.is_some()),
@@ -178,7 +180,7 @@ fn refuse_keys_of_other_kinds(c: &mut Checker, i: usize, q: &RawQueue, kind: Que
         for &(k, present) in keys.iter().filter(|_| !applies) {
             if present {
                 let msg = format!("applies only to kind {kinds}, not to \"{}\"", kind.as_str());
-                c.bad(format!("queue[{i}].{k}"), msg);
+                c.bad(format!("{i}.{k}"), msg);
             }
         }
     }

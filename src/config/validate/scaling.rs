@@ -12,12 +12,12 @@ use crate::config::*;
 /// model gives `memory_per_request` MB a request.
 pub(super) fn autoscaling(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     a: &RawAutoscaling,
     platform: Platform,
     memory_per_request: f64,
 ) -> Option<AutoscalingConfig> {
-    let k = |n: &str| format!("service[{i}].autoscaling.{n}");
+    let k = |n: &str| format!("{i}.autoscaling.{n}");
     let metric = match a.metric {
         RawMetric::Cpu => ScalingMetric::Cpu,
         RawMetric::Requests => ScalingMetric::Requests,
@@ -269,13 +269,8 @@ fn check_steps(c: &mut Checker, key: &str, steps: &[Step], adjustment: Adjustmen
 }
 
 /// The memory model: (`memory_base`, `memory_per_request`) in MB for tasks of `memory_mb`.
-pub(super) fn memory_model(
-    c: &mut Checker,
-    i: usize,
-    s: &RawService,
-    memory_mb: u32,
-) -> (u32, f64) {
-    let key = |k: &str| format!("service[{i}].{k}");
+pub(super) fn memory_model(c: &mut Checker, i: &str, s: &RawService, memory_mb: u32) -> (u32, f64) {
+    let key = |k: &str| format!("{i}.{k}");
     // slsim's default footprint: a runtime at rest (no AWS figure; documented in
     // docs/src/reference/scenario.md and docs/src/model.md)
     let base = c.int(
@@ -299,11 +294,11 @@ pub(super) fn memory_model(
 /// The load balancer's delays: (health-check delay, deregistration delay).
 pub(super) fn load_balancer_delays(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     s: &RawService,
     alb: bool,
 ) -> (SimDuration, Option<SimDuration>) {
-    let key = |k: &str| format!("service[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     if !alb {
         for (k, given) in [
             ("health_check_delay", s.health_check_delay.is_some()),
@@ -327,7 +322,7 @@ pub(super) fn load_balancer_delays(
 /// `resize_schedule` of an EC2 service: each entry's type from `instance` (vcpu, GiB, $/h).
 pub(super) fn resize_schedule(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     s: &RawService,
     platform: Platform,
     duration: SimDuration,
@@ -335,7 +330,7 @@ pub(super) fn resize_schedule(
     known: &str,
 ) -> Vec<Resize> {
     let Some(entries) = &s.resize_schedule else { return Vec::new() };
-    let key = format!("service[{i}].resize_schedule");
+    let key = format!("{i}.resize_schedule");
     if platform != Platform::Ec2 {
         c.bad(
             &key,

@@ -64,7 +64,8 @@ pub(super) fn validate_services(
     let mut names = HashSet::new();
     let mut out = Vec::new();
     for (i, s) in raw.iter().enumerate() {
-        let key = |k: &str| format!("service[{i}].{k}");
+        let i = &super::item_key("service", i, &s.name);
+        let key = |k: &str| format!("{i}.{k}");
         if s.name.is_empty() || !names.insert(s.name.as_str()) {
             c.bad(key("name"), format!("\"{}\" must be non-empty and unique", s.name));
         }
@@ -106,7 +107,7 @@ pub(super) fn validate_services(
             .and_then(|a| super::scaling::autoscaling(c, i, a, platform, memory_per_request_mb));
         let mut capacity_schedule = Vec::new();
         for (j, (at, lo, hi)) in s.capacity_schedule.iter().flatten().enumerate() {
-            let k = format!("service[{i}].capacity_schedule[{j}]");
+            let k = format!("{i}.capacity_schedule[{j}]");
             let lo = c.int(&format!("{k}.min"), Some(*lo), 0, 0, 100_000, " tasks");
             let hi = c.int(&format!("{k}.max"), Some(*hi), 0, 0, 100_000, " tasks");
             if lo > hi {
@@ -212,13 +213,8 @@ pub(super) fn validate_services(
 }
 
 /// A Fargate task size: (vCPU, MB, $/hour, no instance type).
-fn fargate(
-    c: &mut Checker,
-    i: usize,
-    s: &RawService,
-    arm: bool,
-) -> (f64, u32, f64, Option<String>) {
-    let key = |k: &str| format!("service[{i}].{k}");
+fn fargate(c: &mut Checker, i: &str, s: &RawService, arm: bool) -> (f64, u32, f64, Option<String>) {
+    let key = |k: &str| format!("{i}.{k}");
     if s.instance_type.is_some() {
         c.bad(
             key("instance_type"),
@@ -249,11 +245,11 @@ fn fargate(
 /// An EC2 instance type: (vCPU, MB, $/hour, the type).
 fn instance(
     c: &mut Checker,
-    i: usize,
+    i: &str,
     s: &RawService,
     platform: Platform,
 ) -> (f64, u32, f64, Option<String>) {
-    let key = |k: &str| format!("service[{i}].{k}");
+    let key = |k: &str| format!("{i}.{k}");
     for (k, given) in [("vcpu", s.vcpu.is_some()), ("memory", s.memory.is_some())] {
         if given && platform == Platform::Ec2 {
             c.bad(

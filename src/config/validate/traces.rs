@@ -34,10 +34,31 @@ pub(super) fn add_trace_functions(
         else {
             continue;
         };
+        let at = crate::problem::item_key("trace", i, &t.name);
+        // the template is checked once, as the first function, so that a bad value is
+        // reported at `template` once rather than at every function made from it
+        let limit = lambda.concurrency_limit.unwrap_or(1000);
+        if let Some((name, memory, label)) = p.functions.first() {
+            match function_from_template(t.template.as_ref(), name, *memory, label.as_deref()) {
+                Ok(f) => {
+                    let mut scratch = Checker::new();
+                    let key = format!("{at}.template");
+                    super::lambda::validate_function(&mut scratch, &key, &f, limit, base_dir);
+                    if !scratch.problems.is_empty() {
+                        c.problems.extend(scratch.problems);
+                        continue;
+                    }
+                }
+                Err(e) => {
+                    c.bad(format!("{at}.template"), e);
+                    continue;
+                }
+            }
+        }
         for (name, memory, label) in &p.functions {
             if let Some(by) = taken.insert(name.clone(), format!("trace \"{}\"", t.name)) {
                 c.bad(
-                    format!("trace[{i}]"),
+                    at.clone(),
                     format!("its function \"{name}\" is also declared by {by}; rename one"),
                 );
                 continue;
@@ -45,7 +66,7 @@ pub(super) fn add_trace_functions(
             match function_from_template(t.template.as_ref(), name, *memory, label.as_deref()) {
                 Ok(f) => lambda.function.push(f),
                 Err(e) => {
-                    c.bad(format!("trace[{i}].template"), e);
+                    c.bad(format!("{at}.template"), e);
                     break;
                 }
             }

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::Checker;
 use crate::config::raw::*;
 use crate::config::*;
+use crate::problem::{clip, name_list};
 
 /// What workloads may target.
 pub(super) struct Targets<'a> {
@@ -33,7 +34,8 @@ pub(super) fn validate_workloads(
     let mut names = HashSet::new();
     let mut out = Vec::new();
     for (i, w) in raw.iter().enumerate() {
-        let key = |k: &str| format!("workload[{i}].{k}");
+        let i = &super::item_key("workload", i, &w.name);
+        let key = |k: &str| format!("{i}.{k}");
         if w.name.is_empty() || !names.insert(w.name.as_str()) {
             c.bad(key("name"), format!("\"{}\" must be non-empty and unique", w.name));
         }
@@ -42,7 +44,7 @@ pub(super) fn validate_workloads(
             (None, Some(ts)) if !ts.is_empty() => ts
                 .iter()
                 .enumerate()
-                .map(|(j, t)| (format!("workload[{i}].targets[{j}]"), t.as_str()))
+                .map(|(j, t)| (format!("{i}.targets[{j}]"), t.as_str()))
                 .collect(),
             (Some(_), Some(_)) => {
                 c.bad(key("targets"), "give either `target` or `targets`, not both");
@@ -79,9 +81,8 @@ pub(super) fn validate_workloads(
                     None => {
                         let declared: Vec<&str> =
                             to.services.iter().map(|s| s.name.as_str()).collect();
-                        let declared =
-                            if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
-                        c.bad(&tkey, format!("\"{t}\": no service named \"{name}\"; declared services: {declared}"));
+                        let why = c.missing("service", name, &declared);
+                        c.bad(&tkey, format!("\"{}\": {why}", clip(t)));
                     }
                 }
                 continue;
@@ -223,12 +224,8 @@ fn resolve_target(
             let found = queues.iter().position(|q| q.name == name);
             if found.is_none() {
                 let declared: Vec<&str> = queues.iter().map(|q| q.name.as_str()).collect();
-                let declared =
-                    if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
-                c.bad(
-                    key,
-                    format!("\"{target}\": no queue named \"{name}\"; declared queues: {declared}"),
-                );
+                let why = c.missing("queue", name, &declared);
+                c.bad(key, format!("\"{}\": {why}", clip(target)));
             }
             found.map(Target::Queue)
         }
@@ -263,11 +260,8 @@ pub(super) fn resolve_function(
     let found = functions.iter().position(|f| f.name == name);
     if found.is_none() {
         let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
-        let declared = if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
-        c.bad(
-            key,
-            format!("\"{target}\": no function named \"{name}\"; declared functions: {declared}"),
-        );
+        let why = c.missing("function", name, &declared);
+        c.bad(key, format!("\"{}\": {why}", clip(target)));
     }
     found.map(Target::Function)
 }
@@ -283,8 +277,8 @@ fn resolve_route(
 ) -> Option<(usize, usize)> {
     let Some(a) = apis.iter().position(|a| a.name == name) else {
         let declared: Vec<&str> = apis.iter().map(|a| a.name.as_str()).collect();
-        let declared = if declared.is_empty() { "(none)".into() } else { declared.join(", ") };
-        c.bad(key, format!("\"api:{name}\": no api named \"{name}\"; declared apis: {declared}"));
+        let why = c.missing("api", name, &declared);
+        c.bad(key, format!("\"api:{}\": {why}", clip(name)));
         return None;
     };
     let routes: Vec<&str> = apis[a].routes.iter().map(|r| r.route.as_str()).collect();
@@ -294,11 +288,16 @@ fn resolve_route(
         None => None,
     };
     if r.is_none() {
-        let given = route.map_or("missing".to_string(), |r| format!("\"{r}\""));
-        c.bad(
-            route_key,
-            format!("{given}: name one of the routes of api \"{name}\": {}", routes.join(", ")),
-        );
+        let given = route.map_or("missing".to_string(), |r| format!("\"{}\"", clip(r)));
+        let invalid = route.is_some_and(|r| {
+            c.declared.get(&format!("route of api {name}")).is_some_and(|d| d.contains(r))
+        });
+        let msg = if invalid {
+            format!("{given}: route {given} of api \"{name}\" is declared but invalid, see above")
+        } else {
+            format!("{given}: name one of the routes of api \"{name}\": {}", name_list(&routes))
+        };
+        c.bad(route_key, msg);
     }
     r.map(|r| (a, r))
 }
@@ -309,12 +308,13 @@ fn api_key(c: &mut Checker, key: &str, name: Option<&str>, api: &ApiConfig) -> O
     let found = api.usage_plans.iter().position(|p| p.name == name);
     if found.is_none() {
         let plans: Vec<&str> = api.usage_plans.iter().map(|p| p.name.as_str()).collect();
-        let plans = if plans.is_empty() { "(none)".into() } else { plans.join(", ") };
         c.bad(
             key,
             format!(
-                "\"{name}\": api \"{}\" has no usage plan so named; its plans: {plans}",
-                api.name
+                "\"{}\": api \"{}\" has no usage plan so named; its plans: {}",
+                clip(name),
+                api.name,
+                name_list(&plans)
             ),
         );
     }
