@@ -61,6 +61,17 @@ impl Path {
     }
 }
 
+/// The allowed values of an enum: an `enum` list, or `oneOf`/`anyOf` alternatives that are all
+/// `const` (how schemars renders variants with descriptions).
+fn enum_values(node: &Json) -> Option<Vec<&Json>> {
+    if let Some(Json::Array(values)) = node.get("enum") {
+        return Some(values.iter().collect());
+    }
+    let alts = node.get("oneOf").or_else(|| node.get("anyOf"))?.as_array()?;
+    let consts: Vec<&Json> = alts.iter().filter_map(|a| a.get("const")).collect();
+    (!consts.is_empty() && consts.len() == alts.len()).then_some(consts)
+}
+
 /// `#/definitions/Name` resolved; `allOf` of one schema unwrapped.
 fn resolve<'a>(root: &'a Json, mut node: &'a Json) -> &'a Json {
     loop {
@@ -98,7 +109,7 @@ fn expected(root: &Json, node: &Json) -> String {
     if node.get("pattern").and_then(Json::as_str) == Some(DURATION_PATTERN) {
         return "a duration string with a unit (e.g. \"250ms\", \"1.5s\", \"10m\")".into();
     }
-    if let Some(Json::Array(values)) = node.get("enum") {
+    if let Some(values) = enum_values(node) {
         let names: Vec<String> = values.iter().map(|v| v.to_string()).collect();
         return format!("one of {}", names.join(", "));
     }
@@ -139,7 +150,10 @@ fn walk(
     problems: &mut Vec<Problem>,
 ) -> bool {
     let node = resolve(root, node);
-    if let Some(Json::Array(alts)) = node.get("anyOf").or_else(|| node.get("oneOf")) {
+    let values = enum_values(node);
+    if values.is_none()
+        && let Some(Json::Array(alts)) = node.get("anyOf").or_else(|| node.get("oneOf"))
+    {
         return walk_any(root, alts, value, at, problems);
     }
     if let Some(ty) = node.get("type").and_then(Json::as_str)
@@ -159,11 +173,18 @@ fn walk(
         problems.push(Problem { key: at.0.clone(), message });
         return false;
     }
-    if let Some(Json::Array(values)) = node.get("enum")
+    if node.get("pattern").and_then(Json::as_str) == Some(DURATION_PATTERN)
+        && let Value::String(s) = value
+        && let Err(message) = crate::units::parse_duration(s)
+    {
+        problems.push(Problem { key: at.0.clone(), message });
+        return false;
+    }
+    if let Some(values) = values
         && let Value::String(s) = value
         && !values.iter().any(|v| v.as_str() == Some(s.as_str()))
     {
-        let names: Vec<&str> = values.iter().filter_map(Json::as_str).collect();
+        let names: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
         let hint = match nearest(s, &names) {
             Some(n) => format!("; did you mean \"{n}\"?"),
             None => String::new(),
@@ -371,8 +392,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

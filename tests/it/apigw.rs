@@ -241,19 +241,19 @@ fn api_targets_and_routes_are_validated() {
         target = "function:backend"
     "#;
     let e = err(two_routes, "target = \"api:shop\"");
-    assert!(e.contains("workload[0].route") && e.contains("GET /a, GET /b"), "{e}");
+    assert!(e.contains("workload \"w\".route") && e.contains("GET /a, GET /b"), "{e}");
     let e = err(two_routes, "target = \"api:nope\"\nroute = \"GET /a\"");
     assert!(e.contains("no api named \"nope\""), "{e}");
     let e = err(
         &two_routes.replace("name = \"shop\"", "name = \"shop\"\ntimeout = \"45s\""),
         "target = \"api:shop\"\nroute = \"GET /a\"",
     );
-    assert!(e.contains("api[0].timeout") && e.contains("30s"), "{e}");
+    assert!(e.contains("api \"shop\".timeout") && e.contains("30s"), "{e}");
     let e = err(
         &two_routes.replace("name = \"shop\"", "name = \"shop\"\ntype = \"websocket\""),
         "target = \"api:shop\"\nroute = \"GET /a\"",
     );
-    assert!(e.contains("workload[0].connection") && e.contains("lifetime"), "{e}");
+    assert!(e.contains("workload \"w\".connection") && e.contains("lifetime"), "{e}");
 }
 
 /// A REST API with an authorizer, a cache and two usage plans, for one hour.

@@ -42,7 +42,7 @@ fn a_step_profile_counts_per_interval() {
 #[test]
 fn arrival_settings_are_validated() {
     let e = function_error_with_arrivals(r#"{ process = "diurnal", mean = 5.0, rate = 3.0 }"#);
-    assert!(e.contains("workload[0].arrivals.rate") && e.contains("does not apply"), "{e}");
+    assert!(e.contains("workload \"w\".arrivals.rate") && e.contains("does not apply"), "{e}");
     let e = function_error_with_arrivals(
         r#"{ process = "profile", profile = [["1h", 1.0], ["0s", 2.0]] }"#,
     );
@@ -92,7 +92,7 @@ fn copies_declare_functions_with_independent_streams() {
         r#"{ process = "poisson", rate = 1.0 }"#,
         "copies = 0",
     );
-    assert!(e.contains("lambda.function[0].copies"), "{e}");
+    assert!(e.contains("lambda.function \"f\".copies"), "{e}");
 }
 
 fn function_error_with_arrivals_and_keys(arrivals: &str, keys: &str) -> String {

@@ -190,7 +190,8 @@ fn push_sources_invoke_asynchronously_and_are_reported() {
     .unwrap_err()
     .to_string();
     assert!(
-        err.contains("workload[0].invocation") && err.contains("s3 invokes Lambda asynchronously"),
+        err.contains("workload \"uploads\".invocation")
+            && err.contains("s3 invokes Lambda asynchronously"),
         "{err}"
     );
 }

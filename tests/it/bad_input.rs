@@ -71,7 +71,7 @@ fn bare_numbers_as_durations_are_told_to_add_a_unit() {
     let e = error_of(&with("duration = \"1m\"", "duration = 60"));
     assert_mentions(&e, &["simulation.duration", "60", "add a unit"]);
     let e = error_of(&with("duration = \"100ms\"", "duration = \"100 msec\""));
-    assert_mentions(&e, &["workload[0].duration", "msec"]);
+    assert_mentions(&e, &["workload \"w\".duration", "msec"]);
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn the_binary_exits_2_on_bad_input_without_panicking() {
         assert!(!stderr.is_empty());
     }
     let out = slsim(&["run", bad]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("workload[0].arrivals.rate"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("workload \"w\".arrivals.rate"));
 }
 
 #[test]

@@ -335,60 +335,63 @@ fn the_alb_bill_of_a_worked_example() {
 #[test]
 fn bad_capacity_keys_are_named_with_what_is_allowed() {
     let e = error("platform = \"ec2\"\ncapacity_provider = \"fargate-spot\"");
-    assert_mentions(&e, &["service[0].capacity_provider", "fargate", "ec2"]);
+    assert_mentions(&e, &["service \"web\".capacity_provider", "fargate", "ec2"]);
     let e = error("platform = \"fargate\"\nspot = { discount = 0.5 }");
-    assert_mentions(&e, &["service[0].spot", "fargate-spot"]);
+    assert_mentions(&e, &["service \"web\".spot", "fargate-spot"]);
     let e = error(
         "platform = \"fargate\"\ncapacity_provider = \"fargate-spot\"\nspot = { discount = 1.5 }",
     );
-    assert_mentions(&e, &["service[0].spot.discount", "1.5", "0 <= discount < 1"]);
+    assert_mentions(&e, &["service \"web\".spot.discount", "1.5", "0 <= discount < 1"]);
     let e = error(
         "platform = \"fargate\"\ncapacity_provider = \"fargate-spot\"\narchitecture = \"arm64\"",
     );
-    assert_mentions(&e, &["service[0].architecture", "arm64", "x86_64"]);
+    assert_mentions(&e, &["service \"web\".architecture", "arm64", "x86_64"]);
     let e = error(
         "platform = \"fargate\"\ncapacity_provider = \"fargate-spot\"\nspot = { stop_timeout = \"5m\" }",
     );
-    assert_mentions(&e, &["service[0].spot.stop_timeout", "5m", "120s"]);
+    assert_mentions(&e, &["service \"web\".spot.stop_timeout", "5m", "120s"]);
     let e = error(
         "platform = \"fargate\"\ncapacity_provider_strategy = [{ capacity_provider = \"fargate\", base = 1 }, { capacity_provider = \"fargate-spot\", base = 1, weight = 1 }]",
     );
     assert_mentions(
         &e,
-        &["service[0].capacity_provider_strategy", "only one capacity provider may have a base"],
+        &[
+            "service \"web\".capacity_provider_strategy",
+            "only one capacity provider may have a base",
+        ],
     );
     let e = error(
         "platform = \"fargate\"\ncapacity_provider_strategy = [{ capacity_provider = \"fargate-spot\" }]",
     );
-    assert_mentions(&e, &["service[0].capacity_provider_strategy", "weight"]);
+    assert_mentions(&e, &["service \"web\".capacity_provider_strategy", "weight"]);
     let e = error("platform = \"fargate\"\ncapacity_provider = \"spot\"");
     assert_mentions(&e, &["service \"web\".capacity_provider", "spot", "fargate-spot"]);
     let e = error("platform = \"fargate\"\ncluster = { max = 3 }");
-    assert_mentions(&e, &["service[0].cluster", "ecs-ec2"]);
+    assert_mentions(&e, &["service \"web\".cluster", "ecs-ec2"]);
     let e = error("platform = \"ecs-ec2\"\ninstance_type = \"m6i.large\"\nvcpu = 4.0");
-    assert_mentions(&e, &["service[0].vcpu", "4", "0.25..=2"]);
+    assert_mentions(&e, &["service \"web\".vcpu", "4", "0.25..=2"]);
     let e = error("platform = \"ecs-ec2\"\ninstance_type = \"m6i.large\"\nmemory = 9000");
-    assert_mentions(&e, &["service[0].memory", "9000", "8192"]);
+    assert_mentions(&e, &["service \"web\".memory", "9000", "8192"]);
     let e = error(
         "platform = \"ecs-ec2\"\ninstance_type = \"m6i.large\"\nvcpu = 1.0\nmemory = 1024\ncapacity = { min = 5, max = 5, initial = 5 }\ncluster = { max = 2 }",
     );
-    assert_mentions(&e, &["service[0].cluster.max", "capacity.initial = 5"]);
+    assert_mentions(&e, &["service \"web\".cluster.max", "capacity.initial = 5"]);
     let e = error("platform = \"ecs-ec2\"\ncluster = { target_capacity = 0 }");
-    assert_mentions(&e, &["service[0].cluster.target_capacity", "1..=100"]);
+    assert_mentions(&e, &["service \"web\".cluster.target_capacity", "1..=100"]);
     let e = error("platform = \"ecs-ec2\"\ncluster = { boot = 90 }");
     assert_mentions(&e, &["service \"web\".cluster.boot", "bare number 90 is not a duration"]);
     let e = error("platform = \"ec2\"\nvcpu = 1.0");
-    assert_mentions(&e, &["service[0].vcpu", "instance_type"]);
+    assert_mentions(&e, &["service \"web\".vcpu", "instance_type"]);
     let e = error("platform = \"fargate\"\nload_balancer = \"nlb\"");
     assert_mentions(&e, &["service \"web\".load_balancer", "nlb", "\"alb\""]);
     let e = error("platform = \"fargate\"\nload_balancer = { kind = \"nlb\" }");
-    assert_mentions(&e, &["service[0].load_balancer.kind", "nlb"]);
+    assert_mentions(&e, &["service \"web\".load_balancer.kind", "nlb"]);
     let e = error("platform = \"fargate\"\nload_balancer = { rules = 0 }");
-    assert_mentions(&e, &["service[0].load_balancer.rules", "1..=100"]);
+    assert_mentions(&e, &["service \"web\".load_balancer.rules", "1..=100"]);
     let e = error("platform = \"fargate\"\nload_balancer = { requests_per_connection = 0.5 }");
-    assert_mentions(&e, &["service[0].load_balancer.requests_per_connection", "0.5"]);
+    assert_mentions(&e, &["service \"web\".load_balancer.requests_per_connection", "0.5"]);
     let e = error("platform = \"fargate\"\nload_balancer = { idle = 1 }");
-    assert_mentions(&e, &["service[0].load_balancer", "idle"]);
+    assert_mentions(&e, &["service \"web\".load_balancer", "idle"]);
 }
 
 mod conservation {

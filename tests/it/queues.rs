@@ -412,18 +412,22 @@ fn queue_settings_are_validated_with_the_key_value_and_what_is_allowed() {
             .to_string()
     };
     for (kind, keys, parts) in [
-        ("sqs", "batch_size = 0", &["queue[0].batch_size", "0", "1..=10000"][..]),
-        ("sqs-fifo", "batch_size = 11", &["queue[0].batch_size", "1..=10 (FIFO"]),
-        ("sqs", "batch_size = 100", &["queue[0].batch_window", "batch_size = 100", "\"1s\""]),
-        ("sqs", "batch_window = \"6m\"", &["queue[0].batch_window", "300s"]),
-        ("sqs-fifo", "batch_window = \"1s\"", &["queue[0].batch_window", "FIFO"]),
-        ("sqs", "maximum_concurrency = 1", &["queue[0].maximum_concurrency", "2..=1000"]),
-        ("kinesis", "parallelization_factor = 11", &["queue[0].parallelization_factor", "1..=10"]),
-        ("sqs", "shards = 2", &["queue[0].shards", "kinesis"]),
-        ("kinesis", "maximum_concurrency = 5", &["queue[0].maximum_concurrency", "sqs"]),
-        ("sqs", "visibility_timeout = \"5s\"", &["queue[0].visibility_timeout", "10s", "1m"]),
-        ("sqs", "retention = \"30s\"", &["queue[0].retention", "60s"]),
-        ("kinesis", "maximum_retry_attempts = 10001", &["queue[0].maximum_retry_attempts"]),
+        ("sqs", "batch_size = 0", &["queue \"q\".batch_size", "0", "1..=10000"][..]),
+        ("sqs-fifo", "batch_size = 11", &["queue \"q\".batch_size", "1..=10 (FIFO"]),
+        ("sqs", "batch_size = 100", &["queue \"q\".batch_window", "batch_size = 100", "\"1s\""]),
+        ("sqs", "batch_window = \"6m\"", &["queue \"q\".batch_window", "300s"]),
+        ("sqs-fifo", "batch_window = \"1s\"", &["queue \"q\".batch_window", "FIFO"]),
+        ("sqs", "maximum_concurrency = 1", &["queue \"q\".maximum_concurrency", "2..=1000"]),
+        (
+            "kinesis",
+            "parallelization_factor = 11",
+            &["queue \"q\".parallelization_factor", "1..=10"],
+        ),
+        ("sqs", "shards = 2", &["queue \"q\".shards", "kinesis"]),
+        ("kinesis", "maximum_concurrency = 5", &["queue \"q\".maximum_concurrency", "sqs"]),
+        ("sqs", "visibility_timeout = \"5s\"", &["queue \"q\".visibility_timeout", "10s", "1m"]),
+        ("sqs", "retention = \"30s\"", &["queue \"q\".retention", "60s"]),
+        ("kinesis", "maximum_retry_attempts = 10001", &["queue \"q\".maximum_retry_attempts"]),
     ] {
         let text = err(kind, keys);
         for p in parts {
@@ -438,7 +442,7 @@ fn queue_settings_are_validated_with_the_key_value_and_what_is_allowed() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("queue[0].target") && e.contains("declared functions: f"), "{e}");
+    assert!(e.contains("queue \"q\".target") && e.contains("declared functions: f"), "{e}");
     let e = slsim::config::load_str(
         Path::new("bad.toml"),
         &base("sqs", "").replace("target = \"queue:q\"", "target = \"queue:nope\""),
@@ -446,7 +450,7 @@ fn queue_settings_are_validated_with_the_key_value_and_what_is_allowed() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("workload[0].target") && e.contains("declared queues: q"), "{e}");
+    assert!(e.contains("workload \"w\".target") && e.contains("declared queues: q"), "{e}");
 }
 
 proptest! {

@@ -185,7 +185,7 @@ fn extensions_are_validated_by_key() {
         "EXT",
         r#"extensions = [{ name = "a", init = "1ms" }, { name = "a", post_invocation = "2" }]"#,
     ));
-    assert!(err.contains("lambda.function[0].extensions[1]"), "{err}");
+    assert!(err.contains("lambda.function \"f\".extensions[1]"), "{err}");
     let err = error_of(&base.replace("EXT", r#"extensions = [{ name = "a", boot = "1ms" }]"#));
     assert!(err.contains("boot"), "{err}");
     let eleven: Vec<String> = (0..11).map(|i| format!("{{ name = \"x{i}\" }}")).collect();

@@ -333,11 +333,11 @@ fn scaling_and_lifecycle_keys_are_validated() {
     ));
     assert!(e.contains("autoscaling.warmup") && e.contains("ec2"), "{e}");
     let e = error(&format!("{FARGATE}\nmemory_base = 4096"));
-    assert!(e.contains("service[0].memory_base") && e.contains("0..=2048"), "{e}");
+    assert!(e.contains("service \"web\".memory_base") && e.contains("0..=2048"), "{e}");
     let e = error(&format!("{FARGATE}\nload_balancer = \"none\"\nderegistration_delay = \"10s\""));
-    assert!(e.contains("service[0].deregistration_delay") && e.contains("alb"), "{e}");
+    assert!(e.contains("service \"web\".deregistration_delay") && e.contains("alb"), "{e}");
     let e = error(&format!("{FARGATE}\nresize_schedule = [[\"10m\", \"m6i.xlarge\"]]"));
-    assert!(e.contains("service[0].resize_schedule") && e.contains("ec2"), "{e}");
+    assert!(e.contains("service \"web\".resize_schedule") && e.contains("ec2"), "{e}");
     let e = error(&format!("{ec2}\nresize_schedule = [[\"10m\", \"z9.huge\"]]"));
     assert!(e.contains("resize_schedule[0].instance_type") && e.contains("z9.huge"), "{e}");
     let e = error(&format!(

@@ -254,15 +254,18 @@ fn service_settings_are_validated() {
         slsim::config::load_str(std::path::Path::new("s.toml"), &text, &[]).unwrap_err().to_string()
     };
     let e = err("platform = \"fargate\"\nvcpu = 1.0\nmemory = 1024");
-    assert!(e.contains("service[0].memory") && e.contains("2..=8 GB"), "{e}");
+    assert!(e.contains("service \"web\".memory") && e.contains("2..=8 GB"), "{e}");
     let e = err("platform = \"fargate\"\nvcpu = 3.0");
-    assert!(e.contains("service[0].vcpu") && e.contains("0.25, 0.5"), "{e}");
+    assert!(e.contains("service \"web\".vcpu") && e.contains("0.25, 0.5"), "{e}");
     let e = err("platform = \"ec2\"\ninstance_type = \"z9.huge\"");
-    assert!(e.contains("service[0].instance_type") && e.contains("m6i.large"), "{e}");
+    assert!(e.contains("service \"web\".instance_type") && e.contains("m6i.large"), "{e}");
     let e = err("platform = \"ec2\"\nautoscaling = { metric = \"memory\", target = 60.0 }");
-    assert!(e.contains("service[0].autoscaling.metric") && e.contains("memory_per_request"), "{e}");
+    assert!(
+        e.contains("service \"web\".autoscaling.metric") && e.contains("memory_per_request"),
+        "{e}"
+    );
     let e = err("platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 160.0 }");
-    assert!(e.contains("service[0].autoscaling.target") && e.contains("160"), "{e}");
+    assert!(e.contains("service \"web\".autoscaling.target") && e.contains("160"), "{e}");
     let e = err(
         "platform = \"ec2\"\nautoscaling = { metric = \"cpu\", target = 60.0, datapoints_in = 0 }",
     );
@@ -395,7 +398,7 @@ fn a_capacity_schedule_moves_a_fixed_fleet_at_the_given_times() {
 #[test]
 fn a_bad_capacity_schedule_is_refused_with_the_entry_named() {
     let e = scheduled(r#"[["20m", 5, 3]]"#).unwrap_err();
-    assert!(e.contains("service[0].capacity_schedule[0]") && e.contains("min = 5"), "{e}");
+    assert!(e.contains("service \"web\".capacity_schedule[0]") && e.contains("min = 5"), "{e}");
     let e = scheduled(r#"[["30m", 1, 1], ["20m", 2, 2]]"#).unwrap_err();
     assert!(e.contains("capacity_schedule[1]") && e.contains("increase"), "{e}");
     let e = scheduled(r#"[["2h", 1, 1]]"#).unwrap_err();

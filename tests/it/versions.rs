@@ -56,11 +56,11 @@ fn shifting_the_weight_moves_traffic_and_causes_cold_starts_on_the_new_version()
 fn aliases_are_validated() {
     let err = |alias: &str, extra: &str| function_error(&format!("{extra}\nalias = {alias}"));
     let e = err(r#"{ versions = ["1", "2", "3"], weight = 0.1 }"#, "");
-    assert!(e.contains("lambda.function[0].alias.versions") && e.contains("exactly two"), "{e}");
+    assert!(e.contains("lambda.function \"f\".alias.versions") && e.contains("exactly two"), "{e}");
     let e = err(r#"{ versions = ["1", "2"], weight = 0.1, shift = [["0s", 0.5]] }"#, "");
     assert!(e.contains("not both"), "{e}");
     let e = err(r#"{ versions = ["1", "2"], weight = 1.5 }"#, "");
     assert!(e.contains("alias.weight") && e.contains("1.5"), "{e}");
     let e = err(r#"{ versions = ["1", "2"], weight = 0.5 }"#, "reserved_concurrency = 10");
-    assert!(e.contains("lambda.function[0].alias") && e.contains("not supported yet"), "{e}");
+    assert!(e.contains("lambda.function \"f\".alias") && e.contains("not supported yet"), "{e}");
 }
