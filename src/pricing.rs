@@ -1,7 +1,7 @@
 //! Price tables as data, each figure with its date and source.
 //!
 //! Only list prices live here; the arithmetic that turns simulated usage into dollars is in
-//! `lambda::billing`. Sources are the keys of `docs/src/aws-facts.md` §7 (L-PRICE: the AWS
+//! `lambda::billing`. Sources are the keys of `docs/src/facts.md` §7 (L-PRICE: the AWS
 //! Lambda pricing page, full text as of 2026; BLOG-TIER: "Introducing tiered pricing for AWS
 //! Lambda", 2022; PRICELIST: AWS Price List API values).
 
@@ -42,7 +42,7 @@ pub struct LambdaPrices {
     pub free_gb_s: f64,
     /// SnapStart for Python and .NET (Java SnapStart is free), since 2024-11-18: snapshot cache
     /// per GB-s of memory size, charged per published version for at least `snap_start_min_cache_s`,
-    /// and restores per GB restored (L-PRICE, SNAP-GA; docs/src/aws-facts.md §1.3 and the "Snap"
+    /// and restores per GB restored (L-PRICE, SNAP-GA; docs/src/facts.md §1.3 and the "Snap"
     /// example of §1.6). No free tier; one price for both architectures.
     pub snap_start_cache_gb_s: f64,
     pub snap_start_min_cache_s: f64,
@@ -114,7 +114,7 @@ pub fn tiered_cost(volume: f64, tiers: &[Tier]) -> f64 {
     cost
 }
 
-/// API Gateway request prices of one region (AG-PRICE, AG-WP, infracost #498; docs/src/aws-facts.md
+/// API Gateway request prices of one region (AG-PRICE, AG-WP, infracost #498; docs/src/facts.md
 /// §2.4, read 2026). Tiers apply to the monthly number of requests per account and region.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ApiPrices {
@@ -146,7 +146,7 @@ pub const API_US_EAST_1: ApiPrices = ApiPrices {
         Tier { up_to: 300e6, usd_per_unit: 1.00e-6 },
         Tier { up_to: f64::INFINITY, usd_per_unit: 0.90e-6 },
     ],
-    // infracost #462, amnic (docs/src/aws-facts.md §2.4)
+    // infracost #462, amnic (docs/src/facts.md §2.4)
     websocket_messages: [
         Tier { up_to: 1e9, usd_per_unit: 1.00e-6 },
         Tier { up_to: f64::INFINITY, usd_per_unit: 0.80e-6 },
@@ -158,7 +158,7 @@ pub const API_US_EAST_1: ApiPrices = ApiPrices {
     free_connection_minutes: 750_000,
 };
 
-/// Fargate Spot (docs/src/aws-facts.md §3.2, FG-SPOT: AWS Compute Blog "Deep dive into Fargate Spot
+/// Fargate Spot (docs/src/facts.md §3.2, FG-SPOT: AWS Compute Blog "Deep dive into Fargate Spot
 /// to run your ECS tasks for up to 70% less"; fortem.dev; infra.furybee). The Spot price varies,
 /// 50-70 % below on-demand; slsim takes the blog's "up to 70 %" as the default discount
 /// (e.g. $0.01214 per vCPU-hour and $0.001334 per GB-hour against $0.04048 and $0.004445).
@@ -177,7 +177,7 @@ pub const FARGATE_SPOT: FargateSpotPrices = FargateSpotPrices {
     discount_range: (0.50, 0.70),
 };
 
-/// Application Load Balancer, us-east-1 (docs/src/aws-facts.md §4.5: ELB pricing page text,
+/// Application Load Balancer, us-east-1 (docs/src/facts.md §4.5: ELB pricing page text,
 /// cloud-horizons 2026-05, vantage handbook; read 2026). An LCU is the largest of four dimensions,
 /// each metered per hour.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -209,7 +209,7 @@ pub const ALB_US_EAST_1: AlbPrices = AlbPrices {
     free_rules: 10,
 };
 
-/// Burstable T3 instances in Unlimited mode, their default (docs/src/aws-facts.md §4.1: the repo
+/// Burstable T3 instances in Unlimited mode, their default (docs/src/facts.md §4.1: the repo
 /// price tables and coddykit.com; the EC2 on-demand pricing page, "T2/T3/T4g Unlimited Mode
 /// Pricing", read 2026): each earns CPU credits at a baseline share of its vCPUs and may run
 /// above it; CPU used beyond the baseline (surplus credits not paid back) is charged per
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn api_gateway_tier_examples_of_the_fact_sheet() {
         // REST 1B a month: 333 x 3.5 + 667 x 2.8 = $3,033.10; HTTP 1B: 300 + 700 x 0.9 = $930;
-        // REST 21B: $49,763.10 (docs/src/aws-facts.md §2.4)
+        // REST 21B: $49,763.10 (docs/src/facts.md §2.4)
         assert!((tiered_cost(1e9, &API_US_EAST_1.rest) - 3033.10).abs() < 1e-6);
         assert!((tiered_cost(1e9, &API_US_EAST_1.http) - 930.0).abs() < 1e-6);
         assert!((tiered_cost(21e9, &API_US_EAST_1.rest) - 49_763.10).abs() < 1e-3);

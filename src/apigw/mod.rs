@@ -16,11 +16,11 @@
 //!                200 after overhead + authorizer + integration
 //! ```
 //!
-//! Buckets follow docs/src/aws-facts.md §2.2: they start full, refill at `rate` up to `burst`, and
+//! Buckets follow docs/src/facts.md §2.2: they start full, refill at `rate` up to `burst`, and
 //! a request needs a token from every bucket that applies, checked in AWS's order of precedence
 //! (usage plan, route, stage, account); tokens are taken only when all have one, and the first
 //! empty level is blamed. Status mapping for Lambda failures (AWS does not document every case;
-//! docs/src/aws-facts.md §5.4): a Lambda throttle becomes 500, a function error 502, a response
+//! docs/src/facts.md §5.4): a Lambda throttle becomes 500, a function error 502, a response
 //! later than the integration timeout 504. An invocation's outcome is decided when it starts, so
 //! the gateway needs an event only to start the integration after an authorizer has answered.
 
@@ -160,7 +160,7 @@ struct Connection {
 }
 
 /// API Gateway closes a WebSocket connection after 2 hours, or 10 minutes without a
-/// message; it accepts 500 new connections per second per account (docs/src/aws-facts.md §2.1).
+/// message; it accepts 500 new connections per second per account (docs/src/facts.md §2.1).
 const MAX_CONNECTION: SimDuration = SimDuration::from_secs(2 * 3600);
 const IDLE_TIMEOUT: SimDuration = SimDuration::from_secs(600);
 const NEW_CONNECTIONS_PER_SECOND: u64 = 500;

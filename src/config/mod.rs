@@ -139,7 +139,7 @@ pub enum ScalingMetric {
     Memory,
 }
 
-/// Target tracking on a service (docs/src/aws-facts.md §3.3, §4.4): out after 3 periods above the
+/// Target tracking on a service (docs/src/facts.md §3.3, §4.4): out after 3 periods above the
 /// target, in after 15 periods below 90% of it, to `ceil(tasks x metric / target)` within
 /// `[min, max]`, respecting the cooldowns.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,7 +176,7 @@ pub enum VolumeTiers {
 /// `[apigateway]` and every `[[api]]`.
 #[derive(Debug, Clone)]
 pub struct ApiGatewayConfig {
-    /// Account-level bucket, shared by all APIs (docs/src/aws-facts.md §2.2: 10,000 rps,
+    /// Account-level bucket, shared by all APIs (docs/src/facts.md §2.2: 10,000 rps,
     /// burst 5,000).
     pub account: ThrottleConfig,
     pub apis: Vec<ApiConfig>,
@@ -241,7 +241,7 @@ pub enum Integration {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ApiCacheConfig {
     pub size_gb: f64,
-    /// Price per hour of this size (docs/src/aws-facts.md §2.4).
+    /// Price per hour of this size (docs/src/facts.md §2.4).
     pub usd_per_hour: f64,
     pub ttl: SimDuration,
     pub keys: u32,
@@ -313,7 +313,7 @@ impl AliasConfig {
     }
 }
 
-/// How fast Lambda may add execution environments (docs/src/aws-facts.md §1.2).
+/// How fast Lambda may add execution environments (docs/src/facts.md §1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scaling {
     /// Since 2023-11-27: each function may add 1,000 environments per 10 s, refilled
@@ -391,7 +391,7 @@ pub struct FunctionConfig {
     pub on_failure: Option<String>,
 }
 
-/// A Lambda extension: a process beside the function's runtime (docs/src/aws-facts.md §1.3). How
+/// A Lambda extension: a process beside the function's runtime (docs/src/facts.md §1.3). How
 /// its times combine with the function's is in `lambda::phases`.
 #[derive(Debug, Clone)]
 pub struct Extension {
@@ -402,7 +402,7 @@ pub struct Extension {
     pub post_invocation: Dist,
 }
 
-/// SnapStart on a function (docs/src/aws-facts.md §1.3): a cold start restores the snapshot of an
+/// SnapStart on a function (docs/src/facts.md §1.3): a cold start restores the snapshot of an
 /// initialised environment (extensions included) instead of running init.
 #[derive(Debug, Clone)]
 pub struct SnapStart {
@@ -413,7 +413,7 @@ pub struct SnapStart {
 }
 
 impl FunctionConfig {
-    /// vCPU share of the function: 1,769 MB = 1 vCPU, capped at 6 (docs/src/aws-facts.md §1.1).
+    /// vCPU share of the function: 1,769 MB = 1 vCPU, capped at 6 (docs/src/facts.md §1.1).
     pub fn vcpu(&self) -> f64 {
         (self.memory_mb as f64 / 1769.0).min(6.0)
     }
@@ -474,7 +474,7 @@ pub struct WorkloadConfig {
     pub source: Option<String>,
 }
 
-/// What kind of event source an event-source mapping polls (docs/src/aws-facts.md §1.5).
+/// What kind of event source an event-source mapping polls (docs/src/facts.md §1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueKind {
     /// SQS standard queue: batches in any order, pollers that scale with the backlog.
@@ -544,7 +544,7 @@ impl QueueConfig {
     }
 }
 
-/// AWS services that push events to Lambda, always asynchronously (docs/src/aws-facts.md §1.4).
+/// AWS services that push events to Lambda, always asynchronously (docs/src/facts.md §1.4).
 pub const PUSH_SOURCES: [&str; 3] = ["s3", "sns", "eventbridge"];
 
 /// How a workload invokes its functions.
@@ -552,7 +552,7 @@ pub const PUSH_SOURCES: [&str; 3] = ["s3", "sns", "eventbridge"];
 pub enum Invocation {
     /// The caller waits; a throttle is a 429 to the caller.
     Sync,
-    /// Events are queued by Lambda and retried (docs/src/aws-facts.md §1.4).
+    /// Events are queued by Lambda and retried (docs/src/facts.md §1.4).
     Async,
 }
 

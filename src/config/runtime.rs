@@ -1,13 +1,13 @@
 //! Managed runtimes: their default cold-start init times and whether they have SnapStart.
 //!
 //! Init figures: mean `Init Duration` of a hello-world ZIP function from the maxday/lambda-perf
-//! daily benchmark, data file 2025-12-21, as summarised in `docs/src/aws-facts.md` §1.3; we take
+//! daily benchmark, data file 2025-12-21, as summarised in `docs/src/facts.md` §1.3; we take
 //! the middle of the 128-1,024 MB range for each architecture. Identifiers the benchmark does not
 //! cover take the figure of their nearest measured sibling (noted in the table). Real functions
 //! with dependencies initialise more slowly (package size dominates, see [`package_init`]): set
 //! `init_duration` when you know yours.
 //!
-//! SnapStart (docs/src/aws-facts.md §1.3): Java 11+ since 2022-11-28, free of charge; Python 3.12+
+//! SnapStart (docs/src/facts.md §1.3): Java 11+ since 2022-11-28, free of charge; Python 3.12+
 //! and .NET 8+ since 2024-11-18, priced (snapshot cache and restores, `pricing.rs`).
 
 use crate::config::Architecture;
@@ -95,11 +95,11 @@ pub fn default_init(runtime: &str, arch: Architecture) -> Option<SimDuration> {
     })
 }
 
-/// Unzipped deployment package limit, layers included (docs/src/aws-facts.md §1.1: 250 MB).
+/// Unzipped deployment package limit, layers included (docs/src/facts.md §1.1: 250 MB).
 pub const MAX_PACKAGE_MB: u32 = 250;
 
 /// Measured Init Duration by unzipped package size: (MB, ms), Node.js 20 at 256 MB,
-/// us-east-1, 2023 (adriantanasa gists, docs/src/aws-facts.md §1.3), the middle of each measured
+/// us-east-1, 2023 (adriantanasa gists, docs/src/facts.md §1.3), the middle of each measured
 /// range: 170-240 ms at 1 KB (here 0 MB), ~300 ms at 1-2 MB, 400-470 at 8, 650-700 at 16, ~1.3 s at
 /// 32, 3.1-3.2 s at 64.
 const PACKAGE_POINTS: [(u32, f64); 7] =
@@ -130,7 +130,7 @@ pub fn package_init(mb: u32) -> SimDuration {
 }
 
 /// Default SnapStart Restore Duration. AWS publishes no figure (it says restores make cold
-/// starts "sub-second") and docs/src/aws-facts.md has no measurement, so this is an assumption: a
+/// starts "sub-second") and docs/src/facts.md has no measurement, so this is an assumption: a
 /// few hundred milliseconds, taken constant. Set `restore_duration` from the `Restore Duration` of
 /// your function's REPORT lines.
 pub const DEFAULT_RESTORE: SimDuration = SimDuration::from_millis(300);
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn every_default_lies_in_its_measured_range() {
-        // (runtime, x86 range, arm range) from docs/src/aws-facts.md §1.3
+        // (runtime, x86 range, arm range) from docs/src/facts.md §1.3
         type Ms = (u64, u64);
         let measured: &[(&str, Ms, Ms)] = &[
             ("provided.al2023", (51, 55), (39, 42)),

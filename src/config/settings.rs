@@ -78,7 +78,7 @@ pub enum Policy {
     Step { scale_out: Option<StepAlarm>, scale_in: Option<StepAlarm> },
 }
 
-/// Fargate Spot on a service (docs/src/aws-facts.md §3.2; ECS capacity provider strategies).
+/// Fargate Spot on a service (docs/src/facts.md §3.2; ECS capacity provider strategies).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SpotConfig {
     /// Share of the on-demand price saved: 0.7 by default (FG-SPOT: "up to 70 %"; sources

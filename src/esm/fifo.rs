@@ -1,5 +1,5 @@
 //! SQS FIFO queues: in order within a message group, one batch in flight per group
-//! (docs/src/aws-facts.md §1.5: concurrency is at most the number of active message groups).
+//! (docs/src/facts.md §1.5: concurrency is at most the number of active message groups).
 //!
 //! ```text
 //!  message ──► its group (drawn uniformly from message_groups) ──► group ready?

@@ -1,5 +1,5 @@
 //! Event-source mappings: Lambda's pollers reading queues and streams and invoking a function
-//! with batches of records (docs/src/aws-facts.md §1.5).
+//! with batches of records (docs/src/facts.md §1.5).
 //!
 //! ```text
 //!  workload ──► record ──► queue / stream ──► poller forms a batch ──► attempt (Lambda)
@@ -237,13 +237,13 @@ pub struct Ctx<'a> {
 
 /// Pollers of an SQS mapping: how many batches may be in flight at once.
 ///
-/// The rule (docs/src/aws-facts.md §1.5, L-SQS and BLOG-SQS): start at 5 (or `maximum_concurrency`
+/// The rule (docs/src/facts.md §1.5, L-SQS and BLOG-SQS): start at 5 (or `maximum_concurrency`
 /// if smaller); while messages wait and every poller is busy, add one every 200 ms (300 a
 /// minute), never beyond `maximum_concurrency` (default 1,250); the growth is not banked: it
 /// counts only time spent under that pressure. Each batch that ends with nothing left to read
 /// retires one poller, down to the minimum. A throttled invocation retires one poller and
 /// makes the mapping back off: no batch starts for 1 s, doubling up to 5 minutes on
-/// consecutive throttles (Lambda's backoff for throttled asynchronous events, docs/src/aws-facts.md
+/// consecutive throttles (Lambda's backoff for throttled asynchronous events, docs/src/facts.md
 /// §1.4) and reset when an invocation starts, except that a poller whose batch has just ended
 /// polls again at once (so a throttled mapping keeps its function's concurrency in use).
 #[derive(Clone, Debug)]
@@ -261,7 +261,7 @@ pub(crate) struct Pollers {
 pub const SQS_MIN_POLLERS: u32 = 5;
 /// Concurrent batches of an SQS mapping without `maximum_concurrency`: 1,250, the figure of the
 /// "faster polling scale-up" announcement and re:Post (the 2022 docs said 1,000;
-/// docs/src/aws-facts.md §6).
+/// docs/src/facts.md §6).
 pub const SQS_MAX_POLLERS: u32 = 1250;
 /// One poller added per 200 ms under pressure: 300 a minute.
 pub const SQS_POLLER_STEP: SimDuration = SimDuration::from_millis(200);

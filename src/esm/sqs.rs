@@ -1,5 +1,5 @@
 //! SQS standard queues: pollers that scale with the backlog, visibility timeouts, redrive to a
-//! dead-letter queue (docs/src/aws-facts.md §1.5).
+//! dead-letter queue (docs/src/facts.md §1.5).
 //!
 //! ```text
 //!  message ──► visible ──► poller free? ──► batch (batch_size, or batch_window since the

@@ -1,5 +1,5 @@
 //! Kinesis data streams and DynamoDB streams: one batch in flight per lane, in order
-//! (docs/src/aws-facts.md §1.5).
+//! (docs/src/facts.md §1.5).
 //!
 //! ```text
 //!  record ──► lane (uniform over shards x parallelization_factor: stands in for hashing the

@@ -12,7 +12,7 @@
 //!
 //! Waiting events sit in one heap per function ordered by when they are due; a single timer
 //! event per function fires at the earliest, so a backlog of a million events costs one event
-//! in the simulation's queue, not a million (docs/src/aws-facts.md §1.4).
+//! in the simulation's queue, not a million (docs/src/facts.md §1.4).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -41,7 +41,7 @@ pub fn throttle_backoff(n: u16) -> SimDuration {
 }
 
 /// Delay before the retry that follows the `runs`-th failed invocation: 1 minute before the
-/// second attempt, 2 minutes before the third (docs/src/aws-facts.md §1.4).
+/// second attempt, 2 minutes before the third (docs/src/facts.md §1.4).
 pub fn retry_delay(runs: u8) -> SimDuration {
     SimDuration::from_secs(if runs <= 1 { 60 } else { 120 })
 }

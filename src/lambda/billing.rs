@@ -13,7 +13,7 @@
 //! pricing page's "Snap" example prices exactly these: 1 GB cached for a 31-day month and
 //! one restore of 1 GB per cold start.
 //!
-//! Free tier details follow the pricing page's worked examples (docs/src/aws-facts.md §1.6): it
+//! Free tier details follow the pricing page's worked examples (docs/src/facts.md §1.6): it
 //! reduces billable requests and on-demand duration; provisioned concurrency and the duration of
 //! invocations served by provisioned environments are never free (example PC-1). The free
 //! GB-s are split between x86_64 and arm64 in proportion to their usage.

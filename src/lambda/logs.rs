@@ -3,7 +3,7 @@
 //!
 //! One file per function, as CloudWatch keeps one log group per function
 //! (`/aws/lambda/<function>`): each line is a timestamp, a tab, then the message exactly as
-//! Lambda writes it (docs/src/aws-facts.md §1.7), so tools that parse REPORT lines read the file
+//! Lambda writes it (docs/src/facts.md §1.7), so tools that parse REPORT lines read the file
 //! unchanged. Simulated time 0 is [`EPOCH`]; timestamps have millisecond precision.
 //!
 //! ```text
@@ -671,7 +671,7 @@ mod tests {
         let report = |req: LoggedRequest, handler| {
             line(|b| end_lines(b, at, id, &req, handler, cfg)).lines().last().unwrap().to_owned()
         };
-        // docs/src/aws-facts.md §1.7: a cold start (Init Duration last, every field followed by a
+        // docs/src/facts.md §1.7: a cold start (Init Duration last, every field followed by a
         // tab); Billed Duration = ceil(init + handler) = ceil(841.60 + 4157.16)
         let cold = LoggedRequest {
             seq: 0,

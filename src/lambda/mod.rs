@@ -315,7 +315,7 @@ impl LambdaModel {
         let event = AsyncEvent { arrived: now, work: run, runs: 0, throttles: 0, counted };
         if func.cfg.reserved == Some(0) {
             // A function reserved at zero is fully throttled: events go straight to the
-            // failure destination, without retries (docs/src/aws-facts.md §1.2).
+            // failure destination, without retries (docs/src/facts.md §1.2).
             Self::fail(func, event, false, series);
             return;
         }

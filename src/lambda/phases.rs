@@ -9,7 +9,7 @@
 //!
 //! - **Init** is the function's init (`init_duration`, or the runtime default plus the package
 //!   size) plus each extension's `init`: an extension's `init` is what it *adds* to Init
-//!   (docs/src/aws-facts.md §1.3), so they sum.
+//!   (docs/src/facts.md §1.3), so they sum.
 //! - **SnapStart**: a cold start restores the snapshot taken after Init at publication, so
 //!   `restore_duration` replaces all of the above: function, package and extensions' init.
 //!   The restore is billed as duration like init; that is an upper bound, since AWS bills
@@ -20,7 +20,7 @@
 //!   invoke phase ends when the last one signals it is done, so this is the *longest* of the
 //!   extensions' `post_invocation` times. The environment stays busy (it counts in
 //!   concurrency and cannot take a request) and the time is billed
-//!   (`PostRuntimeExtensionsDuration`, docs/src/aws-facts.md §1.3 and §1.6), but the client's
+//!   (`PostRuntimeExtensionsDuration`, docs/src/facts.md §1.3 and §1.6), but the client's
 //!   latency ends when the handler returns.
 //! - **Timeouts**: the function timeout bounds the whole invoke phase, handler and extensions
 //!   (AWS Lambda Developer Guide, "Lambda execution environment lifecycle"). A handler that

@@ -1,7 +1,7 @@
 //! Provisioned concurrency that changes during a run: scheduled actions and target tracking.
 //!
 //! A request for more environments is ready after the allocation delay (AWS: "a minute or two
-//! of preparation", docs/src/aws-facts.md §1.2; default 90 s); a request for fewer releases idle
+//! of preparation", docs/src/facts.md §1.2; default 90 s); a request for fewer releases idle
 //! environments at once and busy ones when their invocation ends. Configured concurrency is billed
 //! from the request on, as it changes (the constant case keeps AWS's 5-minute rounding). Target
 //! tracking evaluates utilisation (busy provisioned environments / configured, averaged over

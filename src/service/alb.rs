@@ -1,7 +1,7 @@
 //! The Application Load Balancer in front of a service: its capacity units (LCUs), metered per
 //! hour as AWS does.
 //!
-//! An LCU is the largest of four dimensions (docs/src/aws-facts.md §4.5): 25 new connections a
+//! An LCU is the largest of four dimensions (docs/src/facts.md §4.5): 25 new connections a
 //! second; 3,000 active connections (a minute's average); 1 GB processed an hour (EC2, IP and
 //! container targets); 1,000 rule evaluations a second, the first 10 rules of each request
 //! free. Each hour is billed for its own largest dimension, so the bill is

@@ -19,9 +19,9 @@
 //! `target_capacity`, where M is the instances the tasks need and N the instances running
 //! (AWS's formula); slsim reacts at once to a change in tasks, without the metric's 1-minute
 //! period: `boot` (default 2 minutes) stands for the whole delay from the scale-out to the
-//! first task (docs/src/aws-facts.md §3.3 and §4.3: 30-90 s of EC2 boot plus agent registration;
+//! first task (docs/src/facts.md §3.3 and §4.3: 30-90 s of EC2 boot plus agent registration;
 //! ~2.5 min before the first containers in the 2022 benchmark, against ~30 s on Fargate). Instances
-//! are billed per second with a 60-second minimum (docs/src/aws-facts.md §4.2); the tasks cost
+//! are billed per second with a 60-second minimum (docs/src/facts.md §4.2); the tasks cost
 //! nothing.
 //!
 //! Instances wait for no event: a task placed on a booting instance gets

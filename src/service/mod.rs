@@ -381,7 +381,7 @@ pub struct ServiceModel {
     end: SimTime,
     rng: Pcg64Mcg,
     launches: LaunchBucket,
-    /// Fargate Spot's launch rate, counted apart from on-demand's (docs/src/aws-facts.md §3.3).
+    /// Fargate Spot's launch rate, counted apart from on-demand's (docs/src/facts.md §3.3).
     spot_launches: LaunchBucket,
     /// Answers to callers waiting for requests that ended or were cut, taken by
     /// [`answers`](Self::answers).
@@ -391,7 +391,7 @@ pub struct ServiceModel {
 }
 
 /// The account's Fargate task-launch rate: 20 a second sustained, bursts of 100
-/// (docs/src/aws-facts.md §3.3, ECS service quotas), a token bucket shared by every Fargate
+/// (docs/src/facts.md §3.3, ECS service quotas), a token bucket shared by every Fargate
 /// service.
 #[derive(Debug)]
 pub struct LaunchBucket {
@@ -430,7 +430,7 @@ impl Default for LaunchBucket {
     }
 }
 
-/// EC2 and Fargate bill per second with a 1-minute minimum (docs/src/aws-facts.md §3.2, §4.2).
+/// EC2 and Fargate bill per second with a 1-minute minimum (docs/src/facts.md §3.2, §4.2).
 const MINIMUM_BILLED: SimDuration = SimDuration::from_secs(60);
 
 impl ServiceModel {
@@ -865,7 +865,7 @@ fn start(s: &mut Service, t: usize, w: Waiting, now: SimTime, cx: &mut Cx) {
 
 /// The cost of a service over the measured window: its compute (each task at its own price,
 /// on-demand or Spot, as `task_usd` integrates it; on ECS on EC2, the cluster's instances
-/// instead, the tasks costing nothing) and its Application Load Balancer (docs/src/aws-facts.md
+/// instead, the tasks costing nothing) and its Application Load Balancer (docs/src/facts.md
 /// §4.5, metered per hour in [`alb`]).
 pub fn cost(cfg: &ServiceConfig, stats: &ServiceStats) -> (f64, f64) {
     let credits = cpu_credit_usd(stats);

@@ -1,6 +1,6 @@
 //! Scheduled vertical resizing of EC2 instances (`resize_schedule`).
 //!
-//! An EBS-backed instance changes type by stop -> change type -> start (docs/src/aws-facts.md §4.2,
+//! An EBS-backed instance changes type by stop -> change type -> start (docs/src/facts.md §4.2,
 //! EC2-RESIZE). slsim deregisters it first, as one does behind a load balancer: it takes no
 //! new requests and finishes what it holds (cut at `deregistration_delay` if one applies),
 //! then stops. It starts again at once with the new type: it serves after `startup` (boot and

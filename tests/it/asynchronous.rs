@@ -1,4 +1,4 @@
-//! Asynchronous invocation: retries, backoff, maximum event age (docs/src/aws-facts.md §1.4).
+//! Asynchronous invocation: retries, backoff, maximum event age (docs/src/facts.md §1.4).
 
 use slsim::engine::SimTime;
 use slsim::lambda::LambdaEvent;

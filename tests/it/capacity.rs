@@ -63,7 +63,7 @@ fn assert_mentions(err: &str, parts: &[&str]) {
     }
 }
 
-/// Fargate 1 vCPU / 2 GB, us-east-1 on-demand, per hour (docs/src/aws-facts.md §3.2).
+/// Fargate 1 vCPU / 2 GB, us-east-1 on-demand, per hour (docs/src/facts.md §3.2).
 const TASK_HOUR: f64 = 0.04048 + 2.0 * 0.004445;
 
 const FIXED: &str = "vcpu = 1.0\nmemory = 2048\nload_balancer = \"none\"\n";
@@ -205,7 +205,7 @@ fn a_cut_request_behind_api_gateway_is_an_integration_error() {
     assert_eq!(f64_at(api, "completed"), f64_at(web, "completed"));
 }
 
-/// m6i.large: 2 vCPU, 8 GiB, $0.096 an hour (docs/src/aws-facts.md §4.1); tasks of 0.5 vCPU and
+/// m6i.large: 2 vCPU, 8 GiB, $0.096 an hour (docs/src/facts.md §4.1); tasks of 0.5 vCPU and
 /// 1 GB fit four to an instance (by vCPU).
 const ECS_EC2: &str =
     "instance_type = \"m6i.large\"\nvcpu = 0.5\nmemory = 1024\nload_balancer = \"none\"\n";

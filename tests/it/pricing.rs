@@ -1,4 +1,4 @@
-//! The worked examples of the AWS Lambda pricing page (docs/src/aws-facts.md §1.6), simulated end
+//! The worked examples of the AWS Lambda pricing page (docs/src/facts.md §1.6), simulated end
 //! to end: the requests arrive, run and are billed; the totals must match to the cent.
 //!
 //! The examples ignore cold-start init, so these scenarios set `init_duration = "0s"`; arrivals
@@ -170,7 +170,7 @@ fn old_example_128mb_30m_requests() {
 fn old_example_512mb_uses_todays_exact_price() {
     // 3M x 1 s at 512 MB, free tier. The 2020 page used $0.00001667 and printed $18.74; with
     // today's $0.0000166667 the compute is $18.33 and the total $18.73
-    // (docs/src/aws-facts.md §1.6, §6).
+    // (docs/src/facts.md §1.6, §6).
     let s = simulate(&one(512, 512, 1000), "30000s", true);
     assert_eq!(cents(f64_at(&s, "cost_usd.total")), 18.73);
 }

@@ -1,5 +1,5 @@
 //! Event-source mappings: SQS standard and FIFO queues, Kinesis and DynamoDB streams
-//! (docs/src/aws-facts.md §1.5), against known answers.
+//! (docs/src/facts.md §1.5), against known answers.
 
 use std::path::Path;
 

@@ -274,7 +274,7 @@ fn java_snap_start_restores_for_free_with_the_default_restore_time() {
     assert_eq!((f64_at(&f, "restores"), f64_at(&f, "init_ms.mean")), (0.0, 240.0));
 }
 
-/// The pricing page's "Snap" example (docs/src/aws-facts.md §1.6), simulated end to end: the
+/// The pricing page's "Snap" example (docs/src/facts.md §1.6), simulated end to end: the
 /// telemetry function of example 2 (7,440,000 messages a month, 2 s each at 1 GB, no free tier)
 /// with SnapStart on Python and 1% of invocations restoring: requests $1.49 + compute $248.00 +
 /// cache 2,678,400 GB-s x $0.0000015046 = $4.03 + restores 74,400 GB x $0.0001397998 = $10.40

@@ -1,4 +1,4 @@
-//! The scaling-rate limits (docs/src/aws-facts.md §1.2).
+//! The scaling-rate limits (docs/src/facts.md §1.2).
 
 use slsim::engine::SimTime;
 use slsim::sim::Simulation;

@@ -293,7 +293,7 @@ fn a_resize_stops_the_instance_for_its_startup_and_bills_the_new_price_after() {
     let web = &s["services"]["web"];
     assert_eq!(f64_at(web, "rejected"), 60.0, "{web}");
     assert_eq!(f64_at(web, "resizes"), 1.0);
-    // half an hour at $0.096 and half at $0.192 (docs/src/aws-facts.md §4.1); the new start is a
+    // half an hour at $0.096 and half at $0.192 (docs/src/facts.md §4.1); the new start is a
     // new billing start, not shorter than the minute
     let cost = f64_at(web, "cost_usd.tasks");
     assert!((cost - (0.5 * 0.096 + 0.5 * 0.192)).abs() < 1e-9, "{cost}");

@@ -388,7 +388,7 @@ fn a_capacity_schedule_moves_a_fixed_fleet_at_the_given_times() {
     assert!((f64_at(web, "tasks.mean") - 160.0 / 60.0).abs() < 1e-3, "{web}");
     assert_eq!(f64_at(web, "tasks.max"), 5.0);
     assert_eq!((f64_at(web, "scale_outs"), f64_at(web, "scale_ins")), (1.0, 1.0));
-    // m6i.large at $0.096 an hour (docs/src/aws-facts.md §4.1)
+    // m6i.large at $0.096 an hour (docs/src/facts.md §4.1)
     let cost = f64_at(web, "cost_usd.tasks");
     assert!((cost - 160.0 / 60.0 * 0.096).abs() < 1e-3, "{cost}");
     assert_eq!(f64_at(web, "completed") + f64_at(web, "rejected"), f64_at(web, "requests"));

@@ -8,7 +8,7 @@ use crate::config::*;
 use crate::dist::Dist;
 use crate::problem::clip;
 
-/// Account-level throttle of API Gateway per region (docs/src/aws-facts.md §2.2, since 2017-06-06).
+/// Account-level throttle of API Gateway per region (docs/src/facts.md §2.2, since 2017-06-06).
 const ACCOUNT: ThrottleConfig = ThrottleConfig { rate: 10_000.0, burst: 5_000 };
 
 pub(super) fn validate_apis(
@@ -52,7 +52,7 @@ pub(super) fn validate_apis(
             let msg = "HTTP and WebSocket APIs are regional only (edge and private are REST)";
             c.bad(key("endpoint"), msg);
         }
-        // docs/src/aws-facts.md §2.1: REST 50 ms..29 s by default, up to 300 s for regional and
+        // docs/src/facts.md §2.1: REST 50 ms..29 s by default, up to 300 s for regional and
         // private (since 2024-06); HTTP 30 s hard
         let (default_ms, max_ms) = match (api_type, endpoint) {
             (ApiType::Http, _) => (30_000, 30_000),
@@ -160,7 +160,7 @@ fn throttle(c: &mut Checker, key: &str, t: &RawThrottle) -> ThrottleConfig {
     ThrottleConfig { rate: t.rate, burst }
 }
 
-/// REST cache sizes and their price per hour, us-east-1 (docs/src/aws-facts.md §2.4; not in the
+/// REST cache sizes and their price per hour, us-east-1 (docs/src/facts.md §2.4; not in the
 /// free tier).
 const CACHE_SIZES: [(f64, f64); 8] = [
     (0.5, 0.020),
@@ -185,7 +185,7 @@ fn api_cache(c: &mut Checker, key: &str, raw: &RawApiCache) -> ApiCacheConfig {
             0.0
         }
     };
-    // docs/src/aws-facts.md §2.3: TTL default 300 s, 0..=3,600 s
+    // docs/src/facts.md §2.3: TTL default 300 s, 0..=3,600 s
     let ttl = c.duration(&format!("{key}.ttl"), raw.ttl, 300, 0, 3600);
     let keys = c.int(&format!("{key}.keys"), raw.keys, 1000, 1, 10_000_000, " distinct keys");
     ApiCacheConfig { size_gb: raw.size_gb, usd_per_hour, ttl, keys }
@@ -219,7 +219,7 @@ fn authorizer(
         let why = c.missing("function", &raw.function, &declared);
         c.bad(format!("{key}.function"), format!("\"{}\": {why}", clip(&raw.function)));
     }
-    // docs/src/aws-facts.md §2.3: result cache TTL default 300 s, 0..=3,600 s (0 disables)
+    // docs/src/facts.md §2.3: result cache TTL default 300 s, 0..=3,600 s (0 disables)
     let cache_ttl = c.duration(&format!("{key}.cache_ttl"), raw.cache_ttl, 300, 0, 3600);
     let duration = match &raw.duration {
         Some(d) => c.dist(&format!("{key}.duration"), d, base_dir)?,

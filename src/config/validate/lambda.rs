@@ -112,7 +112,7 @@ pub(super) fn validate_lambda(
     }
 
     // Reservations (and provisioned concurrency of unreserved functions) come out of the
-    // account pool and must leave `unreserved_minimum` for everything else (docs/src/aws-facts.md
+    // account pool and must leave `unreserved_minimum` for everything else (docs/src/facts.md
     // §1.2).
     let set_aside: u64 =
         functions.iter().map(|f| f.reserved.unwrap_or(f.provisioned_max) as u64).sum();

@@ -27,7 +27,7 @@ pub(super) fn validate_queues(
     out
 }
 
-/// One queue: the mapping's batch and scaling settings (docs/src/aws-facts.md §1.5) and the queue's
+/// One queue: the mapping's batch and scaling settings (docs/src/facts.md §1.5) and the queue's
 /// own (SQS and Kinesis quotas). A key of another kind of source is refused, not ignored.
 fn validate_queue(
     c: &mut Checker,
@@ -96,7 +96,7 @@ fn validate_queue(
     let parallelization_factor =
         c.int(&key("parallelization_factor"), q.parallelization_factor, 1, 1, 10, "");
     // AWS refuses a mapping whose queue hides messages for less than the function may run,
-    // and recommends six times the timeout plus the batching window (docs/src/aws-facts.md §1.5).
+    // and recommends six times the timeout plus the batching window (docs/src/facts.md §1.5).
     let timeout = function.map_or(SimDuration::from_secs(3), |f| functions[f].timeout);
     let recommended = SimDuration(timeout.0 * 6 + batch_window.0);
     let visibility_timeout = q.visibility_timeout.map_or(recommended, |v| v.0);

@@ -42,7 +42,7 @@ pub(super) fn autoscaling(
         c.duration(&k("warmup"), Some(w), 0, 0, 86_400)
     });
     // EC2 Auto Scaling's target tracking and step policies use warm-up, not cooldowns
-    // (docs/src/aws-facts.md §4.4); ECS's default to 300 s (docs/src/aws-facts.md §3.3)
+    // (docs/src/facts.md §4.4); ECS's default to 300 s (docs/src/facts.md §3.3)
     let default_cooldown = if warmup.is_some() { 0 } else { 300 };
     let step = a.policy == Some(RawPolicy::Step);
     let policy = if step {
@@ -311,7 +311,7 @@ pub(super) fn load_balancer_delays(
         return (SimDuration::ZERO, None);
     }
     // a new target must pass one health check (ELB docs), every 30 s by default: 15 s on
-    // average; ALB's deregistration delay defaults to 300 s, at most 3600 s (docs/src/aws-facts.md
+    // average; ALB's deregistration delay defaults to 300 s, at most 3600 s (docs/src/facts.md
     // §4.4)
     let health = c.duration(&key("health_check_delay"), s.health_check_delay, 0, 0, 3600);
     let health = if s.health_check_delay.is_some() { health } else { SimDuration::from_secs(15) };

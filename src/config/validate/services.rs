@@ -8,7 +8,7 @@ use crate::config::raw::*;
 use crate::config::*;
 use crate::dist::Dist;
 
-/// Fargate task sizes (docs/src/aws-facts.md §3.1): vCPU, memory range in GB, step in GB.
+/// Fargate task sizes (docs/src/facts.md §3.1): vCPU, memory range in GB, step in GB.
 const FARGATE_SIZES: [(f64, f64, f64, f64); 7] = [
     (0.25, 0.5, 2.0, 0.5),
     (0.5, 1.0, 4.0, 1.0),
@@ -19,12 +19,12 @@ const FARGATE_SIZES: [(f64, f64, f64, f64); 7] = [
     (16.0, 32.0, 120.0, 8.0),
 ];
 
-/// Fargate Linux prices per vCPU-hour and GB-hour, us-east-1 (docs/src/aws-facts.md §3.2,
+/// Fargate Linux prices per vCPU-hour and GB-hour, us-east-1 (docs/src/facts.md §3.2,
 /// FG-PRICE 2026).
 const FARGATE_X86: (f64, f64) = (0.04048, 0.004445);
 const FARGATE_ARM: (f64, f64) = (0.03238, 0.00356);
 
-/// EC2 on-demand Linux instances, us-east-1 (docs/src/aws-facts.md §4.1): type, vCPU, GiB, $/hour.
+/// EC2 on-demand Linux instances, us-east-1 (docs/src/facts.md §4.1): type, vCPU, GiB, $/hour.
 const INSTANCES: &[(&str, f64, u32, f64)] = &[
     ("t3.micro", 2.0, 1, 0.0104),
     ("t3.small", 2.0, 2, 0.0208),
