@@ -638,14 +638,7 @@ pub fn load_str(path: &Path, text: &str, overrides: &[Override]) -> Result<Scena
 pub fn load_table(path: &Path, overrides: &[Override]) -> Result<toml::Table, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::one(path, "", format!("cannot read the scenario: {e}")))?;
-    let mut table: toml::Table = toml::from_str(&text).map_err(|e: toml::de::Error| {
-        ConfigError::one(path, "", e.to_string().trim_end().to_string())
-    })?;
-    for o in overrides {
-        apply_override(&mut table, o)
-            .map_err(|msg| ConfigError::one(path, format!("--set {}", o.key), msg))?;
-    }
-    Ok(table)
+    parse_table(path, &text, overrides)
 }
 
 /// Validates a scenario table (from [`load_table`]) as if read from `path`, with `overrides`

@@ -143,9 +143,7 @@ fn the_book_builds() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "mdbook build failed:\n{log}");
     assert!(!log.contains("WARN") && !log.contains("ERROR"), "mdbook warned:\n{log}");
-    for page in
-        ["index.html", "reference/scenario.html", "reference/outputs.html", "facts.html"]
-    {
+    for page in ["index.html", "reference/scenario.html", "reference/outputs.html", "facts.html"] {
         assert!(tmp.path().join(page).is_file(), "the book has no {page}");
     }
 }
