@@ -15,12 +15,14 @@
 
 pub mod apigw;
 pub mod app;
+pub mod compare;
 pub mod config;
 pub mod dist;
 pub mod engine;
 pub mod esm;
 pub mod event;
 pub mod files;
+pub mod import;
 pub mod lambda;
 pub mod metrics;
 pub mod pricing;

@@ -36,6 +36,10 @@ enum Command {
     /// Work with trace files.
     #[command(subcommand)]
     Trace(TraceCommand),
+    /// Write a scenario (and the data files it needs) from what you already have: Lambda
+    /// REPORT logs, CloudWatch metrics, Power Tuning results, CloudFormation or Terraform.
+    /// Works offline on exported files.
+    Import(ImportArgs),
     /// Print the JSON Schema (draft-07) of the scenario format, for editors: save it and put
     /// `#:schema ./slsim.schema.json` on a scenario's first line (Even Better TOML, taplo).
     Schema {
@@ -61,6 +65,31 @@ enum TraceCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(subcommand)]
+    what: ImportCommand,
+    /// The scenario to write; data files are written beside it, named after it.
+    #[arg(long, global = true, value_name = "FILE", default_value = "imported.toml")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Lambda REPORT lines (`aws logs filter-log-events` JSON, saved log text, JSON-format
+    /// `platform.report` records): functions, run times, init times, arrivals as a trace.
+    Logs(slsim::import::logs::Args),
+    /// CloudWatch metric data (`aws cloudwatch get-metric-data` with --queries, or
+    /// `get-metric-statistics`): traffic over time and run-time distributions.
+    Cloudwatch(slsim::import::cloudwatch::Args),
+    /// AWS Lambda Power Tuning results: fits `cpu_bound` and the run time on one vCPU.
+    PowerTuning(slsim::import::power_tuning::Args),
+    /// A CloudFormation template (JSON or YAML; SAM after transform, `cdk synth` output).
+    Cfn(slsim::import::cfn::Args),
+    /// A Terraform plan or state as JSON (`terraform show -json`).
+    Terraform(slsim::import::terraform::Args),
 }
 
 #[derive(Args)]
@@ -225,6 +254,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Import(args) => import(args),
         Command::Trace(TraceCommand::Inspect { files }) => {
             let mut code = ExitCode::SUCCESS;
             for f in &files {
@@ -401,6 +431,34 @@ fn sweep(mut args: SweepArgs) -> ExitCode {
             ExitCode::from(EXIT_FAILURE)
         }
     }
+}
+
+fn import(args: ImportArgs) -> ExitCode {
+    use slsim::import;
+    let stem = import::stem(&args.out);
+    let output = match &args.what {
+        ImportCommand::Logs(a) => import::logs::import(a, &stem),
+        ImportCommand::Cloudwatch(a) => import::cloudwatch::import(a, &stem),
+        ImportCommand::PowerTuning(a) => import::power_tuning::import(a, &stem),
+        ImportCommand::Cfn(a) => import::cfn::import(a, &stem),
+        ImportCommand::Terraform(a) => import::terraform::import(a, &stem),
+    };
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if let Err(e) = import::write_output(&args.out, &output) {
+        eprintln!("error: cannot write {}: {e}", args.out.display());
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    for m in &output.messages {
+        println!("{m}");
+    }
+    println!("wrote {}", args.out.display());
+    ExitCode::SUCCESS
 }
 
 fn recommend(args: RecommendArgs) -> ExitCode {

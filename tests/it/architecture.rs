@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("one run: simulation, summaries, objectives", &["sim", "summary", "run", "slo"]),
     ("sweeps and recommendations", &["sweep", "recommend"]),
     ("outputs: JSON, CSV, charts, HTML", &["report"]),
+    ("the user's own data: imports and comparisons with what was observed", &["import", "compare"]),
     ("the commands", &["app"]),
 ];
 

@@ -1,0 +1,1 @@
+//! `slsim compare OBSERVED OUTPUT_DIR`: observed figures against a run's outputs (being written).
