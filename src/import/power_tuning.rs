@@ -95,16 +95,19 @@ pub fn fit(points: &[Point], threads: u32) -> Option<Fit> {
     }
     let b = sxy / sxx;
     let a = my - b * mx;
-    let (t1, c, clamped_from) = if a + b <= 0.0 || b / (a + b) > 1.0 {
+    // a share within rounding of 0 or 1 is that share, not a clamp
+    const EPS: f64 = 1e-9;
+    let raw = if a + b > 0.0 { b / (a + b) } else { f64::INFINITY };
+    let (t1, c, clamped_from) = if raw > 1.0 + EPS {
         // a negative fixed part: all CPU, T1 through the origin
         let t1 = xs.iter().zip(&ys).map(|(x, y)| x * y).sum::<f64>()
             / xs.iter().map(|x| x * x).sum::<f64>();
-        (t1, 1.0, Some(if a + b > 0.0 { b / (a + b) } else { f64::INFINITY }))
-    } else if b < 0.0 {
+        (t1, 1.0, Some(raw))
+    } else if raw < -EPS {
         // slower with more memory: nothing is CPU work, T1 the mean
-        (my, 0.0, Some(b / (a + b)))
+        (my, 0.0, Some(raw))
     } else {
-        (a + b, b / (a + b), None)
+        (a + b, raw.clamp(0.0, 1.0), None)
     };
     let predicted: Vec<(f64, f64)> = points
         .iter()
@@ -515,4 +518,55 @@ fn safe(name: &str) -> String {
         .take(128)
         .collect();
     if s.is_empty() { "power-tuning".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(t1: f64, c: f64, threads: u32, powers: &[u32]) -> Vec<Point> {
+        powers
+            .iter()
+            .map(|&m| Point { memory_mb: m, duration_ms: law(t1, c, m, threads), price_usd: None })
+            .collect()
+    }
+
+    #[test]
+    fn the_fit_gives_back_t1_and_c() {
+        for (t1, c, threads) in [(400.0, 0.8, 1), (25.0, 0.0, 1), (1000.0, 1.0, 1), (300.0, 0.6, 2)]
+        {
+            let f = fit(&at(t1, c, threads, &[128, 512, 1024, 2048, 3008, 4096]), threads).unwrap();
+            assert!((f.t1_ms - t1).abs() < 1e-6 * t1, "{t1} {c}: {f:?}");
+            assert!((f.cpu_bound - c).abs() < 1e-9, "{t1} {c}: {f:?}");
+            assert!(f.clamped_from.is_none() && (f.r2 - 1.0).abs() < 1e-9, "{f:?}");
+        }
+    }
+
+    #[test]
+    fn shares_outside_zero_to_one_are_clamped_and_t1_refitted() {
+        // faster than the law allows: more than all of it CPU work
+        let pts = [(128, 1500.0), (1769, 20.0)].map(|(m, d)| Point {
+            memory_mb: m,
+            duration_ms: d,
+            price_usd: None,
+        });
+        let f = fit(&pts, 1).unwrap();
+        assert_eq!(f.cpu_bound, 1.0);
+        assert!(f.clamped_from.is_some_and(|c| c > 1.0));
+        assert!(f.r2 < 1.0);
+        // slower with more memory: nothing is CPU work, T1 the mean
+        let pts = [(128, 100.0), (1024, 120.0)].map(|(m, d)| Point {
+            memory_mb: m,
+            duration_ms: d,
+            price_usd: None,
+        });
+        let f = fit(&pts, 1).unwrap();
+        assert_eq!((f.cpu_bound, f.t1_ms), (0.0, 110.0));
+    }
+
+    #[test]
+    fn powers_that_all_reach_the_thread_limit_cannot_be_fitted() {
+        assert!(fit(&at(100.0, 0.5, 1, &[1769, 2048, 3008]), 1).is_none());
+        assert!(fit(&at(100.0, 0.5, 2, &[1769, 2048, 3008]), 2).is_some());
+    }
 }

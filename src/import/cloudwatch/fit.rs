@@ -159,3 +159,61 @@ mod tests {
         assert!((cpu_factor(1024, 0.5) - (0.5 + 0.5 * 1769.0 / 1024.0)).abs() < 1e-12);
     }
 }
+
+#[cfg(test)]
+mod fit_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn table(cols: &[(&str, &str, Vec<Option<f64>>)]) -> (Table, Target) {
+        let t = Target::Function("f".into());
+        let mut columns = BTreeMap::new();
+        for (m, s, v) in cols {
+            columns.insert((m.to_string(), s.to_string()), v.clone());
+        }
+        let periods = cols.first().map_or(0, |c| c.2.len());
+        let mut targets = BTreeMap::new();
+        targets.insert(t.clone(), columns);
+        (Table { start_ms: 0, period_s: 60, periods, targets, skipped: vec![], files: 1 }, t)
+    }
+
+    #[test]
+    fn statistics_are_weighted_by_invocations() {
+        let (t, f) = table(&[
+            ("Invocations", "Sum", vec![Some(100.0), Some(300.0), None]),
+            ("Duration", "p50", vec![Some(200.0), Some(100.0), Some(999.0)]),
+        ]);
+        // (100 x 200 + 300 x 100) / 400; the period without invocations does not count
+        assert_eq!(weighted(&t, &f, "Duration", "p50"), Some(125.0));
+    }
+
+    #[test]
+    fn a_lognormal_through_two_percentiles_has_them_as_its_quantiles() {
+        let (t, f) = table(&[
+            ("Duration", "p50", vec![Some(100.0)]),
+            ("Duration", "p99", vec![Some(400.0)]),
+        ]);
+        let d = duration(&t, &f).unwrap();
+        assert_eq!(d.median_ms, 100.0);
+        assert!((d.median_ms * (Z99 * d.sigma).exp() - 400.0).abs() < 1e-9);
+        assert!(!d.assumed);
+    }
+
+    #[test]
+    fn average_and_p99_give_a_lognormal_with_that_mean_and_tail() {
+        let (t, f) = table(&[
+            ("Duration", "Average", vec![Some(120.0)]),
+            ("Duration", "p99", vec![Some(400.0)]),
+        ]);
+        let d = duration(&t, &f).unwrap();
+        let mean = d.median_ms * (d.sigma * d.sigma / 2.0).exp();
+        assert!((mean - 120.0).abs() < 1e-9, "{d:?}");
+        assert!((d.median_ms * (Z99 * d.sigma).exp() - 400.0).abs() < 1e-9, "{d:?}");
+        // the average alone: the spread is assumed, the mean kept
+        let (t, f) = table(&[("Duration", "Average", vec![Some(120.0)])]);
+        let d = duration(&t, &f).unwrap();
+        assert!(d.assumed && d.sigma == ASSUMED_SIGMA);
+        assert!((d.median_ms * (d.sigma * d.sigma / 2.0).exp() - 120.0).abs() < 1e-9);
+    }
+}

@@ -62,6 +62,23 @@ struct Query {
     period_s: u32,
 }
 
+/// Series by Id, in the order first seen (so errors name the later of two series).
+#[derive(Default)]
+struct Merged {
+    series: Vec<Series>,
+    index: BTreeMap<String, usize>,
+}
+
+impl Merged {
+    fn entry(&mut self, id: &str, new: impl FnOnce() -> Series) -> &mut Series {
+        let i = *self.index.entry(id.to_string()).or_insert_with(|| {
+            self.series.push(new());
+            self.series.len() - 1
+        });
+        &mut self.series[i]
+    }
+}
+
 /// Everything read, and what was skipped (for the terminal and the scenario's header).
 #[derive(Debug, Default)]
 pub struct Read {
@@ -97,8 +114,8 @@ pub fn read(
         Some(q) => Some((q, read_queries(q, &load_json(q)?)?)),
         None => None,
     };
-    // get-metric-data results merged by Id across pages
-    let mut merged: BTreeMap<String, Series> = BTreeMap::new();
+    // get-metric-data results merged by Id across pages, in the order first seen
+    let mut merged = Merged::default();
     for file in files {
         let json = load_json(file)?;
         out.files += 1;
@@ -130,7 +147,7 @@ pub fn read(
             return Err(ImportError::new(file, "$", shape_help()));
         }
     }
-    for (_, mut s) in merged {
+    for mut s in merged.series {
         s.points.sort_by_key(|p| p.0);
         s.points.dedup_by_key(|p| p.0);
         if !s.complete {
@@ -282,7 +299,7 @@ fn read_results(
     results: &Value,
     qfile: &Path,
     queries: &BTreeMap<String, Query>,
-    merged: &mut BTreeMap<String, Series>,
+    merged: &mut Merged,
     skipped: &mut Vec<String>,
 ) -> Result<(), ImportError> {
     let list = results
@@ -341,7 +358,7 @@ fn read_results(
             })?;
             points.push((ms, v));
         }
-        let s = merged.entry(id.to_string()).or_insert_with(|| Series {
+        let s = merged.entry(id, || Series {
             target: target.clone(),
             metric: q.metric.clone(),
             stat: q.stat.clone(),
