@@ -313,3 +313,48 @@ fn bad_power_tuning_input_is_refused() {
         assert!(e.to_string().contains(message), "case {i}: {e}");
     }
 }
+
+#[test]
+fn expressions_and_partial_pages_are_listed_and_names_stay_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = file(
+        dir.path(),
+        "q.json",
+        r#"[{"Id": "inv", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda",
+          "MetricName": "Invocations", "Dimensions": [{"Name": "FunctionName", "Value": "shop"}]},
+          "Period": 60, "Stat": "Sum"}},
+          {"Id": "req", "MetricStat": {"Metric": {"Namespace": "AWS/ApplicationELB",
+          "MetricName": "RequestCount", "Dimensions": [{"Name": "TargetGroup",
+          "Value": "targetgroup/shop/0123456789abcdef"}]}, "Period": 60, "Stat": "Sum"}},
+          {"Id": "ratio", "Expression": "inv / 60"}]"#,
+    );
+    let data = file(
+        dir.path(),
+        "d.json",
+        r#"{"MetricDataResults": [
+          {"Id": "inv", "Timestamps": [1772460060, 1772460000], "Values": [120, 60], "StatusCode": "PartialData"},
+          {"Id": "req", "Timestamps": ["2026-03-02T14:00:00Z"], "Values": [30], "StatusCode": "Complete"},
+          {"Id": "ratio", "Timestamps": ["2026-03-02T14:00:00Z"], "Values": [1], "StatusCode": "Complete"}],
+          "NextToken": "more", "Messages": []}"#,
+    );
+    let mut a = cw_args(vec![data]);
+    a.queries = Some(q);
+    let out = cloudwatch::import(&a, "shop").unwrap();
+    let (_dir, scenario, _) = load(&out, "shop");
+    let names: Vec<&str> = scenario.workloads.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["shop", "shop-requests"]);
+    assert!(
+        out.messages.iter().any(|m| m.contains("ratio: an Expression query")),
+        "{:?}",
+        out.messages
+    );
+    assert!(
+        out.messages
+            .iter()
+            .any(|m| m.contains("Invocations Sum of shop") && m.contains("PartialData"))
+    );
+    assert!(out.scenario.contains("#   ratio: an Expression query"), "listed in the header too");
+    // Unix-seconds timestamps, oldest last: 60 then 120 a minute
+    let Arrivals::Profile { points, .. } = &scenario.workloads[0].arrivals else { panic!() };
+    assert_eq!(points, &vec![(0.0, 1.0), (60.0, 2.0)]);
+}

@@ -152,8 +152,8 @@ pub fn read(
         s.points.dedup_by_key(|p| p.0);
         if !s.complete {
             out.skipped.push(format!(
-                "{} {} of {} ({}: {}): no page says StatusCode Complete, so periods may be \
-                 missing (export the next page with NextToken)",
+                "{} {} of {} ({}: {}): no page has StatusCode Complete, so periods may be \
+                 missing (PartialData: export the next page with NextToken)",
                 s.metric,
                 s.stat,
                 s.target.name(),
@@ -338,10 +338,14 @@ fn read_results(
         }
         let complete = r.get("StatusCode").and_then(Value::as_str).is_none_or(|s| s == "Complete");
         let Some(target) = &q.target else {
-            skipped.push(format!(
-                "{id}: {} {} is not a Lambda, ECS or ALB metric with its name dimension",
-                q.metric, q.stat
-            ));
+            if q.stat.is_empty() {
+                skipped.push(format!("{id}: an Expression query (computed; not imported)"));
+            } else {
+                skipped.push(format!(
+                    "{id}: {} {} is not a Lambda, ECS or ALB metric with its name dimension",
+                    q.metric, q.stat
+                ));
+            }
             continue;
         };
         let mut points = Vec::with_capacity(times.len());

@@ -226,7 +226,13 @@ pub fn write(args: &Args, stem: &str, table: &Table) -> Result<Output, ImportErr
             body,
             "capacity = {{ min = 2, max = 2 }}  # ASSUMED: two tasks, no autoscaling"
         );
-        let _ = writeln!(body, "\n[[workload]]\nname = {}", toml_str(&name));
+        // workloads share one namespace: a function of the same name keeps its own
+        let workload = if names.iter().filter(|n| **n == name).count() > 1 {
+            format!("{name}-requests")
+        } else {
+            name.clone()
+        };
+        let _ = writeln!(body, "\n[[workload]]\nname = {}", toml_str(&workload));
         let _ = writeln!(body, "target = {}", toml_str(&format!("service:{name}")));
         let _ = writeln!(
             body,
