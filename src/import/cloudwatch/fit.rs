@@ -68,7 +68,8 @@ pub fn duration(table: &Table, target: &Target) -> Option<DurationFit> {
         .collect();
     let fit = |median_ms: f64, sigma: f64, how: String, assumed: bool| DurationFit {
         median_ms,
-        sigma: sigma.max(0.0),
+        // the scenario accepts 0..=10; beyond is no run-time distribution anyone observed
+        sigma: sigma.clamp(0.0, 10.0),
         how,
         assumed,
         figures: figures.clone(),
