@@ -236,13 +236,36 @@ mod process_tests {
     #[test]
     fn a_linear_ramp_gives_the_integral_of_its_rate() {
         // 0 to 100/s over 1,000 s: 12,500 in the first half, 37,500 in the second
-        let ts =
-            arrivals_of(Arrivals::Profile { points: vec![(0.0, 0.0), (1000.0, 100.0)] }, 1000.0, 1);
+        let ts = arrivals_of(
+            Arrivals::Profile { points: vec![(0.0, 0.0), (1000.0, 100.0)], step: false },
+            1000.0,
+            1,
+        );
         assert!(ts.windows(2).all(|w| w[0] <= w[1]), "in time order");
         let (a, b) = (count_in(&ts, 0.0, 500.0), count_in(&ts, 500.0, 1000.0));
         // Poisson: sd 112 and 194
         assert!((a - 12_500.0).abs() < 560.0, "{a}");
         assert!((b - 37_500.0).abs() < 970.0, "{b}");
+    }
+
+    #[test]
+    fn a_step_profile_holds_each_rate_until_the_next_point() {
+        // 50/s, 5/s, 0/s, 120/s for 100 s each (the last held to the end): each step's count
+        // is Poisson with mean rate x 100 s; 4 sd plus one for the boundary
+        let rates = [50.0, 5.0, 0.0, 120.0];
+        let points = rates.iter().enumerate().map(|(i, &r)| (i as f64 * 100.0, r)).collect();
+        let ts = arrivals_of(Arrivals::Profile { points, step: true }, 400.0, 4);
+        for (i, r) in rates.iter().enumerate() {
+            let lo = i as f64 * 100.0;
+            let n = count_in(&ts, lo, lo + 100.0);
+            let mean = r * 100.0;
+            assert!((n - mean).abs() <= 4.0 * mean.sqrt() + 1.0, "step {i}: {n} vs {mean}");
+        }
+        // a linear profile through the same points ramps instead: 50 -> 5 averages 27.5/s
+        let points = rates.iter().enumerate().map(|(i, &r)| (i as f64 * 100.0, r)).collect();
+        let ts = arrivals_of(Arrivals::Profile { points, step: false }, 400.0, 4);
+        let n = count_in(&ts, 0.0, 100.0);
+        assert!((n - 2_750.0).abs() <= 4.0 * 2_750f64.sqrt(), "{n}");
     }
 
     #[test]

@@ -566,9 +566,11 @@ pub enum Arrivals {
         rate: f64,
     },
     /// Non-homogeneous Poisson with a piecewise-linear rate through (seconds, rate) points,
-    /// constant before the first and after the last.
+    /// or with `step`, each point's rate held until the next; constant before the first and
+    /// after the last.
     Profile {
         points: Vec<(f64, f64)>,
+        step: bool,
     },
     /// Non-homogeneous Poisson: `mean * (1 + a cos(2 pi (t - peak) / period))`, with `a` set
     /// by the peak-to-trough ratio.
@@ -590,11 +592,12 @@ impl Arrivals {
     pub fn rate_at(&self, t: f64) -> f64 {
         match self {
             Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
-            Arrivals::Profile { points } => {
+            Arrivals::Profile { points, step } => {
                 let i = points.partition_point(|p| p.0 <= t);
                 match (i.checked_sub(1).map(|j| points[j]), points.get(i)) {
                     (None, Some(first)) => first.1,
                     (Some(last), None) => last.1,
+                    (Some((_, r0)), Some(_)) if *step => r0,
                     (Some((t0, r0)), Some(&(t1, r1))) => r0 + (r1 - r0) * (t - t0) / (t1 - t0),
                     (None, None) => 0.0,
                 }
@@ -614,7 +617,7 @@ impl Arrivals {
     pub fn max_rate(&self) -> f64 {
         match self {
             Arrivals::Poisson { rate } | Arrivals::Constant { rate } => *rate,
-            Arrivals::Profile { points } => points.iter().map(|p| p.1).fold(0.0, f64::max),
+            Arrivals::Profile { points, .. } => points.iter().map(|p| p.1).fold(0.0, f64::max),
             Arrivals::Diurnal { mean, amplitude, .. } => mean * (1.0 + amplitude),
             Arrivals::Mmpp { states } => states.iter().map(|s| s.0).fold(0.0, f64::max),
         }

@@ -630,6 +630,16 @@ pub enum RawProcess {
     Mmpp,
 }
 
+/// How a profile's rate goes from one point to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawShape {
+    /// A straight line between the points.
+    Linear,
+    /// Each point's rate held until the next point.
+    Step,
+}
+
 /// When a workload's requests arrive. Which keys are needed depends on `process`.
 // Flat rather than a tagged enum, so a bad value is reported at its own key path
 // (`workload[0].arrivals.rate`); which keys a process needs is checked in validation.
@@ -643,8 +653,13 @@ pub struct RawArrivals {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub rate: Option<f64>,
     /// Required for profile: points of the rate over time, `[["0s", 10.0], ["2h", 200.0]]`
-    /// (requests per second, 0 or more; times increasing), linear between points.
+    /// (requests per second, 0 or more; times increasing), joined as `shape` says.
     pub profile: Option<Vec<(RawDuration, f64)>>,
+    /// Profile: how the rate goes from one point to the next: "linear" (a straight line) or
+    /// "step" (each point's rate held until the next point, as per-period counts replayed from
+    /// metrics are). Default "linear".
+    #[schemars(extend("default" = "linear"))]
+    pub shape: Option<RawShape>,
     /// Required for diurnal: the mean rate in requests per second, above 0.
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub mean: Option<f64>,

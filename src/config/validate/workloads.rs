@@ -333,13 +333,14 @@ fn arrivals(c: &mut Checker, key: &str, a: &RawArrivals) -> Arrivals {
     };
     let wanted: &[&str] = match a.process {
         RawProcess::Poisson | RawProcess::Constant => &["rate"],
-        RawProcess::Profile => &["profile"],
+        RawProcess::Profile => &["profile", "shape"],
         RawProcess::Diurnal => &["mean", "peak_to_trough", "period", "phase"],
         RawProcess::Mmpp => &["states"],
     };
     let given = [
         ("rate", a.rate.is_some()),
         ("profile", a.profile.is_some()),
+        ("shape", a.shape.is_some()),
         ("mean", a.mean.is_some()),
         ("peak_to_trough", a.peak_to_trough.is_some()),
         ("period", a.period.is_some()),
@@ -403,7 +404,7 @@ fn arrivals(c: &mut Checker, key: &str, a: &RawArrivals) -> Arrivals {
                 }
                 points.push((t, rate_ok(c, format!("{key}.profile[{j}]"), *r, true)));
             }
-            Arrivals::Profile { points }
+            Arrivals::Profile { points, step: a.shape == Some(RawShape::Step) }
         }
         RawProcess::Diurnal => {
             let mean = match a.mean {
