@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::Aligned;
@@ -88,7 +89,7 @@ fn panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("minutes since the first observed period")
         .x_label_formatter(&|v| format_number(*v))
-        .y_label_formatter(&|v| format_number(*v))
+        .y_label_formatter(&|v| label(*v, y_hi))
         .label_style((FAMILY, 13))
         .axis_desc_style((FAMILY, 14))
         .bold_line_style(BLACK.mix(0.12))
@@ -107,7 +108,7 @@ fn panel<DB: DrawingBackend>(
         .draw_series(DashedLineSeries::new(sim.iter().copied(), 8, 5, simulated))
         .map_err(&err)?
         .label("simulated")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], simulated));
+        .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 24, y)], 8, 5, simulated));
     // a lone period would draw no line: mark the points too
     if obs.len() == 1 || sim.len() == 1 {
         chart
@@ -118,4 +119,26 @@ fn panel<DB: DrawingBackend>(
             .map_err(&err)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)
+}
+
+/// A y label: as the run charts' for figures of 1 and more; small ones (costs of a cent a
+/// minute) with the decimals their scale needs, so neighbouring labels differ.
+fn label(v: f64, top: f64) -> String {
+    if top >= 1.0 || top <= 0.0 || !top.is_finite() {
+        return format_number(v);
+    }
+    let decimals = (1.0 - top.log10().floor()).clamp(1.0, 12.0) as usize;
+    format!("{v:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_labels_keep_their_digits() {
+        assert_eq!(label(0.0025, 0.0035), "0.0025");
+        assert_eq!(label(0.003, 0.0035), "0.0030");
+        assert_eq!(label(250.0, 600.0), "250");
+    }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::Comparison;
-use super::stats::MetricStats;
+use super::stats::{MetricStats, num};
 use crate::report::html::{escape, inline_svg};
 
 /// The section's id (a second `compare` replaces the section of the first).
@@ -74,12 +74,13 @@ fn row(s: &MetricStats) -> String {
         |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
     let gap = s.largest_gap.as_ref().map_or("-".to_string(), |g| {
         let when = g.time.clone().unwrap_or_else(|| format!("{} s", g.simulated_s));
-        format!("{:+.4} at {}", g.difference, escape(&when))
+        let sign = if g.difference > 0.0 { "+" } else { "" };
+        format!("{sign}{} at {}", num(g.difference), escape(&when))
     });
     format!(
         "<tr><td>{}</td><td class=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{gap}</td><td class=\"n\">{:.4}</td>\
-         <td class=\"n\">{:.4}</td></tr>\n",
+         <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{gap}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}</td></tr>\n",
         s.metric,
         if s.verdict == super::Verdict::Far { "fail" } else { "pass" },
         verdict(s.verdict),
@@ -87,7 +88,7 @@ fn row(s: &MetricStats) -> String {
         opt(s.mape_pct, 2),
         opt(s.bias_pct, 2),
         opt(s.correlation, 3),
-        s.observed_total,
-        s.simulated_total,
+        num(s.observed_total),
+        num(s.simulated_total),
     )
 }

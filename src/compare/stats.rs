@@ -252,21 +252,31 @@ impl Comparison {
         for s in &self.metrics {
             lines.push(format!("{:<16} {:<5}  {}", s.metric, s.verdict.name(), figures(s)));
         }
-        let within: Vec<String> = self
-            .metrics
-            .iter()
-            .map(|s| match s.mape_pct {
-                Some(p) => format!("{} within {} per period", s.metric, pct(p)),
-                None => format!("{} {}", s.metric, totals(s)),
-            })
-            .collect();
+        let mut groups = Vec::new();
+        for v in [Verdict::Close, Verdict::Fair, Verdict::Far] {
+            let names: Vec<String> = self
+                .metrics
+                .iter()
+                .filter(|s| s.verdict == v)
+                .map(|s| match s.mape_pct {
+                    Some(p) => format!("{} {}", s.metric, pct(p)),
+                    None if s.simulated_total == 0.0 => format!("{} (0 on both sides)", s.metric),
+                    None => {
+                        format!("{} (observed 0, simulated {})", s.metric, num(s.simulated_total))
+                    }
+                })
+                .collect();
+            if !names.is_empty() {
+                groups.push(format!("{}: {}", v.name(), names.join(", ")));
+            }
+        }
         lines.push(format!(
-            "overall: {} over {} period{} of {} s: {}",
+            "overall: {} over {} period{} of {} s. {} (MAPE per period)",
             self.verdict.name(),
             self.periods_compared,
             if self.periods_compared == 1 { "" } else { "s" },
             self.observed.period_s,
-            within.join(", ")
+            groups.join("; ")
         ));
         lines.extend(self.warnings.iter().map(|w| format!("warning: {w}")));
         lines
@@ -283,7 +293,8 @@ fn metric_stats(a: &Aligned, m: Metric, pairs: &[(usize, f64, f64)]) -> MetricSt
     let (correlation, correlation_note) = pearson(pairs);
     let largest_gap = pairs
         .iter()
-        .max_by(|x, y| (x.2 - x.1).abs().total_cmp(&(y.2 - y.1).abs()))
+        // the earliest of equal gaps
+        .reduce(|best, p| if (p.2 - p.1).abs() > (best.2 - best.1).abs() { p } else { best })
         .map(|&(k, o, s)| Gap {
             period: k,
             time: a.wall_clock().then(|| {
@@ -352,8 +363,17 @@ fn totals(s: &MetricStats) -> String {
     format!("observed {} in total, simulated {}", num(s.observed_total), num(s.simulated_total))
 }
 
-fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v:.4}") }
+/// A figure for people: integers as they are, others with 5 significant digits.
+pub(super) fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals = (4.0 - v.abs().log10().floor()).clamp(0.0, 12.0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 /// A metric's figures in one line.
@@ -365,6 +385,9 @@ fn figures(s: &MetricStats) -> String {
     }
     match s.bias_pct {
         Some(b) => parts.push(format!("bias {}{}", if b >= 0.0 { "+" } else { "" }, pct(b))),
+        None if s.simulated_total == 0.0 => {
+            return format!("0 on both sides; {} periods", s.periods);
+        }
         None => parts.push(totals(s)),
     }
     match (s.correlation, s.correlation_note) {
@@ -378,4 +401,90 @@ fn figures(s: &MetricStats) -> String {
         line.push_str(&format!(" ({} with observed 0 left out of MAPE)", s.mape_excluded));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Observed and simulated per period, one metric.
+    fn aligned(m: Metric, obs: &[f64], sim: &[f64]) -> Aligned {
+        let mut a = Aligned {
+            obs: Observed::new(1_767_225_600_000, 60, 0),
+            sim: Observed::new(1_767_225_600_000, 60, 0),
+            offset_min: 0,
+            minutes: sim.len(),
+            minutes_usable: sim.len(),
+        };
+        for (k, (&o, &s)) in obs.iter().zip(sim).enumerate() {
+            a.obs.set(k, m, o);
+            a.sim.set(k, m, s);
+        }
+        a
+    }
+
+    fn stats(obs: &[f64], sim: &[f64]) -> MetricStats {
+        let a = aligned(Metric::Throttles, obs, sim);
+        metric_stats(&a, Metric::Throttles, &a.pairs(Metric::Throttles))
+    }
+
+    #[test]
+    fn mape_leaves_out_observed_zeros_and_bias_uses_totals() {
+        // errors 50 % and 25 % where observed > 0; the 0 period is left out of MAPE
+        let s = stats(&[0.0, 10.0, 20.0], &[3.0, 15.0, 15.0]);
+        assert_eq!(s.mape_pct, Some(37.5));
+        assert_eq!(s.mape_excluded, 1);
+        assert_eq!(s.bias_pct, Some((33.0 / 30.0 - 1.0) * 100.0));
+        let gap = s.largest_gap.unwrap();
+        assert_eq!((gap.period, gap.difference), (1, 5.0));
+        assert_eq!(gap.time.as_deref(), Some("2026-01-01T00:01:00Z"));
+        assert_eq!(s.verdict, Verdict::Far);
+    }
+
+    #[test]
+    fn correlation_is_null_with_a_reason_when_undefined() {
+        assert_eq!(stats(&[1.0], &[1.0]).correlation_note, Some("fewer than 2 periods"));
+        let flat = stats(&[5.0, 5.0, 5.0], &[4.0, 5.0, 6.0]);
+        assert_eq!(
+            (flat.correlation, flat.correlation_note),
+            (None, Some("the observed figure is constant"))
+        );
+        let r = stats(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]).correlation.unwrap();
+        assert!((r + 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn verdicts_follow_the_documented_thresholds() {
+        assert_eq!(stats(&[100.0, 100.0], &[108.0, 101.0]).verdict, Verdict::Close);
+        assert_eq!(stats(&[100.0, 100.0], &[112.0, 112.0]).verdict, Verdict::Fair);
+        assert_eq!(stats(&[100.0, 100.0], &[70.0, 130.0]).verdict, Verdict::Far, "MAPE 30 %");
+        assert_eq!(stats(&[0.0, 0.0], &[0.0, 0.0]).verdict, Verdict::Close);
+        assert_eq!(stats(&[0.0, 0.0], &[0.0, 1.0]).verdict, Verdict::Far);
+    }
+
+    #[test]
+    fn longer_periods_weight_duration_percentiles_by_invocations() {
+        let mut minutes = Observed::new(0, 60, 0);
+        for (m, (inv, p99)) in [(10.0, 100.0), (30.0, 200.0)].into_iter().enumerate() {
+            minutes.set(m, Metric::Invocations, inv);
+            minutes.set(m, Metric::DurationP99, p99);
+            minutes.set(m, Metric::ConcurrencyMax, inv / 10.0);
+        }
+        let sim = Simulated { minutes, invocations: vec![10.0, 30.0], usable: vec![true, true] };
+        let mut obs = Observed::new(0, 120, 0);
+        obs.set(0, Metric::Invocations, 1.0);
+        let a = Aligned::new(&obs, &sim, 0).unwrap();
+        assert_eq!(a.sim.get(0, Metric::DurationP99), Some(175.0));
+        assert_eq!(a.sim.get(0, Metric::Invocations), Some(40.0));
+        assert_eq!(a.sim.get(0, Metric::ConcurrencyMax), Some(3.0));
+        assert!(Aligned::new(&Observed::new(0, 90, 1), &sim, 0).is_err());
+    }
+
+    #[test]
+    fn figures_read_well() {
+        assert_eq!(num(33713.0), "33713");
+        assert_eq!(num(3596.178), "3596.2");
+        assert_eq!(num(0.045123), "0.045123");
+        assert_eq!(num(0.0451), "0.0451");
+    }
 }

@@ -313,3 +313,17 @@ fn bad_input_exits_2_and_writes_nothing() {
     assert_eq!(before, after, "bad input wrote nothing");
     assert!(std::fs::read_dir(empty_run.path()).unwrap().next().is_none());
 }
+
+#[test]
+fn an_unwritable_out_folder_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(&scenario_text(VARYING), dir.path());
+    let obs = dir.path().join("observed.csv");
+    std::fs::write(&obs, observed_from_run(dir.path(), 1.0, 1).to_csv()).unwrap();
+    // a file where the folder should be
+    let blocked = dir.path().join("blocked");
+    std::fs::write(&blocked, "").unwrap();
+    let out = compare(&obs, dir.path(), &["--out", blocked.join("sub").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+}
