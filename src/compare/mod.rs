@@ -93,7 +93,8 @@ pub enum Kind {
     /// `aws cloudwatch get-metric-data` (`MetricDataResults`) or `get-metric-statistics`
     /// (`Datapoints`) JSON.
     CloudWatchJson,
-    /// Saved log text with REPORT lines.
+    /// Saved log text with REPORT lines, or JSON-format logs (`platform.report` records, one
+    /// per line).
     LogText,
 }
 
@@ -113,9 +114,18 @@ impl Kind {
 pub fn detect(path: &Path, text: &str) -> Result<Kind, ImportError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| {
-            ImportError::new(path, format!("line {}", e.line()), format!("not valid JSON: {e}"))
-        })?;
+        let json: serde_json::Value = match serde_json::from_str(trimmed) {
+            Ok(json) => json,
+            // JSON-format Lambda logs: one record per line (`platform.report` holds the figures)
+            Err(_) if trimmed.contains("\"platform.report\"") => return Ok(Kind::LogText),
+            Err(e) => {
+                return Err(ImportError::new(
+                    path,
+                    format!("line {}", e.line()),
+                    format!("not valid JSON: {e}"),
+                ));
+            }
+        };
         let has = |k: &str| json.get(k).is_some();
         if has("events") {
             return Ok(Kind::LogEventsJson);
@@ -146,11 +156,14 @@ pub fn read_observed(
     let text = std::fs::read_to_string(path)
         .map_err(|e| ImportError::new(path, "", format!("cannot read: {e}")))?;
     let kind = detect(path, &text)?;
-    let _ = (queries, function);
+    let _ = (queries, function); // for the logs and CloudWatch kinds, below
     let observed = match kind {
         Kind::Csv => Observed::from_csv(path)?,
-        // wired once `import logs` / `import cloudwatch` are in: `crate::import::logs::observed`
-        // and `crate::import::cloudwatch::observed`
+        // to be wired once `import logs` / `import cloudwatch` are in, one line each:
+        // Kind::LogEventsJson | Kind::LogText =>
+        //     crate::import::logs::observed(&[path.to_path_buf()], function)?,
+        // Kind::CloudWatchJson =>
+        //     crate::import::cloudwatch::observed(&[path.to_path_buf()], queries, function)?,
         Kind::LogEventsJson | Kind::LogText | Kind::CloudWatchJson => {
             return Err(ImportError::new(
                 path,
@@ -276,18 +289,21 @@ pub fn run(args: &Args) -> Result<Done, CompareError> {
         .map_err(|msg| ImportError::new(&args.observed, "", msg))?;
     let comparison = Comparison::new(&aligned, &args.observed, kind, &args.output_dir);
     if comparison.periods_compared == 0 {
+        let usable: Vec<usize> = (0..sim.usable.len()).filter(|&m| sim.usable[m]).collect();
+        let run = match (usable.first(), usable.last()) {
+            (Some(a), Some(b)) => format!("the run's usable minutes are {a} to {b}"),
+            _ => "the run has no whole minute after its warm-up".to_string(),
+        };
         return Err(ImportError::new(
             &args.observed,
             "",
             format!(
-                "no period to compare: the simulation (minutes {}..{} after the warm-up, offset \
-                 {} min) covers none of the {} observed periods of {} s with a figure on both \
-                 sides; check --offset and the run's duration",
-                0,
-                sim.usable.len(),
-                args.offset,
+                "no period to compare: {run}; the {} observed periods of {} s start at minute {} \
+                 (--offset) and none has a figure on both sides; check --offset, the run's \
+                 duration and warm-up",
                 observed.rows.len(),
-                observed.period_s
+                observed.period_s,
+                args.offset,
             ),
         )
         .into());
@@ -333,4 +349,38 @@ fn write(
         files.push(report);
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_of_file_is_told_by_its_content() {
+        let p = Path::new("x");
+        let kind = |text: &str| detect(p, text);
+        assert_eq!(kind("time,invocations\n2026-01-01T00:00:00Z,1\n"), Ok(Kind::Csv));
+        assert_eq!(kind("{\"events\": [], \"searchedLogStreams\": []}"), Ok(Kind::LogEventsJson));
+        assert_eq!(kind("{\"MetricDataResults\": [], \"Messages\": []}"), Ok(Kind::CloudWatchJson));
+        assert_eq!(kind("{\"Label\": \"Duration\", \"Datapoints\": []}"), Ok(Kind::CloudWatchJson));
+        assert_eq!(
+            kind("2026-03-02T14:05:00.120Z\tREPORT RequestId: 1a2b\tDuration: 12.00 ms\n"),
+            Ok(Kind::LogText)
+        );
+        let json_logs = "{\"time\":\"2026-03-02T14:05:00Z\",\"type\":\"platform.report\",\"record\":{}}\n\
+                         {\"time\":\"2026-03-02T14:05:01Z\",\"type\":\"platform.report\",\"record\":{}}\n";
+        assert_eq!(kind(json_logs), Ok(Kind::LogText));
+        let err = kind("{\"foo\": 1}").unwrap_err();
+        assert!(err.message.contains("without `events`"), "{err}");
+        let err = kind("{\"events\": [").unwrap_err();
+        assert!(err.to_string().starts_with("x: line 1: not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn offsets_are_whole_minutes() {
+        assert_eq!(parse_offset("0m"), Ok(0));
+        assert_eq!(parse_offset("2h"), Ok(120));
+        assert!(parse_offset("90s").unwrap_err().contains("whole number of minutes"));
+        assert!(parse_offset("ten").is_err());
+    }
 }
