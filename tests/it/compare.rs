@@ -272,6 +272,9 @@ fn bad_input_exits_2_and_writes_nothing() {
     };
     let good = write("good.csv", "time,invocations\n2026-01-01T00:00:00Z,5\n");
     let empty_run = tempfile::tempdir().unwrap();
+    let bad_run = tempfile::tempdir().unwrap();
+    std::fs::write(bad_run.path().join("timeseries.csv"), "minute,warmup,invocations\n0,0,x\n")
+        .unwrap();
     let cases: Vec<(std::path::PathBuf, std::path::PathBuf, &str)> = vec![
         (write("no-rows.csv", "time,invocations\n"), dir.path().into(), "no rows"),
         (
@@ -294,6 +297,7 @@ fn bad_input_exits_2_and_writes_nothing() {
             "not supported by `slsim compare` yet",
         ),
         (good.clone(), empty_run.path().into(), "timeseries.csv: not found"),
+        (good.clone(), bad_run.path().into(), "timeseries.csv: line 2, column invocations"),
         (dir.path().join("missing.csv"), dir.path().into(), "cannot read"),
     ];
     for (obs, run_dir, expect) in cases {
@@ -312,6 +316,7 @@ fn bad_input_exits_2_and_writes_nothing() {
     after.retain(|k, _| !k.starts_with("in/"));
     assert_eq!(before, after, "bad input wrote nothing");
     assert!(std::fs::read_dir(empty_run.path()).unwrap().next().is_none());
+    assert_eq!(std::fs::read_dir(bad_run.path()).unwrap().count(), 1, "only timeseries.csv");
 }
 
 #[test]
