@@ -40,6 +40,10 @@ enum Command {
     /// REPORT logs, CloudWatch metrics, Power Tuning results, CloudFormation or Terraform.
     /// Works offline on exported files.
     Import(ImportArgs),
+    /// Compare observed figures (observed.csv from `slsim import`) with a run's timeseries.csv,
+    /// period by period; write compare.json, an overlay chart and a section of report.html,
+    /// print a verdict. Exit code 0: compared; 2: bad input (nothing written); 1: cannot write.
+    Compare(slsim::compare::Args),
     /// Print the JSON Schema (draft-07) of the scenario format, for editors: save it and put
     /// `#:schema ./slsim.schema.json` on a scenario's first line (Even Better TOML, taplo).
     Schema {
@@ -255,6 +259,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Import(args) => import(args),
+        Command::Compare(args) => compare(&args),
         Command::Trace(TraceCommand::Inspect { files }) => {
             let mut code = ExitCode::SUCCESS;
             for f in &files {
@@ -459,6 +464,29 @@ fn import(args: ImportArgs) -> ExitCode {
     }
     println!("wrote {}", args.out.display());
     ExitCode::SUCCESS
+}
+
+fn compare(args: &slsim::compare::Args) -> ExitCode {
+    use slsim::compare::{self, CompareError};
+    match compare::run(args) {
+        Ok(done) => {
+            for line in &done.lines {
+                println!("{line}");
+            }
+            for f in &done.files {
+                println!("wrote {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e @ CompareError::Input(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+        Err(e @ CompareError::Io(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
 }
 
 fn recommend(args: RecommendArgs) -> ExitCode {

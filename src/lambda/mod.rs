@@ -533,6 +533,7 @@ impl LambdaModel {
             series.environments_add(now, 1);
         }
 
+        series.record_duration(handler);
         let row = series.row();
         row.invocations += 1;
         row.cold_starts += u64::from(cold);

@@ -84,7 +84,7 @@ fn caption(stem: &str) -> String {
 }
 
 /// An SVG file's markup from `<svg` on (any XML declaration or doctype dropped), if readable.
-fn inline_svg(path: &Path) -> Option<String> {
+pub fn inline_svg(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     let start = text.find("<svg")?;
     Some(text[start..].trim_end().to_string())
@@ -127,6 +127,23 @@ tr.best{background:#e6f4e6}tr.second{background:#f0f7ff}tr.fail td.slo{color:#a0
 .pass{color:#060}.fail{color:#a00}.meta{color:#555}\
 figure{margin:1.5em 0}figure svg,figure img{max-width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#555;font-size:.9em}";
+
+/// `page` with `section` (a whole `<section id="ID">...</section>`, written by a later command
+/// such as `slsim compare`) in place of the page's section of the same id, or else just before
+/// `</body>`: running the command again replaces its section instead of adding another.
+pub fn insert_section(page: &str, id: &str, section: &str) -> String {
+    let open = format!("<section id=\"{id}\">");
+    if let Some(start) = page.find(&open)
+        && let Some(len) = page[start..].find("</section>\n")
+    {
+        let end = start + len + "</section>\n".len();
+        return format!("{}{section}{}", &page[..start], &page[end..]);
+    }
+    match page.rfind("</body>") {
+        Some(at) => format!("{}{section}{}", &page[..at], &page[at..]),
+        None => format!("{page}{section}"),
+    }
+}
 
 /// The page around `body`.
 fn page(title: &str, body: &str) -> String {
@@ -588,6 +605,15 @@ pub fn sweep_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_section_goes_before_the_body_end_and_replaces_its_older_self() {
+        let page = page("t", "<h1>t</h1>\n");
+        let one = insert_section(&page, "x", "<section id=\"x\">\n1\n</section>\n");
+        assert!(one.ends_with("<section id=\"x\">\n1\n</section>\n</body>\n</html>\n"));
+        let two = insert_section(&one, "x", "<section id=\"x\">\n2\n</section>\n");
+        assert_eq!(two, one.replace("\n1\n", "\n2\n"));
+    }
 
     #[test]
     fn base64_matches_rfc_4648() {

@@ -7,6 +7,7 @@ mod asynchronous;
 mod bad_input;
 mod capacity;
 mod common;
+mod compare;
 mod conservation;
 mod determinism;
 mod docs_links;
