@@ -188,7 +188,7 @@ impl Observed {
             } else {
                 let s = record.get(start_col.unwrap_or(0)).unwrap_or("");
                 match s.trim().parse::<f64>() {
-                    Ok(v) if v.is_finite() && v >= 0.0 && v < 1e12 => (v * 1000.0).round() as i64,
+                    Ok(v) if (0.0..1e12).contains(&v) => (v * 1000.0).round() as i64,
                     _ => {
                         return Err(err(
                             format!("line {line}, column start_s"),
@@ -259,15 +259,10 @@ impl Observed {
     }
 }
 
-/// A figure as written in CSV: integers without a fraction, others with up to 6 significant
-/// decimals.
+/// A figure as written in CSV: integers without a fraction, others in the shortest form that
+/// reads back to the same number.
 fn format_value(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.6}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
 }
 
 #[cfg(test)]
