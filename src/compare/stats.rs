@@ -12,6 +12,11 @@ use crate::import::observed::{Metric, Observed};
 const CLOSE: (f64, f64) = (10.0, 5.0);
 /// ... and `fair`; above either, `far`.
 const FAIR: (f64, f64) = (25.0, 15.0);
+/// Counts (invocations, throttles, errors, cold starts) observed fewer times than this per
+/// period on average are judged by their totals: `close` when the totals differ by at most 2
+/// standard deviations of the difference of two Poisson counts (sqrt of their sum), `fair` at
+/// most 3, `far` beyond.
+pub const SPARSE_PER_PERIOD: f64 = 20.0;
 
 /// Both sides over the observed periods: `sim` holds the run's figures summed into each
 /// observed period the run covers whole (after its warm-up), `None` elsewhere.
@@ -152,6 +157,8 @@ pub struct MetricStats {
     pub observed_mean: f64,
     pub simulated_mean: f64,
     pub verdict: Verdict,
+    /// `periods` (MAPE and bias) or `totals` (sparse counts, see [`SPARSE_PER_PERIOD`]).
+    pub verdict_basis: &'static str,
 }
 
 /// Where the observed figures came from.
@@ -259,6 +266,12 @@ impl Comparison {
                 .iter()
                 .filter(|s| s.verdict == v)
                 .map(|s| match s.mape_pct {
+                    _ if s.verdict_basis == "totals" => format!(
+                        "{} (totals {} vs {} observed)",
+                        s.metric,
+                        num(s.simulated_total),
+                        num(s.observed_total)
+                    ),
                     Some(p) => format!("{} {}", s.metric, pct(p)),
                     None if s.simulated_total == 0.0 => format!("{} (0 on both sides)", s.metric),
                     None => {
@@ -271,7 +284,7 @@ impl Comparison {
             }
         }
         lines.push(format!(
-            "overall: {} over {} period{} of {} s. {} (MAPE per period)",
+            "overall: {} over {} period{} of {} s. {} (MAPE per period; rare counts by totals)",
             self.verdict.name(),
             self.periods_compared,
             if self.periods_compared == 1 { "" } else { "s" },
@@ -307,12 +320,31 @@ fn metric_stats(a: &Aligned, m: Metric, pairs: &[(usize, f64, f64)]) -> MetricSt
             simulated: s,
             difference: s - o,
         });
-    let verdict = match (mape, bias) {
-        (Some(p), Some(b)) if p <= CLOSE.0 && b.abs() <= CLOSE.1 => Verdict::Close,
-        (Some(p), Some(b)) if p <= FAIR.0 && b.abs() <= FAIR.1 => Verdict::Fair,
-        // every observed figure 0: close only if the run has none either
-        (None, None) if sim_total == 0.0 => Verdict::Close,
-        _ => Verdict::Far,
+    let periods = pairs.len().max(1) as f64;
+    let counted =
+        matches!(m, Metric::Invocations | Metric::Throttles | Metric::Errors | Metric::ColdStarts);
+    let (verdict, verdict_basis) = if counted && obs_total / periods < SPARSE_PER_PERIOD {
+        // A handful of events per period: each period's figure is mostly counting noise (a
+        // Poisson count of mean 5 is off by 45 % on average), so judge the totals: their
+        // difference against the noise of two such counts.
+        let z = (sim_total - obs_total).abs() / (sim_total + obs_total).max(1.0).sqrt();
+        let v = if z <= 2.0 {
+            Verdict::Close
+        } else if z <= 3.0 {
+            Verdict::Fair
+        } else {
+            Verdict::Far
+        };
+        (v, "totals")
+    } else {
+        let v = match (mape, bias) {
+            (Some(p), Some(b)) if p <= CLOSE.0 && b.abs() <= CLOSE.1 => Verdict::Close,
+            (Some(p), Some(b)) if p <= FAIR.0 && b.abs() <= FAIR.1 => Verdict::Fair,
+            // every observed figure 0: close only if the run has none either
+            (None, None) if sim_total == 0.0 => Verdict::Close,
+            _ => Verdict::Far,
+        };
+        (v, "periods")
     };
     MetricStats {
         metric: m.column(),
@@ -328,6 +360,7 @@ fn metric_stats(a: &Aligned, m: Metric, pairs: &[(usize, f64, f64)]) -> MetricSt
         observed_mean: obs_total / n,
         simulated_mean: sim_total / n,
         verdict,
+        verdict_basis,
     }
 }
 
@@ -424,8 +457,12 @@ mod tests {
     }
 
     fn stats(obs: &[f64], sim: &[f64]) -> MetricStats {
-        let a = aligned(Metric::Throttles, obs, sim);
-        metric_stats(&a, Metric::Throttles, &a.pairs(Metric::Throttles))
+        stats_of(Metric::DurationP99, obs, sim)
+    }
+
+    fn stats_of(m: Metric, obs: &[f64], sim: &[f64]) -> MetricStats {
+        let a = aligned(m, obs, sim);
+        metric_stats(&a, m, &a.pairs(m))
     }
 
     #[test]
@@ -460,6 +497,32 @@ mod tests {
         assert_eq!(stats(&[100.0, 100.0], &[70.0, 130.0]).verdict, Verdict::Far, "MAPE 30 %");
         assert_eq!(stats(&[0.0, 0.0], &[0.0, 0.0]).verdict, Verdict::Close);
         assert_eq!(stats(&[0.0, 0.0], &[0.0, 1.0]).verdict, Verdict::Far);
+        // counts of 20 or more a period: judged per period like the others
+        let many = stats_of(Metric::Errors, &[100.0, 100.0], &[70.0, 130.0]);
+        assert_eq!((many.verdict, many.verdict_basis), (Verdict::Far, "periods"));
+    }
+
+    #[test]
+    fn sparse_counts_are_judged_by_their_totals_against_counting_noise() {
+        // 6 errors observed over 30 minutes, 7 simulated in other minutes: per-period MAPE is
+        // 100 %, but the totals differ by 1, a third of the noise of two such counts
+        let mut obs = vec![0.0; 30];
+        let mut sim = vec![0.0; 30];
+        for k in [2, 7, 11, 19, 23, 28] {
+            obs[k] = 1.0;
+        }
+        for k in [1, 5, 9, 14, 20, 25, 29] {
+            sim[k] = 1.0;
+        }
+        let s = stats_of(Metric::Errors, &obs, &sim);
+        assert_eq!(s.mape_pct, Some(100.0));
+        assert_eq!((s.verdict, s.verdict_basis), (Verdict::Close, "totals"));
+        // 6 throttles observed and none simulated: |6 - 0| / sqrt(6) = 2.45 standard deviations
+        let s = stats_of(Metric::Throttles, &obs, &[0.0; 30]);
+        assert_eq!((s.verdict, s.verdict_basis), (Verdict::Fair, "totals"));
+        // 25 against 5: 20 / sqrt(30) = 3.65 standard deviations
+        let s = stats_of(Metric::ColdStarts, &[12.0, 13.0], &[2.0, 3.0]);
+        assert_eq!((s.verdict, s.verdict_basis), (Verdict::Far, "totals"));
     }
 
     #[test]
