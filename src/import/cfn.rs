@@ -82,6 +82,16 @@ pub fn structure(
     Ok((infra, Output { scenario, files: Vec::new(), messages }))
 }
 
+/// Maps a CloudFormation-shaped tree (as `import terraform` builds) to the infrastructure model.
+pub(crate) fn map_template(
+    file: &Path,
+    root: &Value,
+    overrides: &BTreeMap<String, String>,
+    stem: &str,
+) -> Result<Infra, ImportError> {
+    map::map(file, root, overrides, stem)
+}
+
 /// The scenario written must load; a template value slsim refuses (an instance type it does not
 /// price, a runtime setting it does not allow) is reported here rather than written.
 pub(crate) fn check(file: &Path, scenario: &str) -> Result<(), ImportError> {

@@ -23,6 +23,10 @@ use crate::import::ImportError;
 pub const UNKNOWN: &str = "$unknown";
 const NO_VALUE: &str = "$novalue";
 
+/// The function name `import terraform` uses for a value known only after apply (never valid in
+/// a real template: CloudFormation has no such function).
+pub const UNKNOWN_FN: &str = "Fn::SlsimUnknown";
+
 pub fn unknown(why: impl Into<String>) -> Value {
     let mut m = Map::new();
     m.insert(UNKNOWN.to_string(), Value::String(why.into()));
@@ -536,6 +540,8 @@ impl<'t> Resolver<'t> {
                 ["a", "b", "c"].iter().map(|z| Value::String(format!("{REGION}{z}"))).collect(),
             )),
             "Fn::ImportValue" => Ok(unknown("Fn::ImportValue: exported by another stack")),
+            // what `import terraform` writes for a value known only after apply
+            UNKNOWN_FN => Ok(unknown(scalar_text(arg))),
             _ => Ok(unknown(format!("{f} is not evaluated by slsim"))),
         }
     }
