@@ -39,10 +39,8 @@ impl Mapper<'_> {
                     .ok()
                     .map(|_| self.r.refs.contains(r))
                     .unwrap_or(false);
-                if l == *r || on_lb {
-                    if self.r.prop(&l, "DefaultActions").is_ok() {
-                        targets.extend(self.r.refs.clone());
-                    }
+                if (l == *r || on_lb) && self.r.prop(&l, "DefaultActions").is_ok() {
+                    targets.extend(self.r.refs.clone());
                 }
             }
         }

@@ -295,13 +295,10 @@ impl Mapper<'_> {
             let Some(fi) = self.function_of(v.as_ref(), &refs) else { continue };
             self.used.insert(vid.clone());
             let pc = self.get(&vid, "ProvisionedConcurrencyConfig")?;
-            if let Some(pc) =
-                int(pc.as_ref().and_then(|p| p.get("ProvisionedConcurrentExecutions")))
-            {
-                if let Some(f) = self.infra.functions.get_mut(fi) {
-                    f.origins.push(Origin::new(&vid, "AWS::Lambda::Version"));
-                    *f.provisioned_concurrency.get_or_insert(0) += pc;
-                }
+            let pc = int(pc.as_ref().and_then(|p| p.get("ProvisionedConcurrentExecutions")));
+            if let (Some(pc), Some(f)) = (pc, self.infra.functions.get_mut(fi)) {
+                f.origins.push(Origin::new(&vid, "AWS::Lambda::Version"));
+                *f.provisioned_concurrency.get_or_insert(0) += pc;
             }
         }
         for aid in self.ids("AWS::Lambda::Alias") {

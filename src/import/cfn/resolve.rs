@@ -612,3 +612,136 @@ pub fn scalar_text(v: &Value) -> String {
 fn list(names: &[&str]) -> String {
     if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resolver<'t>(root: &Value, params: &[(&str, &str)]) -> Resolver<'t> {
+        let overrides = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Resolver::new(Path::new("t.yaml"), root, &overrides, "stack", &mut Vec::new()).unwrap()
+    }
+
+    fn template() -> Value {
+        json!({
+            "Parameters": {
+                "Env": { "Type": "String", "Default": "prod" },
+                "Size": { "Type": "Number", "Default": 512 },
+                "Zones": { "Type": "CommaDelimitedList", "Default": "a,b" },
+                "NoDefault": { "Type": "String" }
+            },
+            "Mappings": { "M": { "prod": { "T": 30 }, "dev": { "T": 10 } } },
+            "Conditions": {
+                "IsProd": { "Fn::Equals": [{ "Ref": "Env" }, "prod"] },
+                "NotProd": { "Fn::Not": [{ "Condition": "IsProd" }] },
+                "Both": { "Fn::And": [{ "Condition": "IsProd" }, { "Fn::Equals": [{ "Ref": "Size" }, "512"] }] },
+                "Either": { "Fn::Or": [{ "Condition": "NotProd" }, { "Condition": "IsProd" }] },
+                "Undecided": { "Fn::Equals": [{ "Ref": "NoDefault" }, "x"] }
+            },
+            "Resources": {
+                "Fn": { "Type": "AWS::Lambda::Function", "Properties": { "FunctionName": { "Fn::Sub": "${AWS::StackName}-fn" } } },
+                "Q": { "Type": "AWS::SQS::Queue", "Properties": {} }
+            }
+        })
+    }
+
+    #[test]
+    fn parameters_take_their_default_or_the_given_value() {
+        let t = template();
+        let mut r = resolver(&t, &[]);
+        assert_eq!(r.value(&json!({ "Ref": "Size" }), "p").unwrap(), json!("512"));
+        assert_eq!(
+            r.value(&json!({ "Fn::Select": [1, { "Ref": "Zones" }] }), "p").unwrap(),
+            json!("b")
+        );
+        assert!(
+            unknown_reason(&r.value(&json!({ "Ref": "NoDefault" }), "p").unwrap())
+                .unwrap()
+                .contains("--param NoDefault")
+        );
+        let mut r = resolver(&t, &[("Env", "dev")]);
+        assert_eq!(
+            r.value(&json!({ "Fn::FindInMap": ["M", { "Ref": "Env" }, "T"] }), "p").unwrap(),
+            json!(10)
+        );
+        let e = Resolver::new(
+            Path::new("t.yaml"),
+            &t,
+            &[("Nope".to_string(), "1".to_string())].into(),
+            "s",
+            &mut Vec::new(),
+        );
+        assert!(e.err().unwrap().message.contains("no parameter Nope"));
+    }
+
+    #[test]
+    fn conditions_are_decided_where_the_template_decides_them() {
+        let t = template();
+        let mut r = resolver(&t, &[]);
+        assert_eq!(r.condition("IsProd", "p").unwrap(), Some(true));
+        assert_eq!(r.condition("NotProd", "p").unwrap(), Some(false));
+        assert_eq!(r.condition("Both", "p").unwrap(), Some(true));
+        assert_eq!(r.condition("Either", "p").unwrap(), Some(true));
+        assert_eq!(r.condition("Undecided", "p").unwrap(), None);
+        let v = r.value(&json!({ "Fn::If": ["NotProd", 1, 2] }), "p").unwrap();
+        assert_eq!(v, json!(2));
+        let mut r = resolver(&t, &[("Env", "dev")]);
+        assert_eq!(r.value(&json!({ "Fn::If": ["NotProd", 1, 2] }), "p").unwrap(), json!(1));
+        assert!(
+            r.condition("Missing", "Resources.X.Condition")
+                .unwrap_err()
+                .message
+                .contains("not declared")
+        );
+    }
+
+    #[test]
+    fn sub_join_split_and_references() {
+        let t = template();
+        let mut r = resolver(&t, &[]);
+        assert_eq!(r.value(&json!({ "Ref": "Fn" }), "p").unwrap(), json!("stack-fn"));
+        assert_eq!(r.refs, vec!["Fn".to_string()]);
+        let sub = json!({ "Fn::Sub": ["${Name}-${AWS::Region}-${!Literal}", { "Name": { "Ref": "Env" } }] });
+        assert_eq!(r.value(&sub, "p").unwrap(), json!("prod-us-east-1-${Literal}"));
+        assert_eq!(
+            r.value(&json!({ "Fn::Sub": "${Q.Arn}" }), "p").unwrap(),
+            json!("arn:aws:sqs:us-east-1:123456789012:Q")
+        );
+        assert_eq!(
+            r.value(&json!({ "Fn::Join": ["-", ["a", { "Ref": "Env" }]] }), "p").unwrap(),
+            json!("a-prod")
+        );
+        assert_eq!(r.value(&json!({ "Fn::Split": [",", "x,y"] }), "p").unwrap(), json!(["x", "y"]));
+        assert_eq!(r.value(&json!(["a", { "Ref": "AWS::NoValue" }]), "p").unwrap(), json!(["a"]));
+        assert!(
+            unknown_reason(&r.value(&json!({ "Fn::ImportValue": "x" }), "p").unwrap()).is_some()
+        );
+        assert!(
+            unknown_reason(&r.value(&json!({ "Fn::GetAtt": ["Q", "QueueUrl"] }), "p").unwrap())
+                .is_some()
+        );
+        let e = r.value(&json!({ "Ref": "Ghost" }), "Resources.Fn.Properties.Role").unwrap_err();
+        assert_eq!(e.place, "Resources.Fn.Properties.Role");
+        assert!(e.message.contains("Ghost"), "{e}");
+    }
+
+    #[test]
+    fn cycles_are_errors_naming_the_ids() {
+        let t = json!({
+            "Conditions": {
+                "A": { "Condition": "B" },
+                "B": { "Fn::Not": [{ "Condition": "A" }] }
+            },
+            "Resources": {
+                "X": { "Type": "AWS::Lambda::Function", "Properties": { "FunctionName": { "Fn::Sub": "${Y}-x" } } },
+                "Y": { "Type": "AWS::Lambda::Function", "Properties": { "FunctionName": { "Fn::Join": ["", [{ "Ref": "X" }]] } } }
+            }
+        });
+        let mut r = resolver(&t, &[]);
+        let e = r.condition("A", "p").unwrap_err();
+        assert!(e.message.contains("condition A -> condition B -> condition A"), "{e}");
+        let e = r.name_of("X", "Resources.X").unwrap_err();
+        assert!(e.message.contains("X -> Y -> X"), "{e}");
+    }
+}

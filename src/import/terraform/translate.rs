@@ -322,10 +322,8 @@ pub(super) fn translate(file: &Path, root: &Value) -> Result<Translated, ImportE
     for (i, r) in res.iter().enumerate() {
         for k in ["arn", "id", "name", "function_name", "stream_arn", "family", "root_resource_id"]
         {
-            if let Some(Value::String(s)) = r.values.get(k) {
-                if !s.is_empty() {
-                    known.entry(s.clone()).or_default().push(i);
-                }
+            if let Some(Value::String(s)) = r.values.get(k).filter(|s| s.as_str() != Some("")) {
+                known.entry(s.clone()).or_default().push(i);
             }
         }
     }
