@@ -395,3 +395,44 @@ fn the_binary_exits_2_and_writes_nothing_on_bad_input() {
     let o = slsim_cli(&["validate", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn sam_after_transform_routes_from_the_openapi_body() {
+    // the shape `sam` / CloudFormation's processed template has: routes in the RestApi's Body
+    let dir = tempfile::tempdir().unwrap();
+    let template = "\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      MemorySize: 256
+      Timeout: 3
+      Handler: app.lambda_handler
+  ServerlessRestApi:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: '2.0'
+        info: { title: !Ref AWS::StackName }
+        paths:
+          /hello:
+            get:
+              x-amazon-apigateway-integration:
+                httpMethod: POST
+                type: aws_proxy
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${HelloWorldFunction.Arn}/invocations
+  ServerlessRestApiProdStage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref ServerlessRestApi
+      StageName: Prod
+";
+    let out = cfn_import(&write(dir.path(), "sam.yaml", template), &[]).unwrap();
+    let t = loaded(&out);
+    let api = item(&t, "api", "ServerlessRestApi");
+    assert_eq!(s(route(api, "GET /hello"), "target"), "function:HelloWorldFunction");
+    assert_eq!(int(item(&t, "lambda.function", "HelloWorldFunction"), "memory_size"), 256);
+    assert!(out.scenario.contains("target = \"api:ServerlessRestApi\"\nroute = \"GET /hello\""));
+}
