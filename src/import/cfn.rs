@@ -37,9 +37,7 @@ pub struct Args {
 
 /// Reads the template and writes the scenario; `stem` names the scenario (`simulation.name`).
 pub fn import(args: &Args, stem: &str) -> Result<Output, ImportError> {
-    let (infra, output) = structure(&args.template, &args.params, stem)?;
-    let _ = infra;
-    Ok(output)
+    structure(&args.template, &args.params, stem).map(|(_, output)| output)
 }
 
 /// The structure of a template: the infrastructure model (for composing with traffic from

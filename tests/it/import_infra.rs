@@ -436,3 +436,20 @@ Resources:
     assert_eq!(int(item(&t, "lambda.function", "HelloWorldFunction"), "memory_size"), 256);
     assert!(out.scenario.contains("target = \"api:ServerlessRestApi\"\nroute = \"GET /hello\""));
 }
+
+#[test]
+fn values_of_the_wrong_type_are_reported_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      MemorySize: lots\n      Timeout: '5'\n";
+    let out = cfn_import(&write(dir.path(), "t.yaml", template), &[]).unwrap();
+    let t = loaded(&out);
+    let f = item(&t, "lambda.function", "F");
+    assert!(f.get("memory_size").is_none());
+    assert_eq!(s(f, "timeout"), "5s", "a numeric string is a number, as CloudFormation reads it");
+    assert!(
+        out.scenario
+            .contains("# Unresolved: F.Properties.MemorySize: \"lots\" is not a whole number"),
+        "{}",
+        out.scenario
+    );
+}

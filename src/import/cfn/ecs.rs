@@ -34,8 +34,7 @@ impl Mapper<'_> {
             }
         }
         // a new target waits for its first passing health check: half an interval on average
-        t.health_check_delay_s =
-            num(self.get(tg, "HealthCheckIntervalSeconds")?.as_ref()).map(|i| i / 2.0);
+        t.health_check_delay_s = self.getn(tg, "HealthCheckIntervalSeconds")?.map(|i| i / 2.0);
         s.alb = true;
         s.balancing = t.balancing.map(|b| match b.as_str() {
             "least_outstanding_requests" => "least-outstanding-requests".to_string(),
@@ -84,10 +83,9 @@ impl Mapper<'_> {
     }
 
     fn asg_capacity(&mut self, asg: &str) -> Result<(i64, i64, i64), ImportError> {
-        let min = int(self.get(asg, "MinSize")?.as_ref()).unwrap_or(0);
-        let max = int(self.get(asg, "MaxSize")?.as_ref()).unwrap_or(min.max(1));
-        let desired =
-            int(self.get(asg, "DesiredCapacity")?.as_ref()).unwrap_or(min).clamp(min, max);
+        let min = self.geti(asg, "MinSize")?.unwrap_or(0);
+        let max = self.geti(asg, "MaxSize")?.unwrap_or(min.max(1));
+        let desired = self.geti(asg, "DesiredCapacity")?.unwrap_or(min).clamp(min, max);
         Ok((min, max, desired))
     }
 
@@ -119,7 +117,7 @@ impl Mapper<'_> {
                     self.get(&td, "RuntimePlatform")?.and_then(|p| text(p.get("CpuArchitecture")));
                 s.architecture = arch.filter(|a| a == "ARM64").map(|_| "arm64".to_string());
             }
-            let desired = int(self.get(&sid, "DesiredCount")?.as_ref()).unwrap_or(1);
+            let desired = self.geti(&sid, "DesiredCount")?.unwrap_or(1);
             s.capacity = Some((desired, desired, desired));
             let mut ec2_group = None;
             let strategy =
@@ -220,8 +218,8 @@ impl Mapper<'_> {
             }
             self.used.insert(t.clone());
             s.origins.push(Origin::new(&t, "AWS::ApplicationAutoScaling::ScalableTarget"));
-            let min = int(self.get(&t, "MinCapacity")?.as_ref()).unwrap_or(0);
-            let max = int(self.get(&t, "MaxCapacity")?.as_ref()).unwrap_or(min.max(1));
+            let min = self.geti(&t, "MinCapacity")?.unwrap_or(0);
+            let max = self.geti(&t, "MaxCapacity")?.unwrap_or(min.max(1));
             let desired = s.capacity.map_or(min, |c| c.2).clamp(min, max);
             s.capacity = Some((min, max, desired));
             for p in self.ids("AWS::ApplicationAutoScaling::ScalingPolicy") {
@@ -277,7 +275,7 @@ impl Mapper<'_> {
         self.used.insert(asg.to_string());
         s.instance_type = self.instance_type(asg)?;
         s.capacity = Some(self.asg_capacity(asg)?);
-        let warmup = num(self.get(asg, "DefaultInstanceWarmup")?.as_ref());
+        let warmup = self.getn(asg, "DefaultInstanceWarmup")?;
         let (_, tg_refs) = self.get_refs(asg, "TargetGroupARNs")?;
         match tg_refs.first().cloned() {
             Some(tg) => self.target_group(&tg, &mut s)?,
@@ -312,7 +310,7 @@ impl Mapper<'_> {
                 }
             };
             let Some(target) = num(c.get("TargetValue")) else { continue };
-            let policy_warmup = num(self.get(&p, "EstimatedInstanceWarmup")?.as_ref());
+            let policy_warmup = self.getn(&p, "EstimatedInstanceWarmup")?;
             s.autoscaling = Some(Autoscaling {
                 metric: metric.into(),
                 target,

@@ -154,6 +154,30 @@ impl Mapper<'_> {
         Ok(v)
     }
 
+    /// A number property; a value that is not a number is reported and gives `None`.
+    pub fn getn(&mut self, id: &str, prop: &str) -> Result<Option<f64>, ImportError> {
+        let v = self.get(id, prop)?;
+        let n = num(v.as_ref());
+        if let (Some(v), None) = (&v, n) {
+            self.infra.notes.push(format!(
+                "{id}.Properties.{prop}: {v} is not a number; left at slsim's default"
+            ));
+        }
+        Ok(n)
+    }
+
+    /// A whole-number property; anything else is reported and gives `None`.
+    pub fn geti(&mut self, id: &str, prop: &str) -> Result<Option<i64>, ImportError> {
+        let v = self.get(id, prop)?;
+        let n = int(v.as_ref());
+        if let (Some(v), None) = (&v, n) {
+            self.infra.notes.push(format!(
+                "{id}.Properties.{prop}: {v} is not a whole number; left at slsim's default"
+            ));
+        }
+        Ok(n)
+    }
+
     /// Like `get`, and the logical ids the property refers to.
     pub fn get_refs(
         &mut self,
@@ -196,12 +220,12 @@ impl Mapper<'_> {
                 ..Function::default()
             };
             f.runtime = text(self.get(&id, "Runtime")?.as_ref());
-            f.memory_size = int(self.get(&id, "MemorySize")?.as_ref());
-            f.timeout_s = num(self.get(&id, "Timeout")?.as_ref());
+            f.memory_size = self.geti(&id, "MemorySize")?;
+            f.timeout_s = self.getn(&id, "Timeout")?;
             f.architecture = self.get(&id, "Architectures")?.and_then(|a| text(a.get(0)));
             f.ephemeral_storage =
                 self.get(&id, "EphemeralStorage")?.and_then(|e| int(e.get("Size")));
-            f.reserved_concurrency = int(self.get(&id, "ReservedConcurrentExecutions")?.as_ref());
+            f.reserved_concurrency = self.geti(&id, "ReservedConcurrentExecutions")?;
             f.snap_start = self
                 .get(&id, "SnapStart")?
                 .and_then(|s| text(s.get("ApplyOn")))
@@ -410,16 +434,16 @@ impl Mapper<'_> {
             let Some(f) = self.infra.functions.get_mut(fi) else { continue };
             f.triggered = true;
             q.target = f.name.clone();
-            q.batch_size = int(self.get(&mid, "BatchSize")?.as_ref());
-            q.batch_window_s = num(self.get(&mid, "MaximumBatchingWindowInSeconds")?.as_ref());
+            q.batch_size = self.geti(&mid, "BatchSize")?;
+            q.batch_window_s = self.getn(&mid, "MaximumBatchingWindowInSeconds")?;
             q.maximum_concurrency =
                 self.get(&mid, "ScalingConfig")?.and_then(|s| int(s.get("MaximumConcurrency")));
             let streams = q.kind == "kinesis" || q.kind == "dynamodb-stream";
             if streams {
-                q.parallelization_factor = int(self.get(&mid, "ParallelizationFactor")?.as_ref());
-                q.maximum_retry_attempts = int(self.get(&mid, "MaximumRetryAttempts")?.as_ref());
-                q.maximum_record_age_s = num(self.get(&mid, "MaximumRecordAgeInSeconds")?.as_ref())
-                    .filter(|a| *a >= 0.0);
+                q.parallelization_factor = self.geti(&mid, "ParallelizationFactor")?;
+                q.maximum_retry_attempts = self.geti(&mid, "MaximumRetryAttempts")?;
+                q.maximum_record_age_s =
+                    self.getn(&mid, "MaximumRecordAgeInSeconds")?.filter(|a| *a >= 0.0);
             }
             if self.get(&mid, "Enabled")?.as_ref().and_then(Value::as_bool) == Some(false) {
                 q.notes
@@ -452,8 +476,8 @@ impl Mapper<'_> {
                 let fifo =
                     self.get(sid, "FifoQueue")?.map(|v| scalar_text(&v) == "true").unwrap_or(false);
                 q.kind = if fifo { "sqs-fifo" } else { "sqs" }.to_string();
-                q.visibility_timeout_s = num(self.get(sid, "VisibilityTimeout")?.as_ref());
-                q.retention_s = num(self.get(sid, "MessageRetentionPeriod")?.as_ref());
+                q.visibility_timeout_s = self.getn(sid, "VisibilityTimeout")?;
+                q.retention_s = self.getn(sid, "MessageRetentionPeriod")?;
                 q.max_receive_count =
                     self.get(sid, "RedrivePolicy")?.and_then(|p| int(p.get("maxReceiveCount")));
                 let read = [
@@ -467,9 +491,8 @@ impl Mapper<'_> {
             }
             "AWS::Kinesis::Stream" => {
                 q.kind = "kinesis".to_string();
-                q.shards = int(self.get(sid, "ShardCount")?.as_ref());
-                q.retention_s =
-                    num(self.get(sid, "RetentionPeriodHours")?.as_ref()).map(|h| h * 3600.0);
+                q.shards = self.geti(sid, "ShardCount")?;
+                q.retention_s = self.getn(sid, "RetentionPeriodHours")?.map(|h| h * 3600.0);
                 let mode =
                     self.get(sid, "StreamModeDetails")?.and_then(|m| text(m.get("StreamMode")));
                 if mode.as_deref() == Some("ON_DEMAND") {
