@@ -63,6 +63,7 @@ pub fn structure(
         "Structure only: memory, timeouts, concurrency, mappings, routes, throttles and capacity as the \
          template sets them; AWS defaults where it sets nothing."
             .to_string(),
+        "Parameters take their Default unless given with --param NAME=VALUE.".to_string(),
     ];
     let scenario = infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128))
         .map_err(|m| ImportError::new(template, "Resources", m))?;

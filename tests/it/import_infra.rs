@@ -453,3 +453,18 @@ fn values_of_the_wrong_type_are_reported_not_guessed() {
         out.scenario
     );
 }
+
+#[test]
+fn terraform_shapes_are_checked_with_json_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = |text: &str| {
+        let p = write(dir.path(), "plan.json", text);
+        terraform::import(&terraform::Args { plan: p }, "x").unwrap_err().to_string()
+    };
+    let e = tf(
+        r#"{"planned_values": {"root_module": {"resources": [{"address": "a.b", "type": "aws_lambda_function"}, {"type": 3}]}}}"#,
+    );
+    assert!(e.contains("plan.json: planned_values.root_module.resources[1]: a resource needs an address and a type"), "{e}");
+    let e = tf(r#"{"values": {"root_module": {"child_modules": [{"resources": 7}]}}}"#);
+    assert!(e.contains("values.root_module.child_modules[0].resources: must be an array"), "{e}");
+}

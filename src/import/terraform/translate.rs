@@ -42,15 +42,32 @@ fn strip_keys(addr: &str) -> String {
     out
 }
 
-fn collect(module: &Value, out: &mut Vec<(String, String, Value)>) {
-    for r in module.get("resources").and_then(Value::as_array).into_iter().flatten() {
+/// The managed resources of a module and its child modules; `place` is its JSON path.
+fn collect(
+    file: &Path,
+    module: &Value,
+    place: &str,
+    out: &mut Vec<(String, String, Value)>,
+) -> Result<(), ImportError> {
+    let list = |key: &str| -> Result<Vec<Value>, ImportError> {
+        match module.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a.clone()),
+            Some(_) => Err(ImportError::new(file, format!("{place}.{key}"), "must be an array")),
+        }
+    };
+    for (n, r) in list("resources")?.iter().enumerate() {
         if r.get("mode").and_then(Value::as_str).unwrap_or("managed") != "managed" {
             continue;
         }
         let (Some(addr), Some(kind)) =
             (r.get("address").and_then(Value::as_str), r.get("type").and_then(Value::as_str))
         else {
-            continue;
+            return Err(ImportError::new(
+                file,
+                format!("{place}.resources[{n}]"),
+                "a resource needs an address and a type (strings)",
+            ));
         };
         out.push((
             addr.to_string(),
@@ -58,9 +75,10 @@ fn collect(module: &Value, out: &mut Vec<(String, String, Value)>) {
             r.get("values").cloned().unwrap_or(Value::Null),
         ));
     }
-    for c in module.get("child_modules").and_then(Value::as_array).into_iter().flatten() {
-        collect(c, out);
+    for (n, c) in list("child_modules")?.iter().enumerate() {
+        collect(file, c, &format!("{place}.child_modules[{n}]"), out)?;
     }
+    Ok(())
 }
 
 fn config(module: &Value, prefix: &str, out: &mut HashMap<String, Value>) {
@@ -270,16 +288,16 @@ pub(super) struct Translated {
 }
 
 pub(super) fn translate(file: &Path, root: &Value) -> Result<Translated, ImportError> {
-    let (module, what) = if let Some(m) = at(root, "planned_values.root_module") {
-        (m, "a plan")
+    let (module, what, place) = if let Some(m) = at(root, "planned_values.root_module") {
+        (m, "a plan", "planned_values.root_module")
     } else if let Some(m) = at(root, "values.root_module") {
-        (m, "a state")
+        (m, "a state", "values.root_module")
     } else if root.get("planned_values").is_some()
         || root.get("values").is_some()
         || root.get("format_version").is_some()
     {
         // a plan or state with no resources at all
-        (&Value::Null, "no resources")
+        (&Value::Null, "no resources", "")
     } else {
         return Err(ImportError::new(
             file,
@@ -288,7 +306,7 @@ pub(super) fn translate(file: &Path, root: &Value) -> Result<Translated, ImportE
         ));
     };
     let mut found = Vec::new();
-    collect(module, &mut found);
+    collect(file, module, place, &mut found)?;
     let mut after_unknown = HashMap::new();
     for (n, c) in
         root.get("resource_changes").and_then(Value::as_array).into_iter().flatten().enumerate()
