@@ -15,6 +15,7 @@
 
 pub mod cfn;
 pub mod cloudwatch;
+pub mod infra;
 pub mod logs;
 pub mod observed;
 pub mod power_tuning;

@@ -1,18 +1,98 @@
-//! (being written)
+//! `slsim import terraform PLAN.json`: the JSON of `terraform show -json` (a plan or a state)
+//! to a scenario.
+//!
+//! ```text
+//! planned_values / values (root and child modules) --.
+//! resource_changes[].change.after_unknown ------------+--> a CloudFormation-shaped tree --> cfn's mapper --> Infra --> TOML
+//! configuration (expression references) -------------'
+//! ```
+//!
+//! Each AWS provider resource slsim models is rewritten as the CloudFormation resource with the
+//! same meaning (`aws_lambda_function` as `AWS::Lambda::Function`, blocks as properties), and
+//! links between resources become `Ref`s, so one mapper serves both imports. A link is found
+//! through the configuration's expression references (in a plan, identifiers of new resources
+//! are unknown) or, failing that, by matching a known value (ARN, name, id) against the other
+//! resources. A value known only after apply is reported like an unresolvable reference.
 
-use std::path::PathBuf;
+mod translate;
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::infra::{self, Infra};
 use super::{ImportError, Output};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The exported files.
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
+    /// The output of `terraform show -json PLANFILE` (a plan) or `terraform show -json` (a state).
+    pub plan: PathBuf,
 }
 
-/// Reads the files; `stem` names the data files written beside the scenario.
+/// Reads the plan or state and writes the scenario; `stem` names the scenario.
 pub fn import(args: &Args, stem: &str) -> Result<Output, ImportError> {
-    let _ = stem;
-    Err(ImportError::new(&args.files[0], "", "this import is not written yet"))
+    structure(&args.plan, stem).map(|(_, output)| output)
+}
+
+/// The structure of a plan or state: the infrastructure model (for composing with traffic from
+/// another import) and the scenario written from it.
+pub fn structure(plan: &Path, stem: &str) -> Result<(Infra, Output), ImportError> {
+    let text = std::fs::read_to_string(plan)
+        .map_err(|e| ImportError::new(plan, "", format!("cannot read the file: {e}")))?;
+    let root: Value = serde_json::from_str(&text).map_err(|e| {
+        ImportError::new(
+            plan,
+            format!("line {} column {}", e.line(), e.column()),
+            format!("not valid JSON: {e}"),
+        )
+    })?;
+    if !root.is_object() {
+        return Err(ImportError::new(
+            plan,
+            "",
+            "expected the JSON object `terraform show -json` prints",
+        ));
+    }
+    let translate::Translated { template, kinds, folded, what } =
+        translate::translate(plan, &root)?;
+    let mut infra = super::cfn::map_template(plan, &template, &BTreeMap::new(), stem)?;
+    infra.assumed.clear();
+    infra.unmodelled.retain(|o| !folded.contains(&o.id));
+    // comments name the Terraform types, not the CloudFormation ones used inside
+    let relabel = |o: &mut infra::Origin| {
+        if let Some(k) = kinds.get(&o.id) {
+            o.kind = k.clone();
+        }
+    };
+    infra.functions.iter_mut().flat_map(|f| f.origins.iter_mut()).for_each(relabel);
+    infra.queues.iter_mut().flat_map(|q| q.origins.iter_mut()).for_each(relabel);
+    infra.services.iter_mut().flat_map(|s| s.origins.iter_mut()).for_each(relabel);
+    for a in &mut infra.apis {
+        a.origins.iter_mut().for_each(relabel);
+        a.routes.iter_mut().filter_map(|r| r.origin.as_mut()).for_each(relabel);
+        a.usage_plans.iter_mut().filter_map(|p| p.origin.as_mut()).for_each(relabel);
+    }
+    infra.unmodelled.iter_mut().for_each(relabel);
+    infra.not_created.iter_mut().for_each(|(o, _)| relabel(o));
+    let header = vec![
+        format!("Imported by `slsim import terraform` from {} ({what}).", plan.display()),
+        "Structure only: memory, timeouts, concurrency, mappings, routes, throttles and capacity as the \
+         configuration sets them; AWS defaults where it sets nothing."
+            .to_string(),
+    ];
+    let scenario = infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128))
+        .map_err(|m| ImportError::new(plan, "", m))?;
+    super::cfn::check(plan, &scenario)?;
+    let messages = vec![format!(
+        "{}: {} function(s), {} queue(s), {} API(s), {} service(s); {} resource(s) not modelled; {} unknown value(s)",
+        plan.display(),
+        infra.functions.len(),
+        infra.queues.len(),
+        infra.apis.len(),
+        infra.services.len(),
+        infra.unmodelled.len(),
+        infra.notes.len()
+    )];
+    Ok((infra, Output { scenario, files: Vec::new(), messages }))
 }

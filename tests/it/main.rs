@@ -14,6 +14,7 @@ mod docs_links;
 mod docs_outputs;
 mod docs_scenario;
 mod import_cloudwatch;
+mod import_infra;
 mod keep_alive;
 mod lifecycle;
 mod logs;
