@@ -186,11 +186,21 @@ impl Reader {
                 path,
                 format!("line {}, column {}", e.line(), e.column()),
                 format!(
-                    "{e}: expected the JSON of aws logs filter-log-events ({{\"events\": \
-                     [{{\"timestamp\": MS, \"message\": TEXT}}, ...]}})"
+                    "{}: expected the JSON of aws logs filter-log-events ({{\"events\": \
+                     [{{\"timestamp\": MS, \"message\": TEXT}}, ...]}})",
+                    without_position(&e)
                 ),
             )),
         }
+    }
+}
+
+/// serde's message without its trailing ` at line L column C` (the place says it).
+fn without_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
     }
 }
 
