@@ -12,6 +12,7 @@ mod determinism;
 mod docs_links;
 mod docs_outputs;
 mod docs_scenario;
+mod import_logs;
 mod keep_alive;
 mod lifecycle;
 mod logs;

@@ -126,7 +126,10 @@ pub fn load(files: &[PathBuf], function: Option<&str>) -> Result<Logs, ImportErr
     }
     reports.sort_by(|a, b| start_ms(a).total_cmp(&start_ms(b)).then(a.function.cmp(&b.function)));
     let first = reports.first().map_or(0.0, start_ms);
-    let t0_ms = (first / 60_000.0).floor() as i64 * 60_000;
+    // Timestamps are whole ms (truncated), so a start is known to about 1 ms: one that falls
+    // within 1 ms before a minute's start belongs to that minute (slsim's first arrival just
+    // after time 0 must not open the minute before it).
+    let t0_ms = ((first + 1.0) / 60_000.0).floor() as i64 * 60_000;
     let last_end = reports.iter().map(|r| r.end_ms.unwrap_or(0.0)).fold(first, f64::max);
     let minutes = ((last_end - t0_ms as f64) / 60_000.0).ceil().max(1.0);
     Ok(Logs {

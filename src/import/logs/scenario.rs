@@ -209,7 +209,8 @@ fn function(
     for r in &seen.records {
         let d1 = one_vcpu_ms(r, args.cpu_bound, args.threads);
         sum_d1 += d1;
-        let _ = writeln!(csv, "{:.3},{:.3}", (start_ms(r) - t0) / 1e3, d1);
+        // at most 1 ms before trace time 0 (see `load`): replayed at 0
+        let _ = writeln!(csv, "{:.3},{:.3}", ((start_ms(r) - t0) / 1e3).max(0.0), d1);
         let _ = writeln!(one_vcpu, "{}", ms(d1));
     }
     let requests = format!("{stem}-{name}.requests.csv");
