@@ -170,7 +170,7 @@ fn json_format_logs_read_platform_report_records() {
     let dir = tempfile::tempdir().unwrap();
     let line = r#"{"time":"2026-03-02T14:05:00.912Z","type":"platform.report","record":{"functionName":"thumbs","metrics":{"durationMs":5,"memorySizeMB":128},"status":"success"}}"#;
     let p = write(dir.path(), "x.log", line.as_bytes());
-    assert_eq!(load(&[p.clone()], None).unwrap().functions, ["thumbs"]);
+    assert_eq!(load(std::slice::from_ref(&p), None).unwrap().functions, ["thumbs"]);
     assert_eq!(load(&[p], Some("my fn")).unwrap().functions, ["my_fn"]);
 }
 
@@ -217,7 +217,7 @@ fn bad_exports_name_the_file_and_place() {
     ];
     for (name, text, place, message) in cases {
         let p = write(dir.path(), name, text.as_bytes());
-        let e = load(&[p.clone()], None).unwrap_err();
+        let e = load(std::slice::from_ref(&p), None).unwrap_err();
         assert_eq!(e.file, p, "{name}: {e}");
         assert!(e.place.starts_with(place), "{name}: {e}");
         assert!(e.message.contains(message), "{name}: {e}");
