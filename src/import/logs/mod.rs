@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub use read::{MAX_LINE, Report, Status};
 
 use super::observed::{Metric, Observed};
-use super::{ImportError, Output};
+use super::{ImportError, Output, time};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -70,6 +70,10 @@ fn timeout(s: &str) -> Result<String, String> {
         Err(format!("\"{s}\" is not a Lambda timeout; allowed \"1s\"..=\"900s\""))
     }
 }
+
+/// The longest period one import covers (a year of minutes): a timestamp far off would
+/// otherwise ask for a table of millions of minutes.
+pub const MAX_MINUTES: u32 = 366 * 1440;
 
 /// The records of all files, each placed in time, sorted by start.
 #[derive(Debug)]
@@ -132,6 +136,26 @@ pub fn load(files: &[PathBuf], function: Option<&str>) -> Result<Logs, ImportErr
     let t0_ms = ((first + 1.0) / 60_000.0).floor() as i64 * 60_000;
     let last_end = reports.iter().map(|r| r.end_ms.unwrap_or(0.0)).fold(first, f64::max);
     let minutes = ((last_end - t0_ms as f64) / 60_000.0).ceil().max(1.0);
+    if minutes > f64::from(MAX_MINUTES) {
+        // name the record that ends last (the first one is as likely wrong: say both times)
+        let last = reports
+            .iter()
+            .max_by(|a, b| a.end_ms.unwrap_or(0.0).total_cmp(&b.end_ms.unwrap_or(0.0)));
+        let (file, place) = last.map_or((files.first().cloned(), String::new()), |r| {
+            (files.get(r.file as usize).cloned(), r.place())
+        });
+        return Err(ImportError::new(
+            file.as_deref().unwrap_or(Path::new("")),
+            place,
+            format!(
+                "the records span from {} to {}: more than the {} days one import covers; \
+                 check the timestamps, or import a shorter period",
+                time::format(first as i64),
+                time::format(last_end as i64),
+                MAX_MINUTES / 1440
+            ),
+        ));
+    }
     Ok(Logs {
         functions,
         reports,

@@ -51,6 +51,22 @@ pub struct Report {
     pub init_ms: Option<f64>,
     pub restore: bool,
     pub status: Status,
+    /// Where it was read: index into [`Reader::per_file`] and its place (`line 12`,
+    /// `events[3]`), for errors found after reading.
+    pub file: u32,
+    pub place: u64,
+    pub in_events: bool,
+}
+
+impl Report {
+    /// `line N` or `events[N]`.
+    pub fn place(&self) -> String {
+        if self.in_events {
+            format!("events[{}]", self.place)
+        } else {
+            format!("line {}", self.place)
+        }
+    }
 }
 
 /// The fields of a message, before the function is known.
@@ -87,7 +103,7 @@ impl Reader {
         (self.functions.len() - 1) as u32
     }
 
-    fn push(&mut self, path: &Path, fields: Fields) {
+    fn push(&mut self, path: &Path, fields: Fields, place: u64, in_events: bool) {
         let name = match (&self.forced, &fields.function) {
             (Some(f), _) => f.clone(),
             (None, Some(f)) => crate::trace::lambda_name(f, 64),
@@ -96,6 +112,9 @@ impl Reader {
         let mut report = fields.report;
         report.function = self.function_index(&name);
         report.end_ms = fields.end_ms;
+        report.file = self.per_file.len() as u32;
+        report.place = place;
+        report.in_events = in_events;
         self.reports.push(report);
     }
 
@@ -157,7 +176,7 @@ impl Reader {
             }
             let line = String::from_utf8_lossy(&buf);
             match parse_message(line.trim_end_matches(['\n', '\r']), None) {
-                Ok(Some(fields)) => self.push(path, fields),
+                Ok(Some(fields)) => self.push(path, fields, no, false),
                 Ok(None) => self.skipped += 1,
                 Err(e) => return Err(ImportError::new(path, place(), e)),
             }
@@ -298,7 +317,7 @@ impl<'de> Visitor<'de> for EventList<'_, '_, '_> {
             };
             let stamp = ev.timestamp.map(|t| t as f64);
             match parse_message(message.trim_end_matches(['\n', '\r']), stamp) {
-                Ok(Some(fields)) => ctx.reader.push(ctx.path, fields),
+                Ok(Some(fields)) => ctx.reader.push(ctx.path, fields, ctx.index - 1, true),
                 Ok(None) => ctx.reader.skipped += 1,
                 Err(e) => {
                     ctx.failed = Some(ImportError::new(ctx.path, place, e));
@@ -410,6 +429,9 @@ fn text_report(msg: &str) -> Result<Report, String> {
         init_ms: init.or(restore),
         restore: init.is_none() && restore.is_some(),
         status,
+        file: 0,
+        place: 0,
+        in_events: false,
     })
 }
 
@@ -456,6 +478,9 @@ fn json_report(v: &serde_json::Value) -> Result<(Option<String>, Report), String
         init_ms: init.or(restore),
         restore: init.is_none() && restore.is_some(),
         status,
+        file: 0,
+        place: 0,
+        in_events: false,
     };
     Ok((function, report))
 }

@@ -89,6 +89,9 @@ fn the_cpu_law_converts_to_one_vcpu() {
         init_ms: None,
         restore: false,
         status: Status::Success,
+        file: 0,
+        place: 0,
+        in_events: false,
     };
     // 1024 MB, all CPU: d1 = d x 1024 / 1769
     assert!((one_vcpu_ms(&rep(1769.0, 1024), 1.0, 1) - 1024.0).abs() < 1e-9);
@@ -222,6 +225,18 @@ fn bad_exports_name_the_file_and_place() {
         assert!(e.place.starts_with(place), "{name}: {e}");
         assert!(e.message.contains(message), "{name}: {e}");
     }
+}
+
+#[test]
+fn a_timestamp_years_off_is_an_error_naming_its_record() {
+    let text = "2026-01-01T00:00:01.000Z\tREPORT RequestId: a\tDuration: 1.00 ms\tMemory Size: 128 MB\n\
+                START\n\
+                2031-01-01T00:00:01.000Z\tREPORT RequestId: b\tDuration: 1.00 ms\tMemory Size: 128 MB\n";
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "far.log", text.as_bytes());
+    let e = load(std::slice::from_ref(&p), None).unwrap_err();
+    assert_eq!((e.file, e.place.as_str()), (p, "line 3"));
+    assert!(e.message.contains("more than the 366 days"), "{}", e.message);
 }
 
 #[test]
