@@ -251,3 +251,37 @@ fn bad_exports_exit_2_name_the_place_and_write_nothing() {
         assert!(tree(&out_dir).is_empty(), "{name}: nothing written");
     }
 }
+
+#[test]
+fn a_trace_with_cpu_bound_scales_its_run_times_by_the_cpu_law() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("t.csv"), "timestamp,duration_ms\n1.0,1769\n2.0,1000\n")
+        .unwrap();
+    let text = |cpu: &str| {
+        format!(
+            "[simulation]\nname = \"t\"\nduration = \"1m\"\n[[trace]]\nname = \"t\"\nformat = \
+             \"requests\"\npath = \"t.csv\"\n{cpu}\n[trace.template]\nruntime = \"python3.12\"\n\
+             memory_size = 1024\ntimeout = \"10s\"\n"
+        )
+    };
+    let path = tmp.path().join("t.toml");
+    let durations = |cpu: &str, out: &str| {
+        let s = load_str(&path, &text(cpu), &[]).unwrap();
+        run_logged(&s, &tmp.path().join(out));
+        all_durations(&[tmp.path().join(out).join("logs/t.log")])
+    };
+    // without cpu_bound: as given
+    assert_eq!(durations("", "plain"), [1000.0, 1769.0]);
+    // all CPU at 1024 MB: d x 1769 / 1024
+    let scaled = durations("cpu_bound = 1.0", "cpu");
+    assert!((scaled[1] - 1769.0 * 1769.0 / 1024.0).abs() < 0.02, "{scaled:?}");
+    assert!((scaled[0] - 1000.0 * 1769.0 / 1024.0).abs() < 0.02, "{scaled:?}");
+    // a share out of range names the key
+    for (bad, key) in [("cpu_bound = 1.5", "cpu_bound"), ("threads = 0", "threads")] {
+        let e = load_str(&path, &text(bad), &[]).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("trace \"t\".{key}")) || e.contains(&format!("t.{key}")),
+            "{e}"
+        );
+    }
+}
