@@ -224,6 +224,51 @@ fn function(
     let _ = writeln!(s, "cpu_bound = {:?}", args.cpu_bound);
     let _ = writeln!(s, "threads = {}", args.threads);
     let _ = writeln!(s, "[trace.template]");
+    let template = template(args, stem, seen, longest, memory, out);
+    s.push_str(&template);
+    // the alternative: the same function under a Poisson workload at the observed mean rate
+    let rate = n as f64 / (f64::from(logs.minutes) * 60.0);
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "# Alternative: replace the [[trace]] above by a Poisson workload at the observed mean \
+         rate\n# (mean run time on one vCPU {:.2} ms):",
+        sum_d1 / n as f64
+    );
+    let _ = writeln!(s, "# [[lambda.function]]");
+    let _ = writeln!(s, "# name = {}", toml_str(name));
+    for line in template.lines() {
+        let _ = writeln!(s, "# {line}");
+    }
+    let _ = writeln!(s, "#");
+    let _ = writeln!(s, "# [[workload]]");
+    let _ = writeln!(s, "# name = {}", toml_str(name));
+    let _ = writeln!(s, "# target = {}", toml_str(&format!("function:{name}")));
+    let _ = writeln!(s, "# arrivals = {{ process = \"poisson\", rate = {rate:.6} }}");
+    let _ =
+        writeln!(s, "# duration = {{ dist = \"empirical\", path = {} }}", toml_str(&duration_file));
+    let _ = writeln!(s, "# cpu_bound = {:?}", args.cpu_bound);
+    let _ = writeln!(s, "# threads = {}", args.threads);
+    let cost: f64 = seen.records.iter().map(|r| super::cost_usd(r, arm64)).sum();
+    out.messages.push(format!(
+        "function {name}: {n} invocations, {} cold starts, {} errors, {} timeouts, {memory} MB, \
+         ${cost:.6} at list price",
+        seen.cold, seen.errors, seen.timeouts
+    ));
+}
+
+/// The `[trace.template]` keys of a function (also the commented `[[lambda.function]]`):
+/// memory size, architecture, timeout, init time (or runtime) and error rate; writes the
+/// init-time file.
+fn template(
+    args: &Args,
+    stem: &str,
+    seen: &Seen,
+    longest: f64,
+    memory: u32,
+    out: &mut Output,
+) -> String {
+    let (name, n) = (seen.name, seen.records.len());
     let mut template = String::new();
     let _ = writeln!(template, "memory_size = {memory}");
     let _ = writeln!(template, "architecture = {}", toml_str(&args.architecture));
@@ -281,34 +326,5 @@ fn function(
         seen.errors,
         seen.timeouts
     );
-    s.push_str(&template);
-    // the alternative: the same function under a Poisson workload at the observed mean rate
-    let rate = n as f64 / (f64::from(logs.minutes) * 60.0);
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "# Alternative: replace the [[trace]] above by a Poisson workload at the observed mean \
-         rate\n# (mean run time on one vCPU {:.2} ms):",
-        sum_d1 / n as f64
-    );
-    let _ = writeln!(s, "# [[lambda.function]]");
-    let _ = writeln!(s, "# name = {}", toml_str(name));
-    for line in template.lines() {
-        let _ = writeln!(s, "# {line}");
-    }
-    let _ = writeln!(s, "#");
-    let _ = writeln!(s, "# [[workload]]");
-    let _ = writeln!(s, "# name = {}", toml_str(name));
-    let _ = writeln!(s, "# target = {}", toml_str(&format!("function:{name}")));
-    let _ = writeln!(s, "# arrivals = {{ process = \"poisson\", rate = {rate:.6} }}");
-    let _ =
-        writeln!(s, "# duration = {{ dist = \"empirical\", path = {} }}", toml_str(&duration_file));
-    let _ = writeln!(s, "# cpu_bound = {:?}", args.cpu_bound);
-    let _ = writeln!(s, "# threads = {}", args.threads);
-    let cost: f64 = seen.records.iter().map(|r| super::cost_usd(r, arm64)).sum();
-    out.messages.push(format!(
-        "function {name}: {n} invocations, {} cold starts, {} errors, {} timeouts, {memory} MB, \
-         ${cost:.6} at list price",
-        seen.cold, seen.errors, seen.timeouts
-    ));
+    template
 }
