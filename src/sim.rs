@@ -91,6 +91,8 @@ pub struct Simulation {
     /// Index into `lambda.functions` of each function of each trace.
     trace_functions: Vec<Vec<u32>>,
     trace_names: Vec<String>,
+    /// (cpu_bound, threads) of each trace: its run times are on one vCPU.
+    trace_cpu: Vec<(f64, u32)>,
     warmup: SimTime,
     events: u64,
 }
@@ -214,10 +216,12 @@ impl Simulation {
             .map(|t| t.functions.iter().map(|&f| f as u32).collect())
             .collect();
         let trace_names = scenario.traces.iter().map(|t| t.name.clone()).collect();
+        let trace_cpu = scenario.traces.iter().map(|t| (t.cpu_bound, t.threads)).collect();
         Simulation {
             traces,
             trace_functions,
             trace_names,
+            trace_cpu,
             seed,
             queue,
             series,
@@ -307,6 +311,12 @@ impl Simulation {
                         self.queue.push(next, event);
                     }
                     let function = self.trace_functions[trace as usize][f as usize];
+                    let (cpu_bound, threads) = self.trace_cpu[trace as usize];
+                    let work = if cpu_bound > 0.0 {
+                        scale(work, self.lambda.cpu_factor(function, cpu_bound, threads))
+                    } else {
+                        work
+                    };
                     self.lambda.invoke(function, now, work, &mut self.queue, &mut self.series);
                 }
             }

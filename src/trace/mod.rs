@@ -103,6 +103,16 @@ pub struct RawTrace {
     /// What the trace functions become: "lambda". Default "lambda".
     #[schemars(extend("default" = "lambda", "enum" = ["lambda"]))]
     pub target: Option<String>,
+    /// Share, 0..=1, of each request's run time that is CPU work: the trace's run times are
+    /// taken as run times on one vCPU, and a function with more (or less) memory runs the
+    /// CPU share faster (or slower), as for a `[[workload]]`. Default 0.0 (run times as given).
+    #[schemars(extend("default" = 0.0))]
+    #[schemars(range(min = 0, max = 1))]
+    pub cpu_bound: Option<f64>,
+    /// vCPUs the CPU work can use at once, 1..=1024. Default 1.
+    #[schemars(extend("default" = 1))]
+    #[schemars(range(min = 1, max = 1024))]
+    pub threads: Option<i64>,
     /// The settings of every function of the trace: any `[[lambda.function]]` keys except
     /// `name`, `alias` and `copies`; it must give `runtime` or `init_duration`. Default `{}`.
     // The schema refers to these keys as `FunctionTemplate`.
@@ -143,6 +153,9 @@ pub struct TraceConfig {
     pub length: Option<SimDuration>,
     /// Simulated time = (trace time - start) / time_scale.
     pub time_scale: f64,
+    /// CPU share of the run times (given on one vCPU) and the vCPUs it can use.
+    pub cpu_bound: f64,
+    pub threads: u32,
     /// Index into `lambda.functions` of each trace function.
     pub functions: Vec<usize>,
     /// Data rows read (good and bad).
@@ -241,6 +254,18 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
             bad(key("time_scale"), format!("{time_scale} is not allowed; use a number > 0"));
             continue;
         }
+        let cpu_bound = t.cpu_bound.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&cpu_bound) {
+            bad(key("cpu_bound"), format!("{cpu_bound} is not a share; allowed 0.0..=1.0"));
+        }
+        let threads = match t.threads {
+            None => 1,
+            Some(n) if (1..=1024).contains(&n) => n as u32,
+            Some(n) => {
+                bad(key("threads"), format!("{n} is not allowed; allowed 1..=1024"));
+                1
+            }
+        };
         let length = t.length.map(|l| l.0);
         if length == Some(SimDuration::ZERO) {
             bad(key("length"), "\"0s\" is not allowed; use more than 0s or leave it out".into());
@@ -332,6 +357,8 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
                 start: t.start.map(|s| s.0).unwrap_or(SimDuration::ZERO),
                 length,
                 time_scale,
+                cpu_bound: cpu_bound.clamp(0.0, 1.0),
+                threads,
                 functions: Vec::new(),
                 rows,
                 bad_rows,

@@ -15,6 +15,7 @@ mod docs_outputs;
 mod docs_scenario;
 mod import_cloudwatch;
 mod import_infra;
+mod import_logs;
 mod keep_alive;
 mod lifecycle;
 mod logs;
