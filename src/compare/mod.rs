@@ -25,10 +25,13 @@ pub use stats::{Aligned, Comparison, Verdict};
 /// `slsim compare`'s arguments.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
-    /// What was observed: `observed.csv` (a `time` column and columns named like
-    /// timeseries.csv's: invocations, concurrency_max, throttles, errors, cold_starts,
-    /// duration_p50_ms, duration_p99_ms, cost_usd), as written by `slsim import`.
-    pub observed: PathBuf,
+    /// What was observed: `observed.csv` (as `slsim import` writes it: a `time` column and
+    /// columns named like timeseries.csv's), REPORT logs (`aws logs filter-log-events` JSON
+    /// pages, saved log text, JSON-format logs) or CloudWatch metric data (get-metric-data
+    /// pages with --queries, or get-metric-statistics files). Several files: pages of one
+    /// export, all of one kind.
+    #[arg(required = true, num_args = 1..)]
+    pub observed: Vec<PathBuf>,
     /// The output folder of `slsim run` to compare with (its timeseries.csv, summary.json and
     /// report.html).
     pub output_dir: PathBuf,
@@ -48,6 +51,10 @@ pub struct Args {
     /// CloudWatch exports).
     #[arg(long, value_name = "NAME")]
     pub function: Option<String>,
+    /// REPORT logs only: the architecture the observed cost is priced at ("x86_64" or
+    /// "arm64"), since REPORT lines do not say.
+    #[arg(long, value_name = "ARCH", default_value = "x86_64", value_parser = ["x86_64", "arm64"])]
+    pub architecture: String,
     /// Skip drawing the overlay chart.
     #[arg(long)]
     pub no_charts: bool,
@@ -146,37 +153,69 @@ pub fn detect(path: &Path, text: &str) -> Result<Kind, ImportError> {
     Ok(Kind::Csv)
 }
 
-/// Reads the observed figures of `path`, whatever its kind (see [`detect`]). `queries` and
-/// `function` are for the CloudWatch and logs kinds.
+/// Reads the observed figures of `paths` (pages of one export), whatever their kind (see
+/// [`detect`], from the first file; every file must be of that kind). `queries` is for
+/// get-metric-data files, `function` picks one function of logs or CloudWatch files, `arm64`
+/// prices logs at the Arm rate.
 pub fn read_observed(
-    path: &Path,
+    paths: &[PathBuf],
     queries: Option<&Path>,
     function: Option<&str>,
+    arm64: bool,
 ) -> Result<(Kind, Observed), ImportError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ImportError::new(path, "", format!("cannot read: {e}")))?;
-    let kind = detect(path, &text)?;
-    let _ = (queries, function); // for the logs and CloudWatch kinds, below
-    let observed = match kind {
-        Kind::Csv => Observed::from_csv(path)?,
-        // to be wired once `import logs` / `import cloudwatch` are in, one line each:
-        // Kind::LogEventsJson | Kind::LogText =>
-        //     crate::import::logs::observed(&[path.to_path_buf()], function)?,
-        // Kind::CloudWatchJson =>
-        //     crate::import::cloudwatch::observed(&[path.to_path_buf()], queries, function)?,
-        Kind::LogEventsJson | Kind::LogText | Kind::CloudWatchJson => {
-            return Err(ImportError::new(
-                path,
-                "",
-                format!(
-                    "{} files are not supported by `slsim compare` yet; run `slsim import` on \
-                     it and compare with the observed.csv it writes",
-                    kind.name()
-                ),
-            ));
+    let Some(first) = paths.first() else {
+        return Err(ImportError::new(Path::new("."), "", "no observed file given"));
+    };
+    let mut kind = None;
+    for path in paths {
+        let k = detect(path, &head(path)?)?;
+        match kind {
+            None => kind = Some(k),
+            Some(first_kind) if first_kind != k => {
+                return Err(ImportError::new(
+                    path,
+                    "",
+                    format!(
+                        "is a {} file, but {} is {}: give the pages of one export",
+                        k.name(),
+                        first.display(),
+                        first_kind.name()
+                    ),
+                ));
+            }
+            Some(_) => {}
         }
+    }
+    let kind = kind.unwrap_or(Kind::Csv);
+    let observed = match kind {
+        Kind::Csv => {
+            if let Some(extra) = paths.get(1) {
+                return Err(ImportError::new(
+                    extra,
+                    "",
+                    "only one observed.csv can be compared at a time",
+                ));
+            }
+            Observed::from_csv(first)?
+        }
+        Kind::LogEventsJson | Kind::LogText => {
+            crate::import::logs::observed(paths, function, arm64)?
+        }
+        Kind::CloudWatchJson => crate::import::cloudwatch::observed(paths, queries, function)?,
     };
     Ok((kind, observed))
+}
+
+/// The first 1 MB of a file (enough to tell its kind), as text.
+fn head(path: &Path) -> Result<String, ImportError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| ImportError::new(path, "", format!("cannot read: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(1 << 20)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImportError::new(path, "", format!("cannot read: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// A run's per-minute figures, read from `dir/timeseries.csv` (first replication), with which
@@ -282,11 +321,13 @@ fn summary_seconds(dir: &Path) -> Option<f64> {
 /// `slsim compare`: reads both sides, compares, then writes compare.json, the chart (unless
 /// `--no-charts`) and the section of report.html.
 pub fn run(args: &Args) -> Result<Done, CompareError> {
+    let arm64 = args.architecture == "arm64";
     let (kind, observed) =
-        read_observed(&args.observed, args.queries.as_deref(), args.function.as_deref())?;
+        read_observed(&args.observed, args.queries.as_deref(), args.function.as_deref(), arm64)?;
+    let first = args.observed.first().map(PathBuf::as_path).unwrap_or(Path::new("."));
     let sim = simulated(&args.output_dir)?;
     let aligned = Aligned::new(&observed, &sim, args.offset)
-        .map_err(|msg| ImportError::new(&args.observed, "", msg))?;
+        .map_err(|msg| ImportError::new(first, "", msg))?;
     let comparison = Comparison::new(&aligned, &args.observed, kind, &args.output_dir);
     if comparison.periods_compared == 0 {
         let usable: Vec<usize> = (0..sim.usable.len()).filter(|&m| sim.usable[m]).collect();
@@ -295,7 +336,7 @@ pub fn run(args: &Args) -> Result<Done, CompareError> {
             _ => "the run has no whole minute after its warm-up".to_string(),
         };
         return Err(ImportError::new(
-            &args.observed,
+            first,
             "",
             format!(
                 "no period to compare: {run}; the {} observed periods of {} s start at minute {} \

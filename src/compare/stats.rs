@@ -193,7 +193,7 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    pub fn new(a: &Aligned, file: &Path, kind: Kind, dir: &Path) -> Comparison {
+    pub fn new(a: &Aligned, files: &[std::path::PathBuf], kind: Kind, dir: &Path) -> Comparison {
         let mut warnings = Vec::new();
         let mut metrics = Vec::new();
         for m in a.obs.metrics() {
@@ -233,7 +233,7 @@ impl Comparison {
         }
         Comparison {
             observed: ObservedSource {
-                file: file.display().to_string(),
+                file: files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "),
                 kind: kind.name(),
                 start: a.wall_clock().then(|| crate::import::time::format(a.obs.start_ms)),
                 period_s: a.obs.period_s,

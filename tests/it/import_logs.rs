@@ -129,7 +129,8 @@ fn slsims_own_logs_round_trip_through_import_and_replay() {
     let second = tmp.path().join("second");
     let summary2 = run_logged(&replay, &second);
     let log2 = vec![second.join("logs/api.log")];
-    let (o1, o2) = (logs::observed(&log1, None).unwrap(), logs::observed(&log2, None).unwrap());
+    let (o1, o2) =
+        (logs::observed(&log1, None, false).unwrap(), logs::observed(&log2, None, false).unwrap());
     assert_eq!(o1.start_ms, o2.start_ms);
     let (inv1, inv2) = (column(&o1, Metric::Invocations), column(&o2, Metric::Invocations));
     // the run drains in-flight work after its 5 minutes: REPORTs (not starts) may follow

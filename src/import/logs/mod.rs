@@ -168,9 +168,14 @@ pub fn load(files: &[PathBuf], function: Option<&str>) -> Result<Logs, ImportErr
 }
 
 /// The figures of REPORT logs per minute (all functions summed), trace time 0 at the start of
-/// the minute of the earliest start; cost at the x86_64 price. For `slsim compare`.
-pub fn observed(files: &[PathBuf], function: Option<&str>) -> Result<Observed, ImportError> {
-    Ok(observed_of(&load(files, function)?, false))
+/// the minute of the earliest start; cost at the x86_64 price, or Arm's with `arm64`. For
+/// `slsim compare`.
+pub fn observed(
+    files: &[PathBuf],
+    function: Option<&str>,
+    arm64: bool,
+) -> Result<Observed, ImportError> {
+    Ok(observed_of(&load(files, function)?, arm64))
 }
 
 /// The on-demand price per GB-s (first volume tier, list price) and per request.
