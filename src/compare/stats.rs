@@ -12,6 +12,10 @@ use crate::import::observed::{Metric, Observed};
 const CLOSE: (f64, f64) = (10.0, 5.0);
 /// ... and `fair`; above either, `far`.
 const FAIR: (f64, f64) = (25.0, 15.0);
+fn is_count(column: &str) -> bool {
+    ["invocations", "throttles", "errors", "cold_starts"].contains(&column)
+}
+
 /// Counts (invocations, throttles, errors, cold starts) observed fewer times than this per
 /// period on average are judged by their totals: `close` when the totals differ by at most 2
 /// standard deviations of the difference of two Poisson counts (sqrt of their sum), `fair` at
@@ -196,6 +200,19 @@ impl Comparison {
     pub fn new(a: &Aligned, files: &[std::path::PathBuf], kind: Kind, dir: &Path) -> Comparison {
         let mut warnings = Vec::new();
         let mut metrics = Vec::new();
+        // few invocations a period: every per-period figure is mostly sampling noise (a
+        // minute's p99 of 14 run times, its cost), so every verdict is taken on the totals
+        let invocations = a.pairs(Metric::Invocations);
+        let sparse = !invocations.is_empty()
+            && invocations.iter().map(|p| p.1).sum::<f64>() / (invocations.len() as f64)
+                < SPARSE_PER_PERIOD;
+        if sparse {
+            warnings.push(format!(
+                "fewer than {SPARSE_PER_PERIOD} invocations a period on average: per-period \
+                 figures are mostly sampling noise, so verdicts compare totals and means (bias); \
+                 MAPE and r are shown for reference"
+            ));
+        }
         for m in a.obs.metrics() {
             let pairs = a.pairs(m);
             if pairs.is_empty() {
@@ -207,7 +224,7 @@ impl Comparison {
                 warnings.push(format!("{}: observed but not compared: {why}", m.column()));
                 continue;
             }
-            metrics.push(metric_stats(a, m, &pairs));
+            metrics.push(metric_stats(a, m, &pairs, sparse));
         }
         let periods = a.obs.rows.len();
         let compared = (0..periods)
@@ -266,6 +283,13 @@ impl Comparison {
                 .iter()
                 .filter(|s| s.verdict == v)
                 .map(|s| match s.mape_pct {
+                    _ if s.verdict_basis == "totals" && !is_count(s.metric) => {
+                        format!(
+                            "{} (bias {})",
+                            s.metric,
+                            s.bias_pct.map(signed_pct).unwrap_or_default()
+                        )
+                    }
                     _ if s.verdict_basis == "totals" => format!(
                         "{} (totals {} vs {} observed)",
                         s.metric,
@@ -284,7 +308,7 @@ impl Comparison {
             }
         }
         lines.push(format!(
-            "overall: {} over {} period{} of {} s. {} (MAPE per period; rare counts by totals)",
+            "overall: {} over {} period{} of {} s. {} (MAPE per period; rare counts and sparse traffic by totals)",
             self.verdict.name(),
             self.periods_compared,
             if self.periods_compared == 1 { "" } else { "s" },
@@ -296,7 +320,8 @@ impl Comparison {
     }
 }
 
-fn metric_stats(a: &Aligned, m: Metric, pairs: &[(usize, f64, f64)]) -> MetricStats {
+/// `sparse`: the traffic is sparse (see [`SPARSE_PER_PERIOD`]): verdicts on totals.
+fn metric_stats(a: &Aligned, m: Metric, pairs: &[(usize, f64, f64)], sparse: bool) -> MetricStats {
     let n = pairs.len() as f64;
     let (obs_total, sim_total) = pairs.iter().fold((0.0, 0.0), |(o, s), p| (o + p.1, s + p.2));
     let positive: Vec<f64> =
@@ -323,7 +348,8 @@ fn metric_stats(a: &Aligned, m: Metric, pairs: &[(usize, f64, f64)]) -> MetricSt
     let periods = pairs.len().max(1) as f64;
     let counted =
         matches!(m, Metric::Invocations | Metric::Throttles | Metric::Errors | Metric::ColdStarts);
-    let (verdict, verdict_basis) = if counted && obs_total / periods < SPARSE_PER_PERIOD {
+    let (verdict, verdict_basis) = if counted && (sparse || obs_total / periods < SPARSE_PER_PERIOD)
+    {
         // A handful of events per period: each period's figure is mostly counting noise (a
         // Poisson count of mean 5 is off by 45 % on average), so judge the totals: their
         // difference against the noise of two such counts.
@@ -334,6 +360,14 @@ fn metric_stats(a: &Aligned, m: Metric, pairs: &[(usize, f64, f64)]) -> MetricSt
             Verdict::Fair
         } else {
             Verdict::Far
+        };
+        (v, "totals")
+    } else if sparse {
+        let v = match bias {
+            Some(b) if b.abs() <= CLOSE.1 => Verdict::Close,
+            Some(b) if b.abs() <= FAIR.1 => Verdict::Fair,
+            None if sim_total == 0.0 => Verdict::Close,
+            _ => Verdict::Far,
         };
         (v, "totals")
     } else {
@@ -388,6 +422,10 @@ fn pearson(pairs: &[(usize, f64, f64)]) -> (Option<f64>, Option<&'static str>) {
     (Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0)), None)
 }
 
+fn signed_pct(b: f64) -> String {
+    format!("{}{}", if b >= 0.0 { "+" } else { "" }, pct(b))
+}
+
 fn pct(p: f64) -> String {
     if p.abs() < 10.0 { format!("{p:.1}%") } else { format!("{p:.0}%") }
 }
@@ -417,7 +455,7 @@ fn figures(s: &MetricStats) -> String {
         None => parts.push("MAPE n/a (observed 0 throughout)".to_string()),
     }
     match s.bias_pct {
-        Some(b) => parts.push(format!("bias {}{}", if b >= 0.0 { "+" } else { "" }, pct(b))),
+        Some(b) => parts.push(format!("bias {}", signed_pct(b))),
         None if s.simulated_total == 0.0 => {
             return format!("0 on both sides; {} periods", s.periods);
         }
@@ -462,7 +500,7 @@ mod tests {
 
     fn stats_of(m: Metric, obs: &[f64], sim: &[f64]) -> MetricStats {
         let a = aligned(m, obs, sim);
-        metric_stats(&a, m, &a.pairs(m))
+        metric_stats(&a, m, &a.pairs(m), false)
     }
 
     #[test]
@@ -541,6 +579,31 @@ mod tests {
         assert_eq!(a.sim.get(0, Metric::Invocations), Some(40.0));
         assert_eq!(a.sim.get(0, Metric::ConcurrencyMax), Some(3.0));
         assert!(Aligned::new(&Observed::new(0, 90, 1), &sim, 0).is_err());
+    }
+
+    #[test]
+    fn sparse_traffic_judges_every_metric_on_its_totals() {
+        // 10 and 12 invocations a minute: each minute's p99 is a handful of samples, so the
+        // swapped figures (MAPE 118 %) with a +2.5 % total are close, and said to be so
+        let mut a = aligned(Metric::Invocations, &[10.0, 12.0], &[11.0, 11.0]);
+        for (k, (o, s)) in [(100.0, 300.0), (300.0, 110.0)].into_iter().enumerate() {
+            a.obs.set(k, Metric::DurationP99, o);
+            a.sim.set(k, Metric::DurationP99, s);
+        }
+        let c = Comparison::new(&a, &[], Kind::Csv, Path::new("out"));
+        let p99 = c.metrics.iter().find(|m| m.metric == "duration_p99_ms").unwrap();
+        assert!(p99.mape_pct.unwrap() > 100.0);
+        assert_eq!((p99.verdict, p99.verdict_basis), (Verdict::Close, "totals"));
+        assert!(c.warnings.iter().any(|w| w.contains("sampling noise")), "{:?}", c.warnings);
+        // the same figures with 100 invocations a minute: judged per period, far
+        let mut a = aligned(Metric::Invocations, &[100.0, 120.0], &[110.0, 110.0]);
+        for (k, (o, s)) in [(100.0, 300.0), (300.0, 110.0)].into_iter().enumerate() {
+            a.obs.set(k, Metric::DurationP99, o);
+            a.sim.set(k, Metric::DurationP99, s);
+        }
+        let c = Comparison::new(&a, &[], Kind::Csv, Path::new("out"));
+        let p99 = c.metrics.iter().find(|m| m.metric == "duration_p99_ms").unwrap();
+        assert_eq!((p99.verdict, p99.verdict_basis), (Verdict::Far, "periods"));
     }
 
     #[test]

@@ -33,11 +33,16 @@ pub struct Args {
     /// A template parameter's value (repeatable); parameters not given take their `Default`.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    #[command(flatten)]
+    pub usage: super::usage::UsageArgs,
 }
 
 /// Reads the template and writes the scenario; `stem` names the scenario (`simulation.name`).
 pub fn import(args: &Args, stem: &str) -> Result<Output, ImportError> {
-    structure(&args.template, &args.params, stem).map(|(_, output)| output)
+    let (infra, output) = structure(&args.template, &args.params, stem, None)?;
+    super::usage::with_traffic(&infra, output, &args.usage, stem, |t| {
+        structure(&args.template, &args.params, stem, Some(t)).map(|(_, o)| o)
+    })
 }
 
 /// The structure of a template: the infrastructure model (for composing with traffic from
@@ -46,6 +51,7 @@ pub fn structure(
     template: &Path,
     params: &[String],
     stem: &str,
+    traffic: Option<&super::usage::Traffic>,
 ) -> Result<(Infra, Output), ImportError> {
     let text = std::fs::read_to_string(template)
         .map_err(|e| ImportError::new(template, "", format!("cannot read the template: {e}")))?;
@@ -65,8 +71,9 @@ pub fn structure(
             .to_string(),
         "Parameters take their Default unless given with --param NAME=VALUE.".to_string(),
     ];
-    let scenario = infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128))
-        .map_err(|m| ImportError::new(template, "Resources", m))?;
+    let scenario =
+        infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128), traffic)
+            .map_err(|m| ImportError::new(template, "Resources", m))?;
     let messages = vec![format!(
         "{}: {} function(s), {} queue(s), {} API(s), {} service(s); {} resource(s) not modelled; {} unresolved value(s)",
         template.display(),
@@ -77,7 +84,7 @@ pub fn structure(
         infra.unmodelled.len(),
         infra.notes.len()
     )];
-    check(template, &scenario)?;
+    check(template, &scenario, traffic.map_or(&[][..], |t| &t.files))?;
     Ok((infra, Output { scenario, files: Vec::new(), messages }))
 }
 
@@ -93,8 +100,21 @@ pub(crate) fn map_template(
 
 /// The scenario written must load; a template value slsim refuses (an instance type it does not
 /// price, a runtime setting it does not allow) is reported here rather than written.
-pub(crate) fn check(file: &Path, scenario: &str) -> Result<(), ImportError> {
-    crate::config::load_str(Path::new("imported.toml"), scenario, &[]).map(|_| ()).map_err(|e| {
+/// `files` are the data files the scenario refers to (written to a temporary folder for the
+/// check).
+pub(crate) fn check(
+    file: &Path,
+    scenario: &str,
+    files: &[(String, Vec<u8>)],
+) -> Result<(), ImportError> {
+    let dir = tempfile::tempdir()
+        .map_err(|e| ImportError::new(file, "", format!("cannot make a temporary folder: {e}")))?;
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes)
+            .map_err(|e| ImportError::new(file, "", format!("cannot write {name}: {e}")))?;
+    }
+    let path = dir.path().join("imported.toml");
+    crate::config::load_str(&path, scenario, &[]).map(|_| ()).map_err(|e| {
         ImportError::new(file, "", format!("the scenario built from it does not validate (change the value in the template or edit the scenario by hand):\n{e}"))
     })
 }

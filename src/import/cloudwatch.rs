@@ -22,7 +22,7 @@ pub use read::{Series, Target};
 use super::observed::{Metric, Observed};
 use super::{ImportError, Output};
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct Args {
     /// The exported files: `aws cloudwatch get-metric-data` output (one or more pages) and/or
     /// `aws cloudwatch get-metric-statistics` output.

@@ -356,7 +356,12 @@ pub fn normalize(infra: &mut Infra) {
 
 /// Writes the scenario. `header` is the importer's own header (files, counts, assumptions);
 /// `name` the `simulation.name`. Fails when there is nothing to simulate.
-pub fn write_scenario(infra: &Infra, header: &[String], name: &str) -> Result<String, String> {
+pub fn write_scenario(
+    infra: &Infra,
+    header: &[String],
+    name: &str,
+    traffic: Option<&super::usage::Traffic>,
+) -> Result<String, String> {
     let mut infra = infra.clone();
     normalize(&mut infra);
     let infra = &infra;
@@ -379,7 +384,7 @@ pub fn write_scenario(infra: &Infra, header: &[String], name: &str) -> Result<St
         });
     };
     let mut out = String::new();
-    for h in header {
+    for h in header.iter().chain(traffic.iter().flat_map(|t| t.header.iter())) {
         let _ = writeln!(out, "# {h}");
     }
     let _ = writeln!(
@@ -397,15 +402,25 @@ pub fn write_scenario(infra: &Infra, header: &[String], name: &str) -> Result<St
     for n in &infra.notes {
         let _ = writeln!(out, "# Unresolved: {n}");
     }
+    if traffic.is_none() {
+        let _ = writeln!(
+            out,
+            "# Traffic is not part of the infrastructure: the one active [[workload]] at the end is a\n\
+             # stand-in (1 request/s, 100 ms) so that the scenario runs; replace it with the commented\n\
+             # placeholders filled in, or with workloads from `slsim import logs` / `slsim import cloudwatch`\n\
+             # (or import again with --usage FILE). Then compare a run's outputs with what CloudWatch\n\
+             # recorded (`slsim compare`)."
+        );
+    }
+    let duration = traffic.and_then(|t| t.duration.as_deref()).unwrap_or("1h");
     let _ = writeln!(
         out,
-        "# Traffic is not part of the infrastructure: the one active [[workload]] at the end is a\n\
-         # stand-in (1 request/s, 100 ms) so that the scenario runs; replace it with the commented\n\
-         # placeholders filled in, or with workloads from `slsim import logs` / `slsim import cloudwatch`.\n\
-         # Then compare a run's outputs with what CloudWatch recorded (`slsim compare`)."
+        "\n[simulation]\nname = {}\nduration = {}\nseed = 1",
+        toml_str(name),
+        toml_str(duration)
     );
-    let _ = writeln!(out, "\n[simulation]\nname = {}\nduration = \"1h\"\nseed = 1", toml_str(name));
-    write_functions(&mut out, infra);
+    let no_settings = std::collections::BTreeMap::new();
+    write_functions(&mut out, infra, traffic.map_or(&no_settings, |t| &t.function_settings));
     write_queues(&mut out, infra);
     write_apis(&mut out, infra);
     write_services(&mut out, infra);
@@ -418,18 +433,45 @@ pub fn write_scenario(infra: &Infra, header: &[String], name: &str) -> Result<St
             let _ = writeln!(out, "#   {} ({}): not created, {why}", o.id, o.kind);
         }
     }
-    let _ = writeln!(out, "\n# Entry points: fill in arrivals and duration, then uncomment.");
-    for (i, e) in entries.iter().enumerate() {
+    let reached = |e: &Entry| {
+        let reach = match &e.route {
+            Some(r) => format!("{} route {r}", e.target),
+            None => e.target.clone(),
+        };
+        traffic.is_some_and(|t| t.reached.contains(&reach))
+    };
+    let open: Vec<&Entry> = entries.iter().filter(|e| !reached(e)).collect();
+    if !open.is_empty() {
+        let _ = writeln!(out, "\n# Entry points: fill in arrivals and duration, then uncomment.");
+    }
+    for (i, e) in open.iter().enumerate() {
         let _ = writeln!(out, "\n# {}", e.what);
         workload(&mut out, &format!("placeholder-{}", i + 1), e, "# ");
     }
-    let _ = writeln!(out, "\n# Stand-in so that the scenario runs: {} (replace it).", first.what);
-    workload(&mut out, "stand-in", first, "");
+    match traffic {
+        Some(t) => out.push_str(&t.text),
+        None => {
+            let _ = writeln!(
+                out,
+                "\n# Stand-in so that the scenario runs: {} (replace it).",
+                first.what
+            );
+            workload(&mut out, "stand-in", first, "");
+        }
+    }
     Ok(out)
 }
 
-fn write_functions(out: &mut String, infra: &Infra) {
+/// `settings`: per function, observed keys written after the template's (`init_duration`
+/// replaces the assumed one).
+fn write_functions(
+    out: &mut String,
+    infra: &Infra,
+    settings: &std::collections::BTreeMap<String, Vec<(String, toml::Value)>>,
+) {
     for f in &infra.functions {
+        let observed = settings.get(&f.name).map(Vec::as_slice).unwrap_or_default();
+        let observed_init = observed.iter().any(|(k, _)| k == "init_duration");
         let _ = writeln!(out);
         origins(out, &f.origins);
         notes(out, &f.notes);
@@ -440,6 +482,7 @@ fn write_functions(out: &mut String, infra: &Infra) {
             (_, Some(r)) => {
                 let _ = writeln!(out, "runtime = {}", toml_str(r));
             }
+            (_, None) if observed_init => {}
             (Some(r), None) => {
                 let _ = writeln!(
                     out,
@@ -478,6 +521,12 @@ fn write_functions(out: &mut String, infra: &Infra) {
                 a.provisioned[0],
                 a.provisioned[1]
             );
+        }
+        if !observed.is_empty() {
+            let _ = writeln!(out, "# observed (the --usage traffic):");
+        }
+        for (k, v) in observed {
+            let _ = writeln!(out, "{k} = {v}");
         }
     }
 }

@@ -16,11 +16,13 @@
 pub mod cfn;
 pub mod cloudwatch;
 pub mod infra;
+pub mod kind;
 pub mod logs;
 pub mod observed;
 pub mod power_tuning;
 pub mod terraform;
 pub mod time;
+pub mod usage;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -28,16 +28,25 @@ use super::{ImportError, Output};
 pub struct Args {
     /// The output of `terraform show -json PLANFILE` (a plan) or `terraform show -json` (a state).
     pub plan: PathBuf,
+    #[command(flatten)]
+    pub usage: super::usage::UsageArgs,
 }
 
 /// Reads the plan or state and writes the scenario; `stem` names the scenario.
 pub fn import(args: &Args, stem: &str) -> Result<Output, ImportError> {
-    structure(&args.plan, stem).map(|(_, output)| output)
+    let (infra, output) = structure(&args.plan, stem, None)?;
+    super::usage::with_traffic(&infra, output, &args.usage, stem, |t| {
+        structure(&args.plan, stem, Some(t)).map(|(_, o)| o)
+    })
 }
 
 /// The structure of a plan or state: the infrastructure model (for composing with traffic from
 /// another import) and the scenario written from it.
-pub fn structure(plan: &Path, stem: &str) -> Result<(Infra, Output), ImportError> {
+pub fn structure(
+    plan: &Path,
+    stem: &str,
+    traffic: Option<&super::usage::Traffic>,
+) -> Result<(Infra, Output), ImportError> {
     let text = std::fs::read_to_string(plan)
         .map_err(|e| ImportError::new(plan, "", format!("cannot read the file: {e}")))?;
     let root: Value = serde_json::from_str(&text).map_err(|e| {
@@ -81,9 +90,10 @@ pub fn structure(plan: &Path, stem: &str) -> Result<(Infra, Output), ImportError
          configuration sets them; AWS defaults where it sets nothing."
             .to_string(),
     ];
-    let scenario = infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128))
-        .map_err(|m| ImportError::new(plan, "", m))?;
-    super::cfn::check(plan, &scenario)?;
+    let scenario =
+        infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128), traffic)
+            .map_err(|m| ImportError::new(plan, "", m))?;
+    super::cfn::check(plan, &scenario, traffic.map_or(&[][..], |t| &t.files))?;
     let messages = vec![format!(
         "{}: {} function(s), {} queue(s), {} API(s), {} service(s); {} resource(s) not modelled; {} unknown value(s)",
         plan.display(),

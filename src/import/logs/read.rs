@@ -243,9 +243,23 @@ fn first_line(r: &mut impl BufRead) -> Result<String, String> {
     }
 }
 
-/// A file's stem: `orders.log` gives `orders`, `logs/api.2.log` gives `api.2`.
+/// A file's stem: `orders.log` gives `orders`, `logs/api.2.log` gives `api.2`; a page number
+/// at the end is dropped (`orders.page1.json`, `orders-page2.json` and `orders_page10.json`
+/// give `orders`), so the pages of one export name one function.
 pub fn file_stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let lower = stem.to_ascii_lowercase();
+    let digits = lower.len() - lower.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let rest = &lower[..lower.len() - digits];
+    if digits > 0 && rest.ends_with("page") {
+        let before = &stem[..rest.len() - 4];
+        if let Some(name) = before.strip_suffix(['.', '-', '_'])
+            && !name.is_empty()
+        {
+            return name.to_string();
+        }
+    }
+    stem
 }
 
 /// One filter-log-events event (other keys ignored).

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::read::Reader;
 use super::scenario::{cpu_factor, one_vcpu_ms};
@@ -141,10 +141,20 @@ fn filter_log_events_pages_from_two_streams_are_sorted_by_start() {
 }
 
 #[test]
-fn without_function_each_page_is_its_stem() {
+fn without_function_the_pages_of_one_export_name_one_function() {
     let files = [fixture("orders-page1.json"), fixture("orders-page2.json")];
     let logs = load(&files, None).unwrap();
-    assert_eq!(logs.functions, ["orders-page1", "orders-page2"]);
+    assert_eq!(logs.functions, ["orders"]);
+    for (file, stem) in [
+        ("orders.page1.json", "orders"),
+        ("orders_PAGE12.json", "orders"),
+        ("page1.json", "page1"),
+        ("api.2.log", "api.2"),
+        ("frontpage.json", "frontpage"),
+        ("orders-page.json", "orders-page"),
+    ] {
+        assert_eq!(super::read::file_stem(Path::new(file)), stem, "{file}");
+    }
 }
 
 #[test]
