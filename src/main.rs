@@ -40,9 +40,9 @@ enum Command {
     /// REPORT logs, CloudWatch metrics, Power Tuning results, CloudFormation or Terraform.
     /// Works offline on exported files.
     Import(ImportArgs),
-    /// Compare observed figures (observed.csv from `slsim import`) with a run's timeseries.csv,
-    /// period by period; write compare.json, an overlay chart and a section of report.html,
-    /// print a verdict. Exit code 0: compared; 2: bad input (nothing written); 1: cannot write.
+    /// Compare observed figures (observed.csv from `slsim import`, REPORT logs or CloudWatch
+    /// exports) with a run's timeseries.csv, period by period; write compare.json, an overlay
+    /// chart and a section of report.html, print a verdict. Exit code 0: compared; 2: bad input (nothing written); 1: cannot write.
     Compare(slsim::compare::Args),
     /// Print the JSON Schema (draft-07) of the scenario format, for editors: save it and put
     /// `#:schema ./slsim.schema.json` on a scenario's first line (Even Better TOML, taplo).

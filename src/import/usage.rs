@@ -217,7 +217,9 @@ fn from_logs(
     let out: Output = logs::import(&largs, stem)?;
     let table = parse(first, &out.scenario)?;
     traffic.duration = duration_of(&table);
-    traffic.messages.extend(out.messages.iter().cloned());
+    traffic.messages.extend(
+        out.messages.iter().map(|m| m.replace("(--cpu-bound, --threads)", "(--usage-cpu-bound)")),
+    );
     let file = |name: &str| out.files.iter().find(|(n, _)| n == name).map(|(_, b)| b);
     let mut used: Vec<String> = Vec::new();
     let _ = writeln!(
