@@ -16,6 +16,7 @@ mod docs_scenario;
 mod import_cloudwatch;
 mod import_infra;
 mod import_logs;
+mod import_roundtrip;
 mod keep_alive;
 mod lifecycle;
 mod logs;
