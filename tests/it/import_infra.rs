@@ -17,6 +17,7 @@ fn cfn_import(path: &Path, params: &[&str]) -> Result<Output, import::ImportErro
     let args = cfn::Args {
         template: path.to_path_buf(),
         params: params.iter().map(|s| s.to_string()).collect(),
+        usage: Default::default(),
     };
     cfn::import(&args, "shop")
 }
@@ -252,7 +253,8 @@ fn parameters_and_conditions_follow_param_flags() {
 
 #[test]
 fn terraform_plan_maps_every_property() {
-    let args = terraform::Args { plan: fixture("terraform/shop-plan.json") };
+    let args =
+        terraform::Args { plan: fixture("terraform/shop-plan.json"), usage: Default::default() };
     let out = terraform::import(&args, "shop").unwrap();
     let t = loaded(&out);
     check_common(&t, "orders");
@@ -302,7 +304,9 @@ fn a_terraform_state_reads_values() {
     });
     let path = dir.path().join("state.json");
     std::fs::write(&path, state.to_string()).unwrap();
-    let out = terraform::import(&terraform::Args { plan: path }, "state").unwrap();
+    let out =
+        terraform::import(&terraform::Args { plan: path, usage: Default::default() }, "state")
+            .unwrap();
     let t = loaded(&out);
     let q = item(&t, "queue", "q");
     assert_eq!(
@@ -364,7 +368,9 @@ fn bad_templates_are_errors_naming_the_place() {
 
     let tf = |text: &str| {
         let p = write(d, "plan.json", text);
-        terraform::import(&terraform::Args { plan: p }, "x").unwrap_err().to_string()
+        terraform::import(&terraform::Args { plan: p, usage: Default::default() }, "x")
+            .unwrap_err()
+            .to_string()
     };
     assert!(tf("{\"nope\": 1}").contains("neither planned_values nor values"));
     assert!(tf("[1, 2]").contains("expected the JSON object"));
@@ -459,7 +465,9 @@ fn terraform_shapes_are_checked_with_json_paths() {
     let dir = tempfile::tempdir().unwrap();
     let tf = |text: &str| {
         let p = write(dir.path(), "plan.json", text);
-        terraform::import(&terraform::Args { plan: p }, "x").unwrap_err().to_string()
+        terraform::import(&terraform::Args { plan: p, usage: Default::default() }, "x")
+            .unwrap_err()
+            .to_string()
     };
     let e = tf(
         r#"{"planned_values": {"root_module": {"resources": [{"address": "a.b", "type": "aws_lambda_function"}, {"type": 3}]}}}"#,
