@@ -460,7 +460,15 @@ fn cfn_with_usage_cloudwatch_retargets_without_duplicating_the_function() {
     ]);
     ok(&["validate", s(&scenario)]);
     let t = load_toml(&scenario);
-    the_api_workload(&t);
+    let w = the_api_workload(&t);
+    // lognormal through p50 110 ms and p99 400 ms at the template's 512 MB, on one vCPU with
+    // cpu_bound 1 (the default of --usage-cpu-bound)
+    let d = w["duration"].as_table().unwrap();
+    assert_eq!(d["dist"].as_str(), Some("lognormal"));
+    let median: f64 = d["median"].as_str().unwrap().trim_end_matches("ms").parse().unwrap();
+    assert!((median - 110.0 * 512.0 / 1769.0).abs() < 1e-3, "{median}");
+    let sigma = d["sigma"].as_float().unwrap();
+    assert!((sigma - (400.0f64 / 110.0).ln() / 2.326_347_874).abs() < 1e-5, "{sigma}");
     let fs = functions(&t);
     assert_eq!(fs.iter().map(|f| name_of(f)).collect::<Vec<_>>(), ["create-order"]);
     assert_eq!(fs[0]["memory_size"].as_integer(), Some(512));
@@ -503,6 +511,67 @@ duration = { dist = "empirical", path = "run-times.txt" }
     assert_eq!(name_of(w), "shoppers");
     let out = dir.path().join("out");
     run(&scenario, &out, &[]);
+}
+
+/// A `--usage` scenario with a requests trace whose CSV and init-time file are relative to it.
+fn trace_usage(dir: &Path, extensions: &str) -> PathBuf {
+    write(dir, "init.txt", "250ms\n310ms\n");
+    write(dir, "requests.csv", "timestamp,duration_ms\n0.5,30\n1.5,40\n3.0,50\n");
+    write(
+        dir,
+        "replay.toml",
+        &format!(
+            r#"
+[simulation]
+name = "replay"
+duration = "2m"
+
+[[trace]]
+name = "replay"
+format = "requests"
+path = "requests.csv"
+template = {{ runtime = "python3.12", init_duration = {{ dist = "empirical", path = "init.txt" }}{extensions} }}
+"#
+        ),
+    )
+}
+
+#[test]
+fn usage_traces_keep_their_files_from_another_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("traffic"), dir.path().join("composed"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let usage = trace_usage(&a, "");
+    ok(&["validate", s(&usage)]);
+    let scenario = b.join("orders.toml");
+    ok(&["import", "cfn", s(&repo(TEMPLATE)), "--usage", s(&usage), "--out", s(&scenario)]);
+    ok(&["validate", s(&scenario)]);
+    let t = load_toml(&scenario);
+    let traces = array(&t, "trace");
+    assert_eq!(traces.len(), 1);
+    assert!(b.join(traces[0]["path"].as_str().unwrap()).exists());
+    let init = traces[0]["template"]["init_duration"]["path"].as_str().unwrap();
+    assert!(b.join(init).exists(), "{init}");
+}
+
+#[test]
+#[ignore = "bug: usage::absolutize (src/import/usage.rs) does not descend into arrays of \
+            tables, so a trace template's extensions[].init empirical path stays relative to \
+            the usage scenario and the composed scenario fails to validate"]
+fn usage_trace_extensions_keep_their_files_from_another_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("traffic"), dir.path().join("composed"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let usage = trace_usage(
+        &a,
+        r#", extensions = [{ name = "agent", init = { dist = "empirical", path = "init.txt" } }]"#,
+    );
+    ok(&["validate", s(&usage)]);
+    let scenario = b.join("orders.toml");
+    ok(&["import", "cfn", s(&repo(TEMPLATE)), "--usage", s(&usage), "--out", s(&scenario)]);
+    ok(&["validate", s(&scenario)]);
 }
 
 #[test]
