@@ -240,6 +240,14 @@ fn a_run_written_as_cloudwatch_metrics_imports_runs_and_compares_close() {
     assert!(num(p50, "bias_pct").abs() < 3.0, "{p50}");
     let p99 = metric(&json, "duration_p99_ms");
     assert!(num(p99, "bias_pct").abs() < 6.0, "{p99}");
+    // compare reads the export itself as import wrote observed.csv
+    let direct = compare(&[&p1, &p2], &second, &["--queries", s(&q)]);
+    for name in ["invocations", "concurrency_max", "errors", "duration_p50_ms", "duration_p99_ms"] {
+        let (a, b) = (metric(&json, name), metric(&direct, name));
+        for key in ["periods", "observed_total", "simulated_total", "mape_pct", "bias_pct"] {
+            assert_eq!(a[key], b[key], "{name}.{key}: {a} vs {b}");
+        }
+    }
     // errors: error_rate = observed errors / invocations
     let err = metric(&json, "errors");
     assert!(num(err, "observed_total") > 0.0);
@@ -427,6 +435,17 @@ fn cfn_with_usage_logs_aims_the_observed_traffic_at_the_api_route() {
     let json = compare(&[&d.join("orders.observed.csv")], &out, &[]);
     let inv = metric(&json, "invocations");
     assert!(num(inv, "bias_pct").abs() < 10.0, "{inv}");
+    // the log pages compared directly (priced as the template's arm64) give the same figures
+    let direct = compare(&[&repo(PAGE1), &repo(PAGE2)], &out, &["--architecture", "arm64"]);
+    assert_eq!(direct["periods_compared"], json["periods_compared"]);
+    for m in json["metrics"].as_array().unwrap() {
+        let name = m["metric"].as_str().unwrap();
+        let d = metric(&direct, name);
+        for key in ["periods", "observed_total", "simulated_total"] {
+            let (a, b) = (num(m, key), num(d, key));
+            assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{name}.{key}: {m} vs {d}");
+        }
+    }
 }
 
 #[test]
