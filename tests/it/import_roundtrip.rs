@@ -122,12 +122,23 @@ fn cloudwatch_export(
     function: &str,
     per_minute: &[BTreeMap<&str, Option<f64>>],
 ) -> (PathBuf, PathBuf, PathBuf) {
+    cloudwatch_export_by(dir, function, per_minute, 1)
+}
+
+/// The same with periods of `minutes` minutes (`per_period` holds one entry per period).
+fn cloudwatch_export_by(
+    dir: &Path,
+    function: &str,
+    per_period: &[BTreeMap<&str, Option<f64>>],
+    minutes: usize,
+) -> (PathBuf, PathBuf, PathBuf) {
+    let per_minute = per_period;
     let queries: Vec<Value> = SERIES
         .iter()
         .map(|(id, metric, stat, _)| {
             json!({"Id": id, "MetricStat": {"Metric": {"Namespace": "AWS/Lambda",
                 "MetricName": metric, "Dimensions": [{"Name": "FunctionName", "Value": function}]},
-                "Period": 60, "Stat": stat}, "ReturnData": true})
+                "Period": 60 * minutes, "Stat": stat}, "ReturnData": true})
         })
         .collect();
     let mut pages = [Vec::new(), Vec::new()];
@@ -138,7 +149,7 @@ fn cloudwatch_export(
             let (mut ts, mut vs) = (Vec::new(), Vec::new());
             for m in range.rev() {
                 if let Some(v) = per_minute[m].get(column).copied().flatten() {
-                    ts.push(json!(stamp(m)));
+                    ts.push(json!(stamp(m * minutes)));
                     vs.push(json!(v));
                 }
             }
@@ -151,7 +162,7 @@ fn cloudwatch_export(
         "Messages": []});
     let p2 = json!({"MetricDataResults": pages[1], "Messages": []});
     let q = json!({"MetricDataQueries": queries, "StartTime": stamp(0),
-        "EndTime": stamp(per_minute.len())});
+        "EndTime": stamp(per_minute.len() * minutes)});
     (
         write(dir, "page1.json", &serde_json::to_string_pretty(&p1).unwrap()),
         write(dir, "page2.json", &serde_json::to_string_pretty(&p2).unwrap()),
@@ -256,6 +267,87 @@ fn a_run_written_as_cloudwatch_metrics_imports_runs_and_compares_close() {
         diff.abs() <= 3.0 * (num(err, "simulated_total") + num(err, "observed_total")).sqrt(),
         "{err}"
     );
+}
+
+/// Per-minute figures summed into periods of `minutes` as CloudWatch gives them: counts summed,
+/// the largest concurrency, duration percentiles weighted by invocations (the minutes of one
+/// run share a distribution, so this is the period's percentile within sampling error).
+fn periods_of(
+    per_minute: &[BTreeMap<&'static str, Option<f64>>],
+    minutes: usize,
+) -> Vec<BTreeMap<&'static str, Option<f64>>> {
+    per_minute
+        .chunks(minutes)
+        .map(|chunk| {
+            let get = |m: &BTreeMap<&str, Option<f64>>, c: &str| m[c].unwrap_or(0.0);
+            let n: f64 = chunk.iter().map(|m| get(m, "invocations")).sum();
+            let weighted =
+                |c: &str| chunk.iter().map(|m| get(m, c) * get(m, "invocations")).sum::<f64>() / n;
+            BTreeMap::from([
+                ("invocations", Some(n)),
+                ("errors", Some(chunk.iter().map(|m| get(m, "errors")).sum())),
+                (
+                    "concurrency_max",
+                    chunk.iter().map(|m| get(m, "concurrency_max")).reduce(f64::max),
+                ),
+                ("duration_p50_ms", Some(weighted("duration_p50_ms"))),
+                ("duration_p99_ms", Some(weighted("duration_p99_ms"))),
+            ])
+        })
+        .collect()
+}
+
+#[test]
+fn five_minute_cloudwatch_metrics_round_trip_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let first = d.join("first");
+    run(&write(d, "original.toml", DIURNAL), &first, &[]);
+    let per_minute: Vec<BTreeMap<&str, Option<f64>>> = timeseries(&first)
+        .iter()
+        .map(|r| SERIES.iter().map(|(_, _, _, c)| (*c, cell(r, c))).collect())
+        .collect();
+    let periods = periods_of(&per_minute, 5);
+    assert_eq!(periods.len(), 6);
+    let (p1, p2, q) = cloudwatch_export_by(d, "api", &periods, 5);
+    let imported = d.join("imp").join("api.toml");
+    std::fs::create_dir_all(imported.parent().unwrap()).unwrap();
+    ok(&[
+        "import",
+        "cloudwatch",
+        s(&p1),
+        s(&p2),
+        "--queries",
+        s(&q),
+        "--memory",
+        "512",
+        "--cpu-bound",
+        "0.7",
+        "--out",
+        s(&imported),
+    ]);
+    let t = load_toml(&imported);
+    let profile = t["workload"][0]["arrivals"]["profile"].as_array().unwrap();
+    assert_eq!(profile.len(), 6, "one step per period");
+    assert_eq!(profile[1].as_array().unwrap()[0].as_str(), Some("300s"));
+    let second = d.join("second");
+    run(&imported, &second, &[]);
+    let json = compare(&[&d.join("imp").join("api.observed.csv")], &second, &[]);
+    assert_eq!(json["observed"]["period_s"], 300);
+    assert_eq!(json["periods_compared"], 6);
+    let inv = metric(&json, "invocations");
+    let counts: Vec<f64> = periods.iter().map(|p| p["invocations"].unwrap()).collect();
+    assert_eq!(num(inv, "observed_total"), counts.iter().sum::<f64>());
+    assert!(num(inv, "bias_pct").abs() < 1.5, "{inv}");
+    let expected_mape =
+        counts.iter().map(|n| (2.0 / (std::f64::consts::PI * n)).sqrt() * 100.0).sum::<f64>()
+            / counts.len() as f64;
+    assert!(num(inv, "mape_pct") < 3.0 * expected_mape, "{inv} vs {expected_mape}");
+    assert_eq!(inv["verdict"], "close");
+    let p50 = metric(&json, "duration_p50_ms");
+    assert!(num(p50, "bias_pct").abs() < 3.0, "{p50}");
+    let warnings = json["warnings"].to_string();
+    assert!(warnings.contains("300 s"), "{warnings}");
 }
 
 const LOGGED: &str = r#"
