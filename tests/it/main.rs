@@ -14,7 +14,7 @@ mod docs_links;
 mod docs_outputs;
 mod docs_scenario;
 mod import_cloudwatch;
-// TEMP mod import_infra;
+mod import_infra;
 mod import_logs;
 mod import_roundtrip;
 mod keep_alive;
