@@ -759,13 +759,38 @@ fn terraform_with_usage_logs_reaches_the_functions_entry_point() {
         }
     }
     let logs = write(d, "orders.log", &log);
+    // nightly (no API in front): 2 invocations, reached directly
+    let nightly = write(
+        d,
+        "nightly.log",
+        "2026-03-02T10:00:30.000Z\tREPORT RequestId: 10000000-0000-4000-8000-000000000001\t\
+         Duration: 900.00 ms\tBilled Duration: 900 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\n\
+         2026-03-02T10:02:30.000Z\tREPORT RequestId: 10000000-0000-4000-8000-000000000002\t\
+         Duration: 800.00 ms\tBilled Duration: 800 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\n",
+    );
     let scenario = d.join("shop.toml");
-    ok(&["import", "terraform", s(&plan), "--usage", s(&logs), "--out", s(&scenario)]);
+    let stdout = ok(&[
+        "import",
+        "terraform",
+        s(&plan),
+        "--usage",
+        s(&logs),
+        s(&nightly),
+        "--out",
+        s(&scenario),
+    ]);
     ok(&["validate", s(&scenario)]);
+    assert!(
+        stdout.contains("traffic reaches: api:shop route POST /orders, function:nightly"),
+        "{stdout}"
+    );
     let t = load_toml(&scenario);
     let workloads = array(&t, "workload");
-    assert_eq!(workloads.len(), 1, "{t}");
-    let w = workloads[0];
+    assert_eq!(workloads.len(), 2, "{t}");
+    let n = workloads.iter().find(|w| name_of(w) == "observed-nightly").expect("nightly's traffic");
+    assert_eq!(n["target"].as_str(), Some("function:nightly"));
+    assert!(n.get("route").is_none());
+    let w = workloads.iter().find(|w| name_of(w) == "observed-orders").expect("orders' traffic");
     assert_eq!(w["target"].as_str(), Some(entry.0.as_str()), "{w}");
     assert_eq!(w.get("route").and_then(toml::Value::as_str), entry.1.as_deref(), "{w}");
     let sum: f64 = w["arrivals"]["profile"]
