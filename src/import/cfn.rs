@@ -115,7 +115,14 @@ pub(crate) fn check(
     }
     let path = dir.path().join("imported.toml");
     crate::config::load_str(&path, scenario, &[]).map(|_| ()).map_err(|e| {
-        ImportError::new(file, "", format!("the scenario built from it does not validate (change the value in the template or edit the scenario by hand):\n{e}"))
+        let what = if files.is_empty() {
+            "the scenario built from it does not validate (change the value in the template or \
+             edit the scenario by hand)"
+        } else {
+            "the scenario built from it and the --usage traffic does not validate (check the \
+             --usage files, or the value in the template)"
+        };
+        ImportError::new(file, "", format!("{what}:\n{e}"))
     })
 }
 

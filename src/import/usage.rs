@@ -40,6 +40,23 @@ pub struct UsageArgs {
     /// time on one vCPU (see `slsim import logs --cpu-bound`).
     #[arg(long = "usage-cpu-bound", value_name = "C", default_value_t = 1.0)]
     pub cpu_bound: f64,
+    /// The function all --usage records are of (logs), or whose metrics to take (CloudWatch;
+    /// required for get-metric-statistics files, which do not name it).
+    #[arg(long = "usage-function", value_name = "NAME")]
+    pub function: Option<String>,
+}
+
+/// An error of the traffic import, with its flags named as `--usage` names them.
+fn usage_flags(mut e: ImportError) -> ImportError {
+    for (flag, usage) in [
+        ("--queries", "--usage-queries"),
+        ("--function", "--usage-function"),
+        ("--cpu-bound", "--usage-cpu-bound"),
+    ] {
+        e.message = e.message.replace(flag, usage);
+        e.place = e.place.replace(flag, usage);
+    }
+    e
 }
 
 /// Traffic to write in place of the stand-in workload.
@@ -109,9 +126,10 @@ pub fn compose(
         }
         let files: Vec<PathBuf> = exports.into_iter().cloned().collect();
         match kind {
-            Some(Kind::CloudWatchJson) => from_cloudwatch(infra, &files, args, stem, &mut traffic)?,
-            _ => from_logs(infra, &files, args, stem, &mut traffic)?,
+            Some(Kind::CloudWatchJson) => from_cloudwatch(infra, &files, args, stem, &mut traffic),
+            _ => from_logs(infra, &files, args, stem, &mut traffic),
         }
+        .map_err(usage_flags)?;
     }
     Ok(Some(traffic))
 }
@@ -207,7 +225,7 @@ fn from_logs(
         && !infra.functions.is_empty();
     let largs = logs::Args {
         files: files.to_vec(),
-        function: None,
+        function: args.function.clone(),
         cpu_bound: args.cpu_bound,
         threads: 1,
         timeout: None,
@@ -333,7 +351,7 @@ fn from_cloudwatch(
     let base = cloudwatch::Args {
         files: files.to_vec(),
         queries: args.queries.clone(),
-        function: None,
+        function: args.function.clone(),
         memory: None,
         runtime: None,
         cpu_bound: Some(args.cpu_bound),
@@ -481,6 +499,12 @@ fn absolutize(t: &mut toml::Table, dir: &Path, trace: bool) {
                 *s = dir.join(&*s).display().to_string();
             }
             toml::Value::Table(inner) => absolutize(inner, dir, false),
+            // arrays of tables: a trace template's `extensions`
+            toml::Value::Array(list) => {
+                for inner in list.iter_mut().filter_map(toml::Value::as_table_mut) {
+                    absolutize(inner, dir, false);
+                }
+            }
             _ => {}
         }
     }

@@ -667,9 +667,6 @@ fn usage_traces_keep_their_files_from_another_folder() {
 }
 
 #[test]
-#[ignore = "bug: usage::absolutize (src/import/usage.rs) does not descend into arrays of \
-            tables, so a trace template's extensions[].init empirical path stays relative to \
-            the usage scenario and the composed scenario fails to validate"]
 fn usage_trace_extensions_keep_their_files_from_another_folder() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("traffic"), dir.path().join("composed"));
@@ -804,10 +801,6 @@ fn terraform_with_usage_logs_reaches_the_functions_entry_point() {
 }
 
 #[test]
-#[ignore = "bug: a get-metric-data --usage file without --usage-queries is refused with \
-            cloudwatch's message 'pass the queries it was run with, --queries FILE', a flag \
-            `slsim import cfn|terraform` does not have (src/import/usage.rs from_cloudwatch \
-            passes cloudwatch's ImportError through unchanged)"]
 fn usage_cloudwatch_without_queries_names_the_usage_flag() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.toml");

@@ -270,9 +270,9 @@ fn the_imported_scenario_loads_and_runs() {
     let path = dir.path().join("day.toml");
     crate::import::write_output(&path, &out).unwrap();
     let scenario = crate::config::load_str(&path, &out.scenario, &[]).unwrap();
-    assert_eq!(scenario.traces.len(), 4, "orders-page1, orders-page2, checkout, resize");
+    assert_eq!(scenario.traces.len(), 3, "orders (two pages), checkout, resize");
     let t = &scenario.traces[0];
-    assert_eq!((t.cpu_bound, t.threads, t.rows), (0.8, 1, 3));
+    assert_eq!((t.cpu_bound, t.threads, t.rows), (0.8, 1, 6));
     let run = crate::run::simulate(&scenario);
     assert_eq!(run.requests, 12, "every record replayed");
     // checkout timed out at 3 s: its timeout is 3 s
