@@ -293,7 +293,7 @@ fn bad_input_exits_2_and_writes_nothing() {
         (
             write("cw.json", "{\"MetricDataResults\": []}"),
             dir.path().into(),
-            "not supported by `slsim compare` yet",
+            "pass the queries it was run with, --queries FILE",
         ),
         (good.clone(), empty_run.path().into(), "timeseries.csv: not found"),
         (good.clone(), bad_run.path().into(), "timeseries.csv: line 2, column invocations"),
