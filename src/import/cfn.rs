@@ -53,8 +53,7 @@ pub fn structure(
     stem: &str,
     traffic: Option<&super::usage::Traffic>,
 ) -> Result<(Infra, Output), ImportError> {
-    let text = std::fs::read_to_string(template)
-        .map_err(|e| ImportError::new(template, "", format!("cannot read the template: {e}")))?;
+    let text = super::read_text(template, "the template")?;
     let mut overrides = BTreeMap::new();
     for p in params {
         let Some((k, v)) = p.split_once('=') else {

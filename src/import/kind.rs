@@ -33,6 +33,13 @@ impl Kind {
 /// The kind of `path`, from its first bytes: a JSON object by its top-level keys, text with a
 /// `REPORT` line as logs, anything else as CSV.
 pub fn detect(path: &Path, text: &str) -> Result<Kind, ImportError> {
+    if let Some(at) = text.find('\0') {
+        return Err(ImportError::new(
+            path,
+            format!("byte {at}"),
+            "holds a NUL byte: a binary file, not an export or observed.csv",
+        ));
+    }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let json: serde_json::Value = match serde_json::from_str(trimmed) {

@@ -88,6 +88,35 @@ pub fn stem(scenario_path: &Path) -> String {
         .unwrap_or_else(|| "imported".to_string())
 }
 
+/// The most an import reads of a whole-file format (JSON exports, templates, plans): far more
+/// than any real one (a CloudFormation template is at most 1 MB; a get-metric-data page at most
+/// 100,800 data points), and a guard against a path such as `/dev/zero`.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads a whole text file of at most [`MAX_FILE_BYTES`]; `what` names it in errors
+/// ("the template").
+pub fn read_text(path: &Path, what: &str) -> Result<String, ImportError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| ImportError::new(path, "", format!("cannot read {what}: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ImportError::new(
+            path,
+            "",
+            format!("is larger than {} MB: not {what}", MAX_FILE_BYTES >> 20),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ImportError::new(
+            path,
+            format!("byte {}", e.utf8_error().valid_up_to()),
+            "is not UTF-8 text",
+        )
+    })
+}
+
 /// A TOML basic string (quoted and escaped), for writing scenario text by hand.
 pub fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()

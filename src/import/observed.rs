@@ -143,10 +143,12 @@ impl Observed {
     /// Reads `observed.csv` (see the module's documentation).
     pub fn from_csv(path: &Path) -> Result<Observed, ImportError> {
         let err = |place: String, msg: String| ImportError::new(path, place, msg);
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_path(path)
+        use std::io::Read;
+        let file = std::fs::File::open(path)
             .map_err(|e| err(String::new(), format!("cannot read: {e}")))?;
+        // bounded, so a path such as /dev/zero ends in an error rather than filling memory
+        let mut reader =
+            csv::ReaderBuilder::new().flexible(false).from_reader(file.take(super::MAX_FILE_BYTES));
         let headers = reader.headers().map_err(|e| err("line 1".into(), e.to_string()))?.clone();
         let time_col = headers.iter().position(|h| h == "time" || h == "timestamp");
         let start_col = headers.iter().position(|h| h == "start_s");
@@ -156,7 +158,7 @@ impl Observed {
                 format!(
                     "needs a `time` column (RFC 3339, e.g. 2026-03-02T14:05:00Z) or `start_s` \
                      (seconds); found {:?}",
-                    headers.iter().collect::<Vec<_>>()
+                    headers.iter().take(10).map(crate::problem::clip).collect::<Vec<_>>()
                 ),
             ));
         }

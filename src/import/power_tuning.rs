@@ -129,8 +129,7 @@ pub fn fit(points: &[Point], threads: u32) -> Option<Fit> {
 }
 
 fn load(file: &Path) -> Result<Value, ImportError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| ImportError::new(file, "", format!("cannot read: {e}")))?;
+    let text = super::read_text(file, "a Power Tuning output")?;
     if text.trim().is_empty() {
         return Err(ImportError::new(
             file,

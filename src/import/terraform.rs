@@ -47,8 +47,7 @@ pub fn structure(
     stem: &str,
     traffic: Option<&super::usage::Traffic>,
 ) -> Result<(Infra, Output), ImportError> {
-    let text = std::fs::read_to_string(plan)
-        .map_err(|e| ImportError::new(plan, "", format!("cannot read the file: {e}")))?;
+    let text = super::read_text(plan, "a Terraform plan or state")?;
     let root: Value = serde_json::from_str(&text).map_err(|e| {
         ImportError::new(
             plan,

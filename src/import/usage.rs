@@ -462,8 +462,7 @@ fn from_cloudwatch(
 /// Takes another scenario's `[[workload]]`s and `[[trace]]`s, their file paths made absolute
 /// (they were relative to that scenario).
 fn from_scenario(path: &Path, traffic: &mut Traffic) -> Result<(), ImportError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ImportError::new(path, "", format!("cannot read: {e}")))?;
+    let text = super::read_text(path, "a scenario")?;
     let table: toml::Table = text
         .parse()
         .map_err(|e| ImportError::new(path, "", format!("not a valid TOML scenario: {e}")))?;

@@ -88,8 +88,7 @@ pub struct Read {
 }
 
 fn load_json(file: &Path) -> Result<Value, ImportError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| ImportError::new(file, "", format!("cannot read: {e}")))?;
+    let text = crate::import::read_text(file, "a CloudWatch export")?;
     if text.trim().is_empty() {
         return Err(ImportError::new(
             file,
