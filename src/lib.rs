@@ -39,4 +39,5 @@ pub mod sweep;
 pub mod token_bucket;
 pub mod trace;
 pub mod units;
+pub mod warnings;
 pub mod workload;

@@ -28,12 +28,18 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     let end = SimTime(scenario.duration.0);
     let usages: Vec<_> = run.functions.iter().map(|(_, s)| s.usage.clone()).collect();
     let month = month_factor(scenario);
+    let projection = projection_factor(scenario);
     let costs = billing::bill(scenario.prices, scenario.free_tier, month, &usages);
+    // the month's bill: tiers and free tier applied to a month of the same traffic
+    let monthly = billing::bill(scenario.prices, scenario.free_tier, projection, &usages);
     let mut functions = Map::new();
-    let mut lambda_total = 0.0;
+    let (mut lambda_total, mut lambda_monthly) = (0.0, 0.0);
     for (i, ((cfg, stats), cost)) in run.functions.iter_mut().zip(&costs).enumerate() {
         lambda_total += cost.total;
         let mut f = function_json(stats, cost, end);
+        let month_usd = monthly[i].total * projection;
+        f["cost_usd"]["monthly"] = json!(month_usd);
+        lambda_monthly += month_usd;
         let window_s = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
         let idle_envs = f["instances"]["mean"].as_f64().unwrap_or(0.0)
             - f["concurrency"]["mean"].as_f64().unwrap_or(0.0);
@@ -53,8 +59,8 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         }
         functions.insert(cfg.name.clone(), f);
     }
-    let (apis, api_total) = apis_json(scenario, month, &run.apis);
-    let (services, services_total) = services_json(&run.services);
+    let (apis, api_total, api_monthly) = apis_json(scenario, month, &run.apis);
+    let (services, services_total) = services_json(&run.services, projection);
     let mut aliases = Map::new();
     for a in &scenario.lambda.aliases {
         let names: Vec<&str> =
@@ -118,7 +124,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         }
         traces.insert(name.clone(), v);
     }
-    json!({
+    let mut summary = json!({
         "scenario": scenario.name,
         "seed": run.seed,
         "simulated_seconds": scenario.duration.as_secs_f64(),
@@ -135,8 +141,19 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             "lambda": lambda_total,
             "api_gateway": api_total,
             "services": services_total,
+            "monthly": lambda_monthly + api_monthly + services_total * projection,
         },
-    })
+    });
+    let warnings = crate::warnings::check(scenario, &summary, &run.minutes);
+    summary["warnings"] = crate::warnings::to_json(&warnings);
+    summary
+}
+
+/// How many times the measured period fits in a 30-day month: what `cost_usd.monthly`
+/// scales the period's usage by.
+fn projection_factor(scenario: &Scenario) -> f64 {
+    let measured = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
+    30.0 * 86_400.0 / measured.max(1e-9)
 }
 
 /// How many times the measured period fits in the 30-day billing month the tiers apply to
@@ -144,19 +161,17 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
 fn month_factor(scenario: &Scenario) -> f64 {
     match scenario.volume_tiers {
         VolumeTiers::Period => 1.0,
-        VolumeTiers::Monthly => {
-            let measured = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
-            30.0 * 86_400.0 / measured.max(1e-9)
-        }
+        VolumeTiers::Monthly => projection_factor(scenario),
     }
 }
 
-/// The `apis` block: per API and per route, and the API Gateway total cost.
+/// The `apis` block: per API and per route, the API Gateway total cost, and that cost
+/// projected to a 30-day month (request tiers applied to the month's volume).
 fn apis_json(
     scenario: &Scenario,
     month: f64,
     apis: &[(ApiConfig, ApiStats, Vec<ApiStats>)],
-) -> (Value, f64) {
+) -> (Value, f64, f64) {
     let metered: Vec<ApiUsage> = apis
         .iter()
         .map(|(c, s, _)| ApiUsage {
@@ -165,15 +180,20 @@ fn apis_json(
             connection_minutes: s.connection_minutes,
         })
         .collect();
-    let costs = crate::apigw::billing::bill(
-        &crate::pricing::API_US_EAST_1,
-        scenario.free_tier,
-        month,
-        &metered,
-    );
+    let bill = |month| {
+        crate::apigw::billing::bill(
+            &crate::pricing::API_US_EAST_1,
+            scenario.free_tier,
+            month,
+            &metered,
+        )
+    };
+    let costs = bill(month);
+    let projection = projection_factor(scenario);
+    let monthly = bill(projection);
     let mut out = Map::new();
-    let mut total = 0.0;
-    for ((cfg, stats, routes), cost) in apis.iter().zip(&costs) {
+    let (mut total, mut total_monthly) = (0.0, 0.0);
+    for (((cfg, stats, routes), cost), month_cost) in apis.iter().zip(&costs).zip(&monthly) {
         let mut a = api_stats_json(stats);
         a["type"] = json!(match cfg.api_type {
             ApiType::Http => "http",
@@ -199,13 +219,16 @@ fn apis_json(
         let hours = (scenario.duration.0 - scenario.warmup.0) as f64 / 3.6e12;
         let cache = cfg.cache.map_or(0.0, |c| c.usd_per_hour * hours);
         let (requests, minutes) = *cost;
+        let month_usd = (month_cost.0 + month_cost.1 + cache) * projection;
         a["cost_usd"] = json!({
             "requests": requests,
             "connection_minutes": minutes,
             "cache": cache,
             "total": requests + minutes + cache,
+            "monthly": month_usd,
         });
         total += requests + minutes + cache;
+        total_monthly += month_usd;
         if cfg.api_type == ApiType::WebSocket {
             a["connections"] = json!({
                 "opened": stats.connections,
@@ -220,12 +243,12 @@ fn apis_json(
         a["routes"] = Value::Object(r);
         out.insert(cfg.name.clone(), a);
     }
-    (Value::Object(out), total)
+    (Value::Object(out), total, total_monthly)
 }
 
 /// The `services` block, and the services' total cost (tasks or instances and load
 /// balancers, over the measured period).
-fn services_json(services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
+fn services_json(services: &[(ServiceConfig, ServiceStats)], projection: f64) -> (Value, f64) {
     let mut out = Map::new();
     let mut total = 0.0;
     for (cfg, s) in services {
@@ -250,6 +273,7 @@ fn services_json(services: &[(ServiceConfig, ServiceStats)]) -> (Value, f64) {
                     "cpu_credits": credits,
                     "load_balancer": alb,
                     "total": compute + alb,
+                    "monthly": (compute + alb) * projection,
                 },
                 "platform": cfg.platform.as_str(),
                 "vcpu": cfg.vcpu,
@@ -444,6 +468,7 @@ pub fn summarize(scenario: &Scenario, runs: &[Value]) -> Value {
     let (mut mean, ci) = combine(runs);
     if let Value::Object(map) = &mut mean {
         map.insert("seed".into(), json!(scenario.seed));
+        map.insert("warnings".into(), crate::warnings::merge(runs));
         map.insert("replications".into(), json!(runs.len()));
         if runs.len() > 1 {
             map.insert(
