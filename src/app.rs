@@ -118,6 +118,14 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
     Ok(RunReport { out_dir, summary, files, requests, events, elapsed })
 }
 
+/// The messages of `summary.json`'s `warnings`, in order, for the terminal.
+pub fn warning_messages(summary: &serde_json::Value) -> Vec<&str> {
+    summary["warnings"]
+        .as_array()
+        .map(|ws| ws.iter().filter_map(|w| w["message"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// `slsim sweep`: runs the points (see [`sweep::run`]) and, once every point is in the folder,
 /// writes `sweep.csv`, the charts, `recommendation.json` and `report.html`.
 pub fn sweep(

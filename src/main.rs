@@ -364,6 +364,10 @@ fn main() -> ExitCode {
                             report.requests as f64 / secs / 1e6
                         );
                     }
+                    // even with --quiet, as cargo prints its warnings; never an exit code
+                    for message in app::warning_messages(&report.summary) {
+                        eprintln!("warning: {message}");
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -426,6 +426,7 @@ pub fn run_page(
     stems: &[String],
 ) -> String {
     let mut body = format!("<h1>slsim run: {}</h1>\n", escape(title));
+    body.push_str(&warnings_block(summary));
     let reps = num(summary, &["replications"]);
     let _ = writeln!(
         body,
@@ -449,6 +450,27 @@ pub fn run_page(
     }
     body.push_str(&charts(dir, stems));
     page(&format!("slsim run: {title}"), &body)
+}
+
+/// `summary.json`'s warnings, first thing under the title; nothing when there are none.
+fn warnings_block(summary: &Json) -> String {
+    let Some(ws) = summary["warnings"].as_array().filter(|ws| !ws.is_empty()) else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "<div id=\"warnings\" style=\"border-left:4px solid #c60;background:#fff4e5;\
+         padding:0.3em 1em;margin:0.5em 0\">\n<strong>Warnings</strong>\n<ul>\n",
+    );
+    for w in ws {
+        let _ = writeln!(
+            out,
+            "<li><code>{}</code>: {}</li>",
+            escape(w["kind"].as_str().unwrap_or("")),
+            escape(w["message"].as_str().unwrap_or(""))
+        );
+    }
+    out.push_str("</ul>\n</div>\n");
+    out
 }
 
 /// The recommendation for people.

@@ -219,11 +219,17 @@ pub fn render(summary: &Value) -> String {
     }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
-    match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
-        Some(h) if reps > 1.0 => out.push_str(&format!(
-            "total cost: ${total:.2} ± {h:.2} (95% CI over {reps} replications)\n"
-        )),
-        _ => out.push_str(&format!("total cost: ${total:.2}\n")),
+    let period = match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
+        Some(h) if reps > 1.0 => {
+            format!("${total:.2} ± {h:.2} (95% CI over {reps} replications)")
+        }
+        _ => format!("${total:.2}"),
+    };
+    // summaries written before the projection have no `monthly`
+    match summary["cost_usd"]["monthly"].as_f64() {
+        Some(m) => out
+            .push_str(&format!("total cost: {period} for the period, ${m:.2} per 30-day month\n")),
+        None => out.push_str(&format!("total cost: {period}\n")),
     }
     out
 }
@@ -319,5 +325,19 @@ mod tests {
         });
         let t = render(&s);
         assert!(t.contains("api shop: 2,500 requests, 12 throttled, 1 5xx, 0 timed out, p50 20.0 ms, p99 100.0 ms, $0.00\n"), "{t}");
+    }
+
+    #[test]
+    fn the_total_line_shows_the_period_and_the_month() {
+        let s = json!({ "replications": 1, "functions": {},
+            "cost_usd": { "total": 1.234, "monthly": 3553.92 } });
+        assert!(
+            render(&s).ends_with("total cost: $1.23 for the period, $3553.92 per 30-day month\n")
+        );
+        let s = json!({ "replications": 3, "functions": {},
+            "cost_usd": { "total": 1.234, "monthly": 3553.92 }, "ci95": { "cost_usd": { "total": 0.1 } } });
+        assert!(render(&s).ends_with(
+            "total cost: $1.23 ± 0.10 (95% CI over 3 replications) for the period, $3553.92 per 30-day month\n"
+        ));
     }
 }
