@@ -33,3 +33,4 @@ mod services;
 mod sweeps;
 mod traces;
 mod versions;
+mod warnings;
