@@ -21,7 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the scenario: raw types, validation, settings of the models", &["config"]),
     ("the events of a run", &["event"]),
     ("platform models", &["workload", "lambda", "service", "esm", "apigw"]),
-    ("one run: simulation, summaries, objectives", &["sim", "summary", "run", "slo", "warnings"]),
+    ("one run: simulation, summaries, objectives", &["sim", "warnings", "summary", "run", "slo"]),
     ("sweeps and recommendations", &["sweep", "recommend"]),
     ("outputs: JSON, CSV, charts, HTML", &["report"]),
     ("the user's own data: imports and comparisons with what was observed", &["import", "compare"]),
