@@ -713,6 +713,74 @@ mod tests {
         Line { label: label.into(), points: pts.iter().map(|p| (p.0, p.1, 0.0)).collect() }
     }
 
+    /// Three sizes of `f`: 128 MB the cheapest but failing `p95_ms <= 1000`, 512 and 1024 MB
+    /// passing; 1024 MB is 10% dearer (not tied) and faster.
+    fn tuned() -> (SweepTable, Recommendation) {
+        use serde_json::json;
+        let rows: Vec<(Json, Json)> =
+            [(128, 0.5, 0.02, 3000.0), (512, 1.0, 0.0, 900.0), (1024, 1.1, 0.0, 500.0)]
+                .iter()
+                .map(|&(m, cost, ci, p95)| {
+                    let f = json!({ "cost_usd": { "total": cost }, "latency_ms": { "p95": p95 } });
+                    (
+                        json!({ "lambda.function.f.memory_size": m }),
+                        json!({ "functions": { "f": f }, "cost_usd": { "total": cost },
+                            "ci95": { "cost_usd": { "total": ci },
+                                      "functions": { "f": { "cost_usd": { "total": ci } } } } }),
+                    )
+                })
+                .collect();
+        let t = SweepTable::new(vec!["lambda.function.f.memory_size".into()], &rows);
+        let comps: Vec<_> = rows.iter().map(|r| crate::slo::Components::of_summary(&r.1)).collect();
+        let slo = crate::slo::Slo {
+            limits: vec![(SloKey::P95Ms, 1000.0)],
+            components: None,
+            raw: crate::config::raw::RawSlo { p95_ms: Some(1000.0), ..Default::default() },
+        };
+        let rec = Recommendation::new("s", &t, &[0, 1, 2], &comps, &slo, false);
+        (t, rec)
+    }
+
+    #[test]
+    fn slo_limits_and_the_recommendation_are_charted() {
+        let (t, rec) = tuned();
+        let charts = charts(&t, Some(&rec));
+        let find = |stem: &str| charts.iter().find(|c| c.0 == stem).map(|c| &c.3).unwrap();
+        let pt = find("power-tuning");
+        let labels = |p: &Panel| p.marks.iter().map(|m| m.label.clone()).collect::<Vec<_>>();
+        // 128 MB is the cheapest but fails: never labelled cheapest
+        assert_eq!(labels(&pt[0]), ["recommended, cheapest passing: 512 MB"]);
+        assert_eq!(labels(&pt[1]), ["recommended: 512 MB", "fastest passing: 1024 MB"]);
+        assert_eq!(pt[1].y_desc, "p95 latency (ms)");
+        assert_eq!(pt[1].limits, [Limit { y: 1000.0, label: "SLO p95_ms <= 1000.0 ms".into() }]);
+        assert!(pt[0].limits.is_empty());
+        let p95 = find("sweep-p95");
+        assert_eq!(p95[0].limits.len(), 1);
+        assert_eq!(p95[0].limits[0].y, 1000.0);
+        let cost = find("sweep-cost");
+        assert_eq!(labels(&cost[0]), ["recommended: f.memory_size=512"]);
+        assert!(cost[0].limits.is_empty(), "no cost_usd limit in [slo]");
+        // without [slo]: no limits, the plain cheapest and fastest
+        let charts = super::charts(&t, None);
+        let pt = &charts.iter().find(|c| c.0 == "power-tuning").unwrap().3;
+        assert_eq!(labels(&pt[0]), ["cheapest: 128 MB"]);
+        assert!(pt.iter().all(|p| p.limits.is_empty()));
+        // the 128 MB cost bar, 0.5 +- 0.02, stays as is; a bar wider than its mean stops at 0
+        assert_eq!(low(&(128.0, 0.5, 0.02)), 0.48);
+        assert_eq!(low(&(1.0, 0.001, 0.004)), 0.0);
+    }
+
+    #[test]
+    fn tick_labels_are_distinct() {
+        // costs 0.0100 .. 0.0105 a tenth of a thousandth apart: format_number's three decimals
+        // would print "0.01" six times
+        let ticks: Vec<String> = (0..6).map(|i| tick_label(0.01 + i as f64 * 1e-4, 1e-4)).collect();
+        assert_eq!(ticks, ["0.01", "0.0101", "0.0102", "0.0103", "0.0104", "0.0105"]);
+        assert_eq!(tick_label(2500.0, 250.0), "2500");
+        assert_eq!(tick_label(12000.0, 1000.0), "12k");
+        assert_eq!(tick_label(0.0, 1e-4), "0");
+    }
+
     #[test]
     fn crossings_are_interpolated() {
         // lambda grows linearly from 0, a fixed fleet costs 100: they cross at x = 50
@@ -740,16 +808,19 @@ mod tests {
                 y_desc: "y".into(),
                 lines: vec![line("one", &[(1.0, 1.0)])],
                 marks: vec![],
+                limits: vec![],
             }],
             vec![Panel {
                 y_desc: "decades".into(),
                 lines: vec![line("a", &[(1.0, 0.01), (10.0, 1.0), (1000.0, 100.0)])],
                 marks: vec![Mark { x: 10.0, y: 1.0, label: "here".into() }],
+                limits: vec![Limit { y: 50.0, label: "SLO".into() }],
             }],
             vec![Panel {
                 y_desc: "bad".into(),
                 lines: vec![line("nan", &[(f64::NAN, 1.0), (2.0, f64::INFINITY)])],
                 marks: vec![],
+                limits: vec![],
             }],
         ];
         for (i, ps) in cases.iter().enumerate() {
@@ -768,6 +839,7 @@ mod tests {
             y_desc: "y".into(),
             lines: vec![line("f", &[(0.0, 1.0), (1.0, 2.0)])],
             marks: vec![],
+            limits: vec![],
         }];
         panels(&path, "t", &cat, &ps).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
