@@ -188,6 +188,17 @@ struct RecommendArgs {
     /// instead of the mean: a point passes only if it meets the SLOs with that confidence.
     #[arg(long)]
     conservative: bool,
+    /// How to choose among the points meeting the SLOs: cost (the cheapest; points within
+    /// the larger of 0.5% and the 95% CI of the cost difference are tied, and the tie goes to
+    /// the better latency objective, then the smaller resource), speed (the lowest latency
+    /// objective), balanced (see --balance).
+    #[arg(long, value_enum, default_value_t = StrategyArg::Cost)]
+    strategy: StrategyArg,
+    /// With --strategy balanced: the weight W of cost against latency, 0..=1; the point with
+    /// the lowest W x cost + (1 - W) x latency wins, each normalised min-max over the passing
+    /// points (1 = cost alone, 0 = latency alone).
+    #[arg(long, value_name = "W", default_value_t = 0.5, value_parser = parse_balance)]
+    balance: f64,
     /// Print nothing but errors (the exit code tells whether a point meets the SLOs).
     #[arg(long, short)]
     quiet: bool,
@@ -204,6 +215,21 @@ struct MergeArgs {
     /// Skip drawing the charts.
     #[arg(long)]
     no_charts: bool,
+}
+
+/// `slsim recommend --strategy`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StrategyArg {
+    Cost,
+    Speed,
+    Balanced,
+}
+
+fn parse_balance(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(w) if (0.0..=1.0).contains(&w) => Ok(w),
+        _ => Err(format!("\"{s}\" is not a weight between 0 and 1 (e.g. --balance 0.5)")),
+    }
 }
 
 fn parse_shard(s: &str) -> Result<slsim::sweep::ShardArg, String> {
@@ -520,16 +546,23 @@ fn recommend(args: RecommendArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    let rec = match slsim::recommend::from_manifest(&dir, &manifest, &slo, args.conservative) {
-        Ok((rec, _)) => rec,
-        Err(e) => {
-            eprintln!(
-                "error: {e:#}; is the sweep finished? (slsim sweep --resume completes it, \
-                 slsim merge gathers shards)"
-            );
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+    use slsim::recommend::Strategy;
+    let strategy = match args.strategy {
+        StrategyArg::Cost => Strategy::Cost,
+        StrategyArg::Speed => Strategy::Speed,
+        StrategyArg::Balanced => Strategy::Balanced(args.balance),
     };
+    let rec =
+        match slsim::recommend::from_manifest(&dir, &manifest, &slo, args.conservative, strategy) {
+            Ok((rec, _)) => rec,
+            Err(e) => {
+                eprintln!(
+                    "error: {e:#}; is the sweep finished? (slsim sweep --resume completes it, \
+                 slsim merge gathers shards)"
+                );
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        };
     let path = match slsim::recommend::write(&dir, &rec) {
         Ok(p) => p,
         Err(e) => {

@@ -1,10 +1,22 @@
-//! `slsim recommend`: the cheapest point of a finished sweep that meets every objective of
-//! `[slo]`, the runner-up, and why each other point fails.
+//! `slsim recommend`: the point of a finished sweep that meets every objective of `[slo]` and
+//! is best by a strategy, the runner-up, and why each other point fails.
 //!
-//! "Cheapest" is by the mean of `cost_usd.total` over replications (ties: the lower point
-//! number). Whether a point meets an objective is judged by the mean of the figure, or, on the
-//! conservative basis (`--conservative`), by the upper end of its 95% confidence interval
-//! (mean + half-width): a point passes only if the objective holds with that confidence.
+//! Whether a point meets an objective is judged by the mean of the figure over replications,
+//! or, on the conservative basis (`--conservative`), by the upper end of its 95% confidence
+//! interval (mean + half-width): a point passes only if the objective holds with that
+//! confidence. Among the passing points, by [`Strategy`]:
+//!
+//! - `cost` (the default): the cheapest by mean `cost_usd.total`, with the tie rule: a point
+//!   whose cost exceeds the cheapest passing point's by no more than the larger of 0.5% of that
+//!   cost and the 95% half-width of the difference of the two costs ([`tie_margin`]) is tied
+//!   with it, and the tie goes to the better latency objective, then to the smaller swept
+//!   values (less memory), then the lower point number. Noise never decides.
+//! - `speed`: the lowest latency objective (then cost, smaller values, point number).
+//! - `balanced` with a weight `w` in 0..=1: the lowest `w * cost' + (1 - w) * latency'`, where
+//!   `x' = (x - min) / (max - min)` over the passing points (0 when they are all equal).
+//!
+//! The latency objective is the first latency limit of `[slo]` (`p95_ms` judges p95), taken
+//! as the worst over the components it checks; with no latency limit, the worst p99.
 
 use std::path::Path;
 
@@ -26,6 +38,9 @@ pub struct Verdict {
     pub label: String,
     /// Mean and 95% CI half-width of `cost_usd.total`.
     pub cost: Option<(f64, f64)>,
+    /// The latency objective (ms): the worst over the components of the SLO's first latency
+    /// limit (on the basis judged), or the worst p99 when `[slo]` sets no latency limit.
+    pub latency: Option<f64>,
     pub checks: Vec<Check>,
 }
 
@@ -47,6 +62,31 @@ impl Verdict {
         }
     }
 
+    /// What the point misses, for tables: `p95 3,412 ms > 3,000 ms; throttle_ratio 0.2% >
+    /// 0.1%` (the component named when the SLO checks several).
+    pub fn misses(&self) -> String {
+        let several = self.checks.iter().filter(|c| c.key == self.checks[0].key).count() > 1;
+        self.failures()
+            .map(|c| {
+                let name = c.key.as_str();
+                let name = name.strip_suffix("_ms").unwrap_or(name);
+                let of = match (&c.component, several) {
+                    (Some(comp), true) => format!(" of {comp}"),
+                    _ => String::new(),
+                };
+                match c.value {
+                    Some(v) => format!(
+                        "{name}{of} {} > {}",
+                        short_value(c.key, v),
+                        short_value(c.key, c.limit)
+                    ),
+                    None => format!("{name}{of}: no such component"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     fn cost_text(&self) -> String {
         match self.cost {
             Some((m, c)) if c > 0.0 => format!("${m:.4} ± {c:.4}"),
@@ -61,6 +101,7 @@ impl Verdict {
             "parameters": self.parameters,
             "cost_usd": self.cost.map(|c| c.0),
             "cost_usd_ci95": self.cost.map(|c| c.1),
+            "latency_ms": self.latency,
         });
         let checks: Vec<Json> = if with_checks {
             self.checks.iter().map(Check::to_json).collect()
@@ -72,16 +113,78 @@ impl Verdict {
     }
 }
 
-/// The outcome: every point judged, the passing ones ranked by cost.
+/// A value for tables: latencies in whole milliseconds with thousands separators
+/// (`3,412 ms`), ratios and costs as [`SloKey::format`] writes them.
+fn short_value(key: crate::slo::SloKey, v: f64) -> String {
+    if key.as_str().ends_with("_ms") && v.is_finite() && v.abs() < 1e15 {
+        let digits = format!("{:.0}", v.abs());
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        format!("{}{out} ms", if v < 0.0 { "-" } else { "" })
+    } else {
+        key.format(v)
+    }
+}
+
+/// How the passing points are ranked (see the module's docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Strategy {
+    /// Cheapest, ties (within [`tie_margin`]) to the better latency objective.
+    Cost,
+    /// Lowest latency objective.
+    Speed,
+    /// Lowest `w * normalised cost + (1 - w) * normalised latency`, `w` in 0..=1.
+    Balanced(f64),
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Cost => "cost",
+            Strategy::Speed => "speed",
+            Strategy::Balanced(_) => "balanced",
+        }
+    }
+}
+
+/// The share of the cheapest passing cost within which another point is tied with it.
+pub const TIE_SHARE: f64 = 0.005;
+
+/// How much dearer than the cheapest passing point (mean cost `cheapest`, 95% half-width
+/// `c0`) a point (half-width `c1`) may be and still be tied with it: the larger of
+/// [`TIE_SHARE`] of the cheapest cost and the 95% half-width of the difference of the two
+/// means. Points share their random numbers, so the difference is paired; a point's summary
+/// keeps the half-width of its own mean only, and `sqrt(c0^2 + c1^2)`, the half-width of an
+/// unpaired difference, bounds the paired one whenever common random numbers correlate the
+/// points' costs positively, as they do (the same requests, the same durations).
+pub fn tie_margin(cheapest: f64, c0: f64, c1: f64) -> f64 {
+    (TIE_SHARE * cheapest.abs()).max((c0 * c0 + c1 * c1).sqrt())
+}
+
+/// The outcome: every point judged, the passing ones ranked by the strategy.
 #[derive(Debug, Clone)]
 pub struct Recommendation {
     pub scenario: String,
     pub slo: Slo,
     pub conservative: bool,
+    pub strategy: Strategy,
+    /// The latency objective ranked by: `p95_ms` (an SLO key), or `p99` when `[slo]` has no
+    /// latency limit.
+    pub latency_objective: String,
     /// In point order.
     pub verdicts: Vec<Verdict>,
-    /// Indexes into `verdicts` of the passing points, cheapest first.
+    /// Indexes into `verdicts` of the passing points, best first.
     pub ranked: Vec<usize>,
+    /// Index into `verdicts` of the cheapest passing point.
+    pub cheapest: Option<usize>,
+    /// Indexes of the passing points tied with the cheapest by cost ([`tie_margin`]), best
+    /// first (the cheapest among them); empty when no point passes.
+    pub tie_set: Vec<usize>,
 }
 
 /// The nearest miss of one objective for one component, when no point meets every objective.
@@ -116,6 +219,14 @@ impl Recommendation {
         conservative: bool,
     ) -> Recommendation {
         let cost = table.figure("cost_usd.total");
+        let latency_key = slo.limits.iter().map(|l| l.0).find(|k| k.latency().is_some());
+        let worst_p99 = |r: usize| -> Option<f64> {
+            ["functions", "apis", "services"]
+                .iter()
+                .flat_map(|b| table.components(b, "latency_ms.p99"))
+                .filter_map(|(_, f)| table.value(r, f).map(|v| v.0))
+                .reduce(f64::max)
+        };
         let verdicts: Vec<Verdict> = (0..table.rows.len())
             .map(|r| {
                 let figure = |name: &str| table.figure(name).and_then(|f| table.value(r, f));
@@ -128,36 +239,149 @@ impl Recommendation {
                     parameters.insert(k.clone(), v.clone());
                     label.push(format!("{}={}", short_key(k), value_text(v)));
                 }
+                let checks = slo.evaluate(comps, &figure, conservative);
+                let latency = match latency_key {
+                    Some(k) => checks
+                        .iter()
+                        .filter(|c| c.key == k)
+                        .filter_map(|c| c.value)
+                        .reduce(f64::max),
+                    None => worst_p99(r),
+                };
                 Verdict {
                     point: numbers.get(r).copied().unwrap_or(r),
                     parameters: Json::Object(parameters),
                     label: label.join(", "),
                     cost: cost.and_then(|f| table.value(r, f)),
-                    checks: slo.evaluate(comps, &figure, conservative),
+                    latency,
+                    checks,
                 }
             })
             .collect();
-        let mut ranked: Vec<usize> =
-            (0..verdicts.len()).filter(|&i| verdicts[i].passes()).collect();
-        ranked.sort_by(|&a, &b| {
-            let c = |i: usize| verdicts[i].cost.map_or(f64::INFINITY, |c| c.0);
-            c(a).total_cmp(&c(b)).then(verdicts[a].point.cmp(&verdicts[b].point))
-        });
-        Recommendation {
+        let mut rec = Recommendation {
             scenario: scenario.to_string(),
             slo: slo.clone(),
             conservative,
+            strategy: Strategy::Cost,
+            latency_objective: latency_key.map_or("p99".into(), |k| k.as_str().to_string()),
             verdicts,
-            ranked,
-        }
+            ranked: Vec::new(),
+            cheapest: None,
+            tie_set: Vec::new(),
+        };
+        rec.rank();
+        rec
     }
 
-    /// The cheapest passing point.
+    /// The same verdicts ranked by `strategy`.
+    pub fn with_strategy(mut self, strategy: Strategy) -> Recommendation {
+        self.strategy = strategy;
+        self.rank();
+        self
+    }
+
+    /// Fills `ranked`, `cheapest` and `tie_set` from the verdicts and the strategy.
+    fn rank(&mut self) {
+        let v = &self.verdicts;
+        let cost = |i: usize| v[i].cost.map_or(f64::INFINITY, |c| c.0);
+        let latency = |i: usize| v[i].latency.unwrap_or(f64::INFINITY);
+        // the smaller swept values first (less memory), numbers compared as numbers
+        let resource = |a: usize, b: usize| {
+            let (pa, pb) = (&v[a].parameters, &v[b].parameters);
+            let values = |p: &Json| -> Vec<f64> {
+                p.as_object()
+                    .map(|m| m.values().map(|x| x.as_f64().unwrap_or(0.0)).collect())
+                    .unwrap_or_default()
+            };
+            let (va, vb) = (values(pa), values(pb));
+            va.iter()
+                .zip(&vb)
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(v[a].point.cmp(&v[b].point))
+        };
+        let passing: Vec<usize> = (0..v.len()).filter(|&i| v[i].passes()).collect();
+        let by_cost = |a: &usize, b: &usize| cost(*a).total_cmp(&cost(*b)).then(resource(*a, *b));
+        let cheapest = passing.iter().copied().min_by(by_cost);
+        let tied = |i: usize| match (cheapest, v[i].cost) {
+            (Some(c), Some((m, h))) => {
+                let (m0, h0) = v[c].cost.unwrap_or((m, h));
+                m - m0 <= tie_margin(m0, h0, h)
+            }
+            (Some(c), None) => i == c,
+            (None, _) => false,
+        };
+        let by_latency =
+            |a: &usize, b: &usize| latency(*a).total_cmp(&latency(*b)).then(resource(*a, *b));
+        let mut tie_set: Vec<usize> = passing.iter().copied().filter(|&i| tied(i)).collect();
+        tie_set.sort_by(by_latency);
+        let mut ranked = passing.clone();
+        match self.strategy {
+            Strategy::Cost => {
+                let mut rest: Vec<usize> =
+                    passing.iter().copied().filter(|i| !tie_set.contains(i)).collect();
+                rest.sort_by(by_cost);
+                ranked = tie_set.iter().copied().chain(rest).collect();
+            }
+            Strategy::Speed => {
+                ranked.sort_by(|a, b| latency(*a).total_cmp(&latency(*b)).then(by_cost(a, b)))
+            }
+            Strategy::Balanced(w) => {
+                let norm = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
+                    let vals: Vec<f64> = passing.iter().map(|&i| f(i)).collect();
+                    let finite = vals.iter().copied().filter(|x| x.is_finite());
+                    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+                    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+                    vals.iter()
+                        .map(|&x| match x.is_finite() {
+                            false => 1.0,
+                            true if hi > lo => (x - lo) / (hi - lo),
+                            true => 0.0,
+                        })
+                        .collect()
+                };
+                let (nc, nl) = (norm(&cost), norm(&latency));
+                let score = |i: usize| {
+                    let k = passing.iter().position(|&p| p == i).unwrap_or(0);
+                    w * nc[k] + (1.0 - w) * nl[k]
+                };
+                ranked.sort_by(|a, b| score(*a).total_cmp(&score(*b)).then(by_cost(a, b)));
+            }
+        }
+        self.ranked = ranked;
+        self.cheapest = cheapest;
+        self.tie_set = tie_set;
+    }
+
+    /// The cost margin within which points tie with the cheapest (USD), per [`tie_margin`]
+    /// with the cheapest's own half-width; `None` without a passing point.
+    pub fn tie_text(&self) -> Option<String> {
+        let c = self.cheapest?;
+        let (m0, _) = self.verdicts[c].cost?;
+        let names: Vec<String> = self
+            .tie_set
+            .iter()
+            .map(|&i| {
+                let v = &self.verdicts[i];
+                let lat = v.latency.map_or("-".into(), |l| format!("{l:.1} ms"));
+                format!("{} {} {lat}", v.name(), v.cost_text())
+            })
+            .collect();
+        Some(format!(
+            "tied with the cheapest passing point (${m0:.4}; within the larger of 0.5% and the \
+             95% CI of the difference), by {}: {}",
+            self.latency_objective,
+            names.join(", ")
+        ))
+    }
+
+    /// The recommended point: the first passing point by the strategy.
     pub fn best(&self) -> Option<&Verdict> {
         self.ranked.first().map(|&i| &self.verdicts[i])
     }
 
-    /// The second cheapest passing point.
+    /// The second passing point by the strategy.
     pub fn runner_up(&self) -> Option<&Verdict> {
         self.ranked.get(1).map(|&i| &self.verdicts[i])
     }
@@ -214,17 +438,24 @@ impl Recommendation {
         } else {
             Vec::new()
         };
+        let brief = |i: &usize| {
+            let v = &self.verdicts[*i];
+            json!({ "point": v.point, "parameters": v.parameters,
+                    "cost_usd": v.cost.map(|c| c.0), "latency_ms": v.latency })
+        };
         json!({
             "scenario": self.scenario,
             "basis": self.basis(),
+            "strategy": self.strategy.name(),
+            "balance": match self.strategy { Strategy::Balanced(w) => Some(w), _ => None },
+            "latency_objective": self.latency_objective,
+            "cheapest_passing": self.cheapest.map(|i| self.verdicts[i].point),
+            "tie_set": self.tie_set.iter().map(brief).collect::<Vec<_>>(),
             "slo": self.slo.to_json(),
             "points": self.verdicts.len(),
             "recommended": self.best().map(|v| v.to_json(true)),
             "runner_up": self.runner_up().map(|v| v.to_json(true)),
-            "passing": self.ranked.iter().map(|&i| {
-                let v = &self.verdicts[i];
-                json!({ "point": v.point, "parameters": v.parameters, "cost_usd": v.cost.map(|c| c.0) })
-            }).collect::<Vec<_>>(),
+            "passing": self.ranked.iter().map(brief).collect::<Vec<_>>(),
             "failing": self.failing().map(|v| v.to_json(false)).collect::<Vec<_>>(),
             "closest": closest,
         })
@@ -303,8 +534,26 @@ impl Recommendation {
             "judged by the mean over replications"
         };
         out.push_str(&format!("SLOs: {} ({basis})\n", self.slo.describe()));
+        out.push_str(&match self.strategy {
+            Strategy::Cost => format!(
+                "strategy: cost (cheapest passing; ties within max(0.5%, 95% CI of the \
+                 difference) go to the lower {}, then the smaller resource)\n",
+                self.latency_objective
+            ),
+            Strategy::Speed => format!("strategy: speed (lowest {})\n", self.latency_objective),
+            Strategy::Balanced(w) => format!(
+                "strategy: balanced ({w} x normalised cost + {} x normalised {}, min-max over \
+                 the passing points)\n",
+                1.0 - w,
+                self.latency_objective
+            ),
+        });
         match self.best() {
             Some(best) => {
+                if let Some(tie) = self.tie_text() {
+                    out.push_str(&tie);
+                    out.push('\n');
+                }
                 out.push_str(&format!("recommended: {}: {}\n", best.name(), best.cost_text()));
                 match self.runner_up() {
                     Some(r) => {
@@ -354,7 +603,7 @@ impl Recommendation {
 /// Judges the finished sweep in `dir`.
 pub fn from_dir(dir: &Path, slo: &Slo, conservative: bool) -> anyhow::Result<Recommendation> {
     let manifest = crate::sweep::read_manifest(dir)?;
-    Ok(from_manifest(dir, &manifest, slo, conservative)?.0)
+    Ok(from_manifest(dir, &manifest, slo, conservative, Strategy::Cost)?.0)
 }
 
 /// Judges the points of `manifest` in `dir`; also returns the table it built.
@@ -363,13 +612,16 @@ pub fn from_manifest(
     manifest: &Json,
     slo: &Slo,
     conservative: bool,
+    strategy: Strategy,
 ) -> anyhow::Result<(Recommendation, SweepTable)> {
     let points = crate::sweep::load_points(dir, manifest)?;
     let table = crate::sweep::table_of(manifest, &points);
     let numbers = crate::sweep::point_numbers(manifest);
     let components: Vec<Components> = points.iter().map(|p| Components::of_summary(&p.1)).collect();
     let scenario = manifest["scenario"].as_str().unwrap_or_default();
-    Ok((Recommendation::new(scenario, &table, &numbers, &components, slo, conservative), table))
+    let rec = Recommendation::new(scenario, &table, &numbers, &components, slo, conservative)
+        .with_strategy(strategy);
+    Ok((rec, table))
 }
 
 /// Writes `recommendation.json` into `dir` (atomically).
@@ -464,4 +716,88 @@ pub fn load_slo(
         ));
     };
     Ok((scenario, slo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::slo::SloKey;
+
+    /// One point per `(memory, cost, cost ci95, p95)`, function `f`, with `p95_ms <= 1000`.
+    fn judged(points: &[(u64, f64, f64, f64)]) -> Recommendation {
+        let rows: Vec<(Json, Json)> = points
+            .iter()
+            .map(|&(m, cost, ci, p95)| {
+                (
+                    json!({ "lambda.function.f.memory_size": m }),
+                    json!({
+                        "functions": { "f": { "latency_ms": { "p95": p95, "p99": p95 } } },
+                        "cost_usd": { "total": cost },
+                        "ci95": { "cost_usd": { "total": ci } },
+                    }),
+                )
+            })
+            .collect();
+        let table = SweepTable::new(vec!["lambda.function.f.memory_size".into()], &rows);
+        let comps: Vec<Components> = rows.iter().map(|r| Components::of_summary(&r.1)).collect();
+        let slo = Slo {
+            limits: vec![(SloKey::P95Ms, 1000.0)],
+            components: None,
+            raw: crate::config::raw::RawSlo { p95_ms: Some(1000.0), ..Default::default() },
+        };
+        let numbers: Vec<usize> = (0..rows.len()).collect();
+        Recommendation::new("s", &table, &numbers, &comps, &slo, false)
+    }
+
+    fn best(r: &Recommendation) -> usize {
+        r.best().map(|v| v.point).unwrap_or(usize::MAX)
+    }
+
+    #[test]
+    fn strategies_on_a_hand_checked_case() {
+        // 0: $1.000 p95 900 ms; 1: $1.004 (0.4% dearer: tied) 600 ms; 2: $2.000 300 ms;
+        // 3 fails its p95
+        let pts = [
+            (512, 1.0, 0.0, 900.0),
+            (1024, 1.004, 0.0, 600.0),
+            (2048, 2.0, 0.0, 300.0),
+            (128, 0.5, 0.0, 3412.0),
+        ];
+        let r = judged(&pts);
+        assert_eq!(r.cheapest, Some(0));
+        assert_eq!(r.tie_set, [1, 0], "tied, the faster first");
+        assert_eq!(best(&r), 1, "the tie goes to the better p95");
+        assert_eq!(r.ranked, [1, 0, 2]);
+        assert_eq!(r.latency_objective, "p95_ms");
+        let j = r.to_json();
+        assert_eq!(j["strategy"], "cost");
+        assert_eq!(j["cheapest_passing"], 0);
+        assert_eq!(j["tie_set"][0]["point"], 1);
+        assert_eq!(j["tie_set"][1]["latency_ms"], 900.0);
+        assert!(r.render().contains("tied with the cheapest passing point ($1.0000"));
+        // speed: the lowest p95
+        assert_eq!(best(&r.clone().with_strategy(Strategy::Speed)), 2);
+        // balanced, by hand: normalised cost 0, 0.004, 1 and p95 1, 0.5, 0 give scores
+        // w = 0.5: 0.5, 0.252, 0.5 -> point 1; w = 1: cost alone -> 0; w = 0: p95 alone -> 2
+        assert_eq!(best(&r.clone().with_strategy(Strategy::Balanced(0.5))), 1);
+        assert_eq!(best(&r.clone().with_strategy(Strategy::Balanced(1.0))), 0);
+        assert_eq!(best(&r.clone().with_strategy(Strategy::Balanced(0.0))), 2);
+        // the failing point names what it misses, with value and limit
+        assert_eq!(r.verdicts[3].misses(), "p95 3,412 ms > 1,000 ms");
+    }
+
+    #[test]
+    fn ties_follow_the_larger_of_the_share_and_the_interval() {
+        // 0.6% dearer and no interval: not tied, the cheapest wins
+        let r = judged(&[(512, 1.0, 0.0, 900.0), (1024, 1.006, 0.0, 600.0)]);
+        assert_eq!((best(&r), r.tie_set.clone()), (0, vec![0]));
+        // 1% dearer inside sqrt(0.01^2 + 0.01^2) = 0.01414: tied, the faster wins
+        let r = judged(&[(512, 1.0, 0.01, 900.0), (1024, 1.01, 0.01, 600.0)]);
+        assert_eq!((best(&r), r.tie_set.clone()), (1, vec![1, 0]));
+        assert!((tie_margin(1.0, 0.01, 0.01) - 0.014_142_135).abs() < 1e-8);
+        assert_eq!(tie_margin(100.0, 0.1, 0.1), 0.5);
+        // equal latency: the smaller memory
+        let r = judged(&[(1024, 1.0, 0.0, 600.0), (512, 1.0, 0.0, 600.0)]);
+        assert_eq!(best(&r), 1);
+    }
 }

@@ -4,15 +4,21 @@
 //!   `sweep-throttle-ratio`: the figure against the first swept parameter, one line per
 //!   component (function, API, service) and per value of the other swept parameters, markers
 //!   only at the points run, bars for the 95% confidence half-width;
-//! - `power-tuning` when a function's `memory_size` is swept: its cost and p95 against memory,
-//!   the cheapest and the fastest sizes marked;
+//! - `power-tuning` when a function's `memory_size` is swept: its cost and latency (at the
+//!   quantile of the latency objective in `[slo]`, p95 without one) against memory, the
+//!   recommended, the cheapest passing and the fastest passing sizes marked (a size failing
+//!   the SLOs is never marked cheapest or fastest);
 //! - `break-even` when a workload's arrival rate is swept and the scenario has two platforms or
 //!   more: monthly cost of each (a function with the APIs in front of it, a service with its
 //!   load balancer) against the request rate, crossings labelled;
 //! - `keep-alive` when a keep-alive setting is swept: cold-start ratio against idle GB-seconds,
 //!   each point labelled with its setting.
 //!
-//! Axes go logarithmic when the data spans two decades or more.
+//! With `[slo]`, each chart of a figure that an objective limits draws the limit as a
+//! horizontal line and shades the failing region above it, and the cost chart marks the
+//! recommended point. Axes go logarithmic when the data spans two decades or more; tick labels
+//! carry as many decimals as their spacing needs (no two alike); confidence bars stop at 0,
+//! since every figure charted is a cost, a latency or a ratio.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +30,8 @@ use super::chart::{
     Area, COLOURS, ChartError, FAMILY, SIZE, category, fail, format_number, legend, no_data,
     render, span,
 };
+use crate::recommend::Recommendation;
+use crate::slo::SloKey;
 use crate::sweep::table::SweepTable;
 
 /// Seconds in the month AWS prices by (730 hours).
@@ -53,12 +61,21 @@ pub struct XAxis {
     pub categories: Option<Vec<String>>,
 }
 
-/// One panel: a figure against x, with its lines and marks.
+/// An objective's limit on a panel's figure: a horizontal line, the region above it shaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    pub y: f64,
+    /// `SLO p95_ms <= 2500 ms`.
+    pub label: String,
+}
+
+/// One panel: a figure against x, with its lines, marks and SLO limits.
 #[derive(Debug, Clone, Default)]
 pub struct Panel {
     pub y_desc: String,
     pub lines: Vec<Line>,
     pub marks: Vec<Mark>,
+    pub limits: Vec<Limit>,
 }
 
 /// A chart of one or more panels stacked vertically, sharing the x axis.
@@ -92,8 +109,9 @@ fn panel_on<DB: DrawingBackend>(
     let ys = || {
         p.lines
             .iter()
-            .flat_map(|l| l.points.iter().flat_map(|q| [q.1 - q.2, q.1 + q.2]))
+            .flat_map(|l| l.points.iter().flat_map(|q| [low(q), q.1 + q.2]))
             .chain(p.marks.iter().map(|m| m.y))
+            .chain(p.limits.iter().map(|l| l.y))
     };
     let log_x = x.categories.is_none() && spans_decades(xs());
     let log_y = spans_decades(ys()) && ys().all(|v| v > 0.0);
@@ -116,11 +134,31 @@ fn panel_on<DB: DrawingBackend>(
         span(lo, y_hi + (y_hi - lo) * 0.35)
     };
     match (log_x, log_y) {
-        (false, false) => draw_panel(area, path, x, p, x_range, y_range),
-        (true, false) => draw_panel(area, path, x, p, x_range.log_scale(), y_range),
-        (false, true) => draw_panel(area, path, x, p, x_range, y_range.log_scale()),
-        (true, true) => draw_panel(area, path, x, p, x_range.log_scale(), y_range.log_scale()),
+        (false, false) => draw_panel(area, path, x, p, x_range, y_range, (false, false)),
+        (true, false) => draw_panel(area, path, x, p, x_range.log_scale(), y_range, (true, false)),
+        (false, true) => draw_panel(area, path, x, p, x_range, y_range.log_scale(), (false, true)),
+        (true, true) => {
+            draw_panel(area, path, x, p, x_range.log_scale(), y_range.log_scale(), (true, true))
+        }
     }
+}
+
+/// The lower end of a point's confidence bar: never below 0 (costs, latencies and ratios
+/// cannot be negative), nor below the point itself.
+fn low(q: &(f64, f64, f64)) -> f64 {
+    (q.1 - q.2).max(0.0_f64.min(q.1))
+}
+
+/// Tick labels with as many decimals as a spacing of `step` needs, so that no two ticks read
+/// alike (`0.0101`, `0.0102` rather than `0.01` twice); large values keep the k/M suffixes.
+pub(crate) fn tick_label(v: f64, step: f64) -> String {
+    if !(step.is_finite() && step > 0.0) || step >= 1.0 || v.abs() >= 1e4 {
+        return format_number(v);
+    }
+    let digits = ((-step.log10()).ceil() as i64 + 1).clamp(0, 12) as usize;
+    let s = format!("{v:.digits$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+    if s == "-0" { "0".into() } else { s.to_string() }
 }
 
 fn draw_panel<DB, XR, YR>(
@@ -130,6 +168,7 @@ fn draw_panel<DB, XR, YR>(
     p: &Panel,
     x_range: XR,
     y_range: YR,
+    logs: (bool, bool),
 ) -> Result<(), ChartError>
 where
     DB: DrawingBackend,
@@ -145,16 +184,24 @@ where
         .y_label_area_size(80)
         .build_cartesian_2d(x_range, y_range)
         .map_err(&err)?;
+    // the spacing of the ticks on a linear axis: about a tenth of the range at the finest;
+    // on a log axis ticks are at round values and three significant digits tell them apart
+    let step =
+        |r: std::ops::Range<f64>, log: bool| if log { 0.0 } else { (r.end - r.start) / 12.0 };
+    let (x_step, y_step) = (step(chart.x_range(), logs.0), step(chart.y_range(), logs.1));
+    let label =
+        move |v: f64, step: f64| if step > 0.0 { tick_label(v, step) } else { significant(v) };
     let categories = x.categories.clone();
     let x_fmt = move |v: &f64| match &categories {
         Some(labels) => category(*v, |i| labels.get(i).cloned()),
-        None => format_number(*v),
+        None => label(*v, x_step),
     };
+    let y_fmt = move |v: &f64| label(*v, y_step);
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(x.desc.as_str())
         .y_desc(p.y_desc.as_str())
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&|v| format_number(*v))
+        .y_label_formatter(&y_fmt)
         .label_style((FAMILY, 13))
         .axis_desc_style((FAMILY, 15))
         .bold_line_style(BLACK.mix(0.12))
@@ -164,6 +211,29 @@ where
         mesh.x_labels(labels.len().max(1));
     }
     mesh.draw().map_err(&err)?;
+    let (x_lo, x_hi) = (chart.x_range().start, chart.x_range().end);
+    let y_top = chart.y_range().end;
+    for limit in p.limits.iter().filter(|l| l.y.is_finite()) {
+        let red = RGBColor(200, 30, 30);
+        if limit.y < y_top {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x_lo, limit.y), (x_hi, y_top)],
+                    red.mix(0.07).filled(),
+                )))
+                .map_err(&err)?;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x_lo, limit.y), (x_hi, limit.y)],
+                8,
+                5,
+                red.stroke_width(2),
+            ))
+            .map_err(&err)?
+            .label(limit.label.as_str())
+            .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 24, py)], red));
+    }
     for (i, line) in p.lines.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         let pts: Vec<(f64, f64, f64)> =
@@ -178,10 +248,10 @@ where
         chart
             .draw_series(pts.iter().map(|q| Circle::new((q.0, q.1), 4, colour.filled())))
             .map_err(&err)?;
-        // confidence bars, clipped to positive values on a log axis by plotters itself
+        // confidence bars, from max(0, mean - half-width) up
         chart
             .draw_series(pts.iter().filter(|q| q.2 > 0.0 && q.2.is_finite()).map(|q| {
-                PathElement::new(vec![(q.0, q.1 - q.2), (q.0, q.1 + q.2)], colour.stroke_width(1))
+                PathElement::new(vec![(q.0, low(q)), (q.0, q.1 + q.2)], colour.stroke_width(1))
             }))
             .map_err(&err)?;
     }
@@ -206,7 +276,7 @@ where
     if p.lines.iter().all(|l| l.points.is_empty()) {
         no_data(area).map_err(&err)?;
     }
-    if !p.lines.is_empty() {
+    if !p.lines.is_empty() || !p.limits.is_empty() {
         legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
     }
     Ok(())
@@ -308,10 +378,43 @@ fn lines_of(t: &SweepTable, l: &Layout, cols: &[(String, usize)]) -> Vec<Line> {
     out
 }
 
-/// Draws every chart that fits the sweep into `dir`; returns the files written.
-pub fn write(dir: &Path, t: &SweepTable) -> Result<Vec<PathBuf>, ChartError> {
+/// The limit `[slo]` sets on `key`, as a line on a chart.
+fn limit_of(rec: Option<&Recommendation>, key: SloKey) -> Vec<Limit> {
+    rec.and_then(|r| r.slo.limit(key))
+        .map(|y| Limit { y, label: format!("SLO {} <= {}", key.as_str(), key.format(y)) })
+        .into_iter()
+        .collect()
+}
+
+/// The SLO key limiting a latency quantile (`p95` -> `p95_ms`).
+fn latency_key(q: &str) -> Option<SloKey> {
+    SloKey::parse(&format!("{q}_ms"))
+}
+
+/// Draws every chart that fits the sweep into `dir` (with `rec`, the SLO limits and the
+/// recommended point); returns the files written.
+pub fn write(
+    dir: &Path,
+    t: &SweepTable,
+    rec: Option<&Recommendation>,
+) -> Result<Vec<PathBuf>, ChartError> {
+    let mut written = Vec::new();
+    for (stem, title, x, ps) in &charts(t, rec) {
+        for ext in ["png", "svg"] {
+            let path = dir.join(format!("{stem}.{ext}"));
+            written.push(super::draw_atomic(&path, |p| panels(p, title, x, ps))?);
+        }
+    }
+    Ok(written)
+}
+
+/// What [`write`] draws: `(stem, title, x axis, panels)` per chart.
+pub fn charts(
+    t: &SweepTable,
+    rec: Option<&Recommendation>,
+) -> Vec<(String, String, XAxis, Vec<Panel>)> {
     if t.rows.is_empty() || t.keys.is_empty() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
     let l = layout(t);
     let mut charts: Vec<(String, String, XAxis, Vec<Panel>)> = Vec::new();
@@ -319,8 +422,21 @@ pub fn write(dir: &Path, t: &SweepTable) -> Result<Vec<PathBuf>, ChartError> {
 
     if let Some(cost) = t.figure("cost_usd.total") {
         let lines = lines_of(t, &l, &[("total".into(), cost)]);
-        let panel =
-            Panel { y_desc: "total cost (USD, simulated period)".into(), lines, marks: vec![] };
+        // the recommended point, where the chart shows it
+        let marks = rec
+            .and_then(|r| r.ranked.first().map(|&i| (i, r.verdicts[i].label.clone())))
+            .and_then(|(i, label)| {
+                let y = t.value(i, cost)?.0;
+                Some(Mark { x: l.xs[i], y, label: format!("recommended: {label}") })
+            })
+            .into_iter()
+            .collect();
+        let panel = Panel {
+            y_desc: "total cost (USD, simulated period)".into(),
+            lines,
+            marks,
+            limits: limit_of(rec, SloKey::CostUsd),
+        };
         charts.push(("sweep-cost".into(), name("cost"), l.x.clone(), vec![panel]));
     }
     for q in ["p50", "p95", "p99"] {
@@ -330,7 +446,8 @@ pub fn write(dir: &Path, t: &SweepTable) -> Result<Vec<PathBuf>, ChartError> {
         }
         if !cols.is_empty() {
             let lines = lines_of(t, &l, &cols);
-            let panel = Panel { y_desc: format!("{q} latency (ms)"), lines, marks: vec![] };
+            let limits = latency_key(q).map(|k| limit_of(rec, k)).unwrap_or_default();
+            let panel = Panel { y_desc: format!("{q} latency (ms)"), lines, marks: vec![], limits };
             charts.push((
                 format!("sweep-{q}"),
                 name(&format!("{q} latency")),
@@ -339,18 +456,19 @@ pub fn write(dir: &Path, t: &SweepTable) -> Result<Vec<PathBuf>, ChartError> {
             ));
         }
     }
-    for (figure, stem, desc) in [
-        ("cold_start_ratio", "sweep-cold-start-ratio", "cold-start ratio"),
-        ("throttle_ratio", "sweep-throttle-ratio", "throttle ratio"),
+    for (figure, stem, desc, key) in [
+        ("cold_start_ratio", "sweep-cold-start-ratio", "cold-start ratio", SloKey::ColdStartRatio),
+        ("throttle_ratio", "sweep-throttle-ratio", "throttle ratio", SloKey::ThrottleRatio),
     ] {
         let cols = t.components("functions", figure);
         if !cols.is_empty() {
             let lines = lines_of(t, &l, &cols);
-            let panel = Panel { y_desc: desc.into(), lines, marks: vec![] };
+            let limits = limit_of(rec, key);
+            let panel = Panel { y_desc: desc.into(), lines, marks: vec![], limits };
             charts.push((stem.into(), name(desc), l.x.clone(), vec![panel]));
         }
     }
-    if let Some(c) = power_tuning(t) {
+    if let Some(c) = power_tuning(t, rec) {
         charts.push(c);
     }
     if let Some(c) = break_even(t) {
@@ -359,15 +477,7 @@ pub fn write(dir: &Path, t: &SweepTable) -> Result<Vec<PathBuf>, ChartError> {
     if let Some(c) = keep_alive(t) {
         charts.push(c);
     }
-
-    let mut written = Vec::new();
-    for (stem, title, x, ps) in &charts {
-        for ext in ["png", "svg"] {
-            let path = dir.join(format!("{stem}.{ext}"));
-            written.push(super::draw_atomic(&path, |p| panels(p, title, x, ps))?);
-        }
-    }
-    Ok(written)
+    charts
 }
 
 /// The swept key naming a function's `memory_size`, and the function.
@@ -378,48 +488,84 @@ fn memory_key(t: &SweepTable) -> Option<(usize, String)> {
     })
 }
 
-/// Cost and p95 against memory for the function whose memory is swept (the first group of the
-/// other parameters), cheapest and fastest marked.
-fn power_tuning(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
+/// Cost and latency against memory for the function whose memory is swept (the first group
+/// of the other parameters): the latency at the quantile of the SLO's first latency limit (p95
+/// without one), with that limit; the recommended, cheapest passing and fastest passing sizes
+/// marked (without `[slo]`: the cheapest and the fastest).
+fn power_tuning(
+    t: &SweepTable,
+    rec: Option<&Recommendation>,
+) -> Option<(String, String, XAxis, Vec<Panel>)> {
     let (k, f) = memory_key(t)?;
     let cost = t.figure(&format!("functions.{f}.cost_usd.total"))?;
-    let p95 = t.figure(&format!("functions.{f}.latency_ms.p95"))?;
+    let key = rec
+        .and_then(|r| r.slo.limits.iter().map(|l| l.0).find(|k| k.latency().is_some()))
+        .unwrap_or(SloKey::P95Ms);
+    let q = key.latency().unwrap_or("p95");
+    let lat = t.figure(&format!("functions.{f}.latency_ms.{q}"))?;
     // the rows of the first combination of the other parameters
     let others = |r: usize| -> Vec<&Json> {
         t.rows[r].values.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, v)| v).collect()
     };
     let base = others(0);
     let rows: Vec<usize> = (0..t.rows.len()).filter(|&r| others(r) == base).collect();
-    let pts = |col: usize| -> Vec<(f64, f64, f64)> {
-        let mut v: Vec<(f64, f64, f64)> = rows
+    let passes = |r: usize| rec.is_none_or(|rec| rec.verdicts.get(r).is_some_and(|v| v.passes()));
+    // (row, memory, mean, ci) by memory
+    let pts = |col: usize| -> Vec<(usize, f64, f64, f64)> {
+        let mut v: Vec<(usize, f64, f64, f64)> = rows
             .iter()
             .filter_map(|&r| {
                 let m = t.rows[r].values[k].as_f64()?;
-                t.value(r, col).map(|(y, c)| (m, y, c))
+                t.value(r, col).map(|(y, c)| (r, m, y, c))
             })
             .collect();
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v.sort_by(|a, b| a.1.total_cmp(&b.1));
         v
     };
-    let best = |v: &[(f64, f64, f64)], what: &str| -> Vec<Mark> {
-        v.iter()
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|q| Mark { x: q.0, y: q.1, label: format!("{what}: {} MB", format_number(q.0)) })
-            .into_iter()
-            .collect()
+    let qualifier = if rec.is_some() { " passing" } else { "" };
+    let recommended = rec.and_then(|r| r.ranked.first().copied());
+    let marks = |v: &[(usize, f64, f64, f64)], what: &str| -> Vec<Mark> {
+        let best = v.iter().filter(|q| passes(q.0)).min_by(|a, b| a.2.total_cmp(&b.2));
+        let mut out = Vec::new();
+        if let Some(q) = recommended.and_then(|r| v.iter().find(|q| q.0 == r)) {
+            let also = if best.is_some_and(|b| b.0 == q.0) {
+                format!(", {what}{qualifier}")
+            } else {
+                String::new()
+            };
+            out.push(Mark {
+                x: q.1,
+                y: q.2,
+                label: format!("recommended{also}: {} MB", format_number(q.1)),
+            });
+        }
+        if let Some(q) = best.filter(|b| Some(b.0) != recommended) {
+            out.push(Mark {
+                x: q.1,
+                y: q.2,
+                label: format!("{what}{qualifier}: {} MB", format_number(q.1)),
+            });
+        }
+        out
     };
-    let (c, l) = (pts(cost), pts(p95));
+    let line = |label: String, v: &[(usize, f64, f64, f64)]| Line {
+        label,
+        points: v.iter().map(|q| (q.1, q.2, q.3)).collect(),
+    };
+    let (c, l) = (pts(cost), pts(lat));
     let x = XAxis { desc: format!("{f} memory (MB)"), categories: None };
     let panels = vec![
         Panel {
             y_desc: "cost (USD, simulated period)".into(),
-            marks: best(&c, "cheapest"),
-            lines: vec![Line { label: format!("{f} cost"), points: c }],
+            marks: marks(&c, "cheapest"),
+            lines: vec![line(format!("{f} cost"), &c)],
+            limits: vec![],
         },
         Panel {
-            y_desc: "p95 latency (ms)".into(),
-            marks: best(&l, "fastest"),
-            lines: vec![Line { label: format!("{f} p95"), points: l }],
+            y_desc: format!("{q} latency (ms)"),
+            marks: marks(&l, "fastest"),
+            lines: vec![line(format!("{f} {q}"), &l)],
+            limits: limit_of(rec, key),
         },
     ];
     Some(("power-tuning".into(), format!("power tuning: {f}"), x, panels))
@@ -483,7 +629,8 @@ fn break_even(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
         .collect();
     let marks = crossings(&lines);
     let x = XAxis { desc: "request rate (requests per second)".into(), categories: None };
-    let panel = Panel { y_desc: "cost per month (USD, 730 h)".into(), lines, marks };
+    let panel =
+        Panel { y_desc: "cost per month (USD, 730 h)".into(), lines, marks, limits: vec![] };
     Some(("break-even".into(), "break-even: monthly cost by platform".into(), x, vec![panel]))
 }
 
@@ -549,7 +696,7 @@ fn keep_alive(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
     }
     lines.truncate(MAX_LINES);
     let x = XAxis { desc: "idle GB-seconds (memory kept warm)".into(), categories: None };
-    let panel = Panel { y_desc: "cold-start ratio".into(), lines, marks };
+    let panel = Panel { y_desc: "cold-start ratio".into(), lines, marks, limits: vec![] };
     Some((
         "keep-alive".into(),
         format!("keep-alive trade-off ({})", short(&t.keys[k])),
@@ -564,6 +711,74 @@ mod tests {
 
     fn line(label: &str, pts: &[(f64, f64)]) -> Line {
         Line { label: label.into(), points: pts.iter().map(|p| (p.0, p.1, 0.0)).collect() }
+    }
+
+    /// Three sizes of `f`: 128 MB the cheapest but failing `p95_ms <= 1000`, 512 and 1024 MB
+    /// passing; 1024 MB is 10% dearer (not tied) and faster.
+    fn tuned() -> (SweepTable, Recommendation) {
+        use serde_json::json;
+        let rows: Vec<(Json, Json)> =
+            [(128, 0.5, 0.02, 3000.0), (512, 1.0, 0.0, 900.0), (1024, 1.1, 0.0, 500.0)]
+                .iter()
+                .map(|&(m, cost, ci, p95)| {
+                    let f = json!({ "cost_usd": { "total": cost }, "latency_ms": { "p95": p95 } });
+                    (
+                        json!({ "lambda.function.f.memory_size": m }),
+                        json!({ "functions": { "f": f }, "cost_usd": { "total": cost },
+                            "ci95": { "cost_usd": { "total": ci },
+                                      "functions": { "f": { "cost_usd": { "total": ci } } } } }),
+                    )
+                })
+                .collect();
+        let t = SweepTable::new(vec!["lambda.function.f.memory_size".into()], &rows);
+        let comps: Vec<_> = rows.iter().map(|r| crate::slo::Components::of_summary(&r.1)).collect();
+        let slo = crate::slo::Slo {
+            limits: vec![(SloKey::P95Ms, 1000.0)],
+            components: None,
+            raw: crate::config::raw::RawSlo { p95_ms: Some(1000.0), ..Default::default() },
+        };
+        let rec = Recommendation::new("s", &t, &[0, 1, 2], &comps, &slo, false);
+        (t, rec)
+    }
+
+    #[test]
+    fn slo_limits_and_the_recommendation_are_charted() {
+        let (t, rec) = tuned();
+        let charts = charts(&t, Some(&rec));
+        let find = |stem: &str| charts.iter().find(|c| c.0 == stem).map(|c| &c.3).unwrap();
+        let pt = find("power-tuning");
+        let labels = |p: &Panel| p.marks.iter().map(|m| m.label.clone()).collect::<Vec<_>>();
+        // 128 MB is the cheapest but fails: never labelled cheapest
+        assert_eq!(labels(&pt[0]), ["recommended, cheapest passing: 512 MB"]);
+        assert_eq!(labels(&pt[1]), ["recommended: 512 MB", "fastest passing: 1024 MB"]);
+        assert_eq!(pt[1].y_desc, "p95 latency (ms)");
+        assert_eq!(pt[1].limits, [Limit { y: 1000.0, label: "SLO p95_ms <= 1000.0 ms".into() }]);
+        assert!(pt[0].limits.is_empty());
+        let p95 = find("sweep-p95");
+        assert_eq!(p95[0].limits.len(), 1);
+        assert_eq!(p95[0].limits[0].y, 1000.0);
+        let cost = find("sweep-cost");
+        assert_eq!(labels(&cost[0]), ["recommended: f.memory_size=512"]);
+        assert!(cost[0].limits.is_empty(), "no cost_usd limit in [slo]");
+        // without [slo]: no limits, the plain cheapest and fastest
+        let charts = super::charts(&t, None);
+        let pt = &charts.iter().find(|c| c.0 == "power-tuning").unwrap().3;
+        assert_eq!(labels(&pt[0]), ["cheapest: 128 MB"]);
+        assert!(pt.iter().all(|p| p.limits.is_empty()));
+        // the 128 MB cost bar, 0.5 +- 0.02, stays as is; a bar wider than its mean stops at 0
+        assert_eq!(low(&(128.0, 0.5, 0.02)), 0.48);
+        assert_eq!(low(&(1.0, 0.001, 0.004)), 0.0);
+    }
+
+    #[test]
+    fn tick_labels_are_distinct() {
+        // costs 0.0100 .. 0.0105 a tenth of a thousandth apart: format_number's three decimals
+        // would print "0.01" six times
+        let ticks: Vec<String> = (0..6).map(|i| tick_label(0.01 + i as f64 * 1e-4, 1e-4)).collect();
+        assert_eq!(ticks, ["0.01", "0.0101", "0.0102", "0.0103", "0.0104", "0.0105"]);
+        assert_eq!(tick_label(2500.0, 250.0), "2500");
+        assert_eq!(tick_label(12000.0, 1000.0), "12k");
+        assert_eq!(tick_label(0.0, 1e-4), "0");
     }
 
     #[test]
@@ -593,16 +808,19 @@ mod tests {
                 y_desc: "y".into(),
                 lines: vec![line("one", &[(1.0, 1.0)])],
                 marks: vec![],
+                limits: vec![],
             }],
             vec![Panel {
                 y_desc: "decades".into(),
                 lines: vec![line("a", &[(1.0, 0.01), (10.0, 1.0), (1000.0, 100.0)])],
                 marks: vec![Mark { x: 10.0, y: 1.0, label: "here".into() }],
+                limits: vec![Limit { y: 50.0, label: "SLO".into() }],
             }],
             vec![Panel {
                 y_desc: "bad".into(),
                 lines: vec![line("nan", &[(f64::NAN, 1.0), (2.0, f64::INFINITY)])],
                 marks: vec![],
+                limits: vec![],
             }],
         ];
         for (i, ps) in cases.iter().enumerate() {
@@ -621,6 +839,7 @@ mod tests {
             y_desc: "y".into(),
             lines: vec![line("f", &[(0.0, 1.0), (1.0, 2.0)])],
             marks: vec![],
+            limits: vec![],
         }];
         panels(&path, "t", &cat, &ps).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use crate::files::write_atomic;
 use crate::report;
-use crate::sweep::{load, load_points, point_numbers, table_of};
+use crate::sweep::{load_points, point_numbers, table_of};
 
 /// Reads every point of `manifest` from `dir` and writes `sweep.csv`, the charts, with an
 /// `[slo]` in the manifest `recommendation.json`, and last `report.html`.
@@ -20,22 +20,13 @@ pub fn finish(dir: &Path, manifest: &Json, charts: bool) -> anyhow::Result<Vec<P
     write_atomic(&path, &sweep.to_csv()?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
+    let recommendation = manifest
+        .get("slo")
+        .and_then(crate::slo::Slo::from_json)
+        .map(|slo| recommendation(manifest, &results, &sweep, &slo));
     if charts {
-        files.extend(report::sweep_chart::write(dir, &sweep)?);
+        files.extend(report::sweep_chart::write(dir, &sweep, recommendation.as_ref())?);
     }
-    let recommendation = manifest.get("slo").and_then(crate::slo::Slo::from_json).map(|slo| {
-        let components: Vec<crate::slo::Components> =
-            results.iter().map(|p| crate::slo::Components::of_summary(&p.1)).collect();
-        let scenario = manifest["scenario"].as_str().unwrap_or_default();
-        crate::recommend::Recommendation::new(
-            scenario,
-            &sweep,
-            &point_numbers(manifest),
-            &components,
-            &slo,
-            false,
-        )
-    });
     if let Some(rec) = &recommendation {
         files.push(crate::recommend::write(dir, rec)?);
     }
@@ -51,22 +42,56 @@ pub fn finish(dir: &Path, manifest: &Json, charts: bool) -> anyhow::Result<Vec<P
     Ok(files)
 }
 
-/// A short terminal table of a finished sweep: the swept values, the total cost and the p99
-/// latency of up to four components (functions, APIs, services), one line per point.
+/// A short terminal table of a finished sweep: the swept values, the total cost and the
+/// latency of up to four components (functions, APIs, services) at the quantiles of the
+/// latency objectives in `[slo]` (p99 without one), one line per point; with `[slo]`, a last
+/// column says whether the point is recommended, tied with the cheapest, meets the SLOs, or
+/// which objective it misses, with the value and the limit (`fails p95 3,412 ms > 3,000 ms`).
 pub fn summary_table(dir: &Path) -> anyhow::Result<String> {
+    let manifest = crate::sweep::read_manifest(dir)?;
+    let results = load_points(dir, &manifest)?;
+    let t = table_of(&manifest, &results);
+    let slo = manifest.get("slo").and_then(crate::slo::Slo::from_json);
+    let rec = slo.as_ref().map(|slo| recommendation(&manifest, &results, &t, slo));
+    Ok(points_table(&t, rec.as_ref()))
+}
+
+/// The recommendation of the points on the mean basis, by cost (what `finish` writes).
+fn recommendation(
+    manifest: &Json,
+    results: &[(Json, Json)],
+    t: &crate::sweep::table::SweepTable,
+    slo: &crate::slo::Slo,
+) -> crate::recommend::Recommendation {
+    let components: Vec<crate::slo::Components> =
+        results.iter().map(|p| crate::slo::Components::of_summary(&p.1)).collect();
+    let scenario = manifest["scenario"].as_str().unwrap_or_default();
+    crate::recommend::Recommendation::new(
+        scenario,
+        t,
+        &point_numbers(manifest),
+        &components,
+        slo,
+        false,
+    )
+}
+
+/// The table of [`summary_table`], from the sweep's table and its recommendation.
+pub fn points_table(
+    t: &crate::sweep::table::SweepTable,
+    rec: Option<&crate::recommend::Recommendation>,
+) -> String {
     use crate::report::sweep_chart::{short, text};
-    let t = load(dir)?;
-    let mut cols: Vec<(String, usize)> = Vec::new();
-    for block in ["functions", "apis", "services"] {
-        for (name, i) in t.components(block, "latency_ms.p99") {
-            cols.push((format!("{name} p99 ms"), i));
-        }
-    }
+    let quantiles = crate::sweep::table::latency_quantiles(rec.map(|r| &r.slo));
+    let mut cols = t.latency_columns(&quantiles);
     cols.truncate(4);
     let cost = t.figure("cost_usd.total");
     let mut header: Vec<String> = t.keys.iter().map(|k| short(k)).collect();
     header.push("cost $".into());
     header.extend(cols.iter().map(|c| c.0.clone()));
+    if rec.is_some() {
+        header.push("SLOs".into());
+    }
     let mut lines = vec![header];
     for (r, row) in t.rows.iter().enumerate() {
         let mut line: Vec<String> = row.values.iter().map(text).collect();
@@ -77,7 +102,25 @@ pub fn summary_table(dir: &Path) -> anyhow::Result<String> {
         };
         line.push(fmt(cost, 4));
         line.extend(cols.iter().map(|c| fmt(Some(c.1), 1)));
+        if let Some(rec) = rec {
+            line.push(standing(rec, r));
+        }
         lines.push(line);
     }
-    Ok(crate::report::table::aligned(&lines))
+    crate::report::table::aligned(&lines)
+}
+
+/// Where row `r` stands: `recommended`, `tied` (with the cheapest), `meets`, or `fails` and
+/// what it misses.
+pub fn standing(rec: &crate::recommend::Recommendation, r: usize) -> String {
+    let Some(v) = rec.verdicts.get(r) else { return String::new() };
+    if rec.ranked.first() == Some(&r) {
+        "recommended".into()
+    } else if rec.tie_set.contains(&r) {
+        "tied".into()
+    } else if v.passes() {
+        "meets".into()
+    } else {
+        format!("fails {}", v.misses())
+    }
 }

@@ -130,6 +130,21 @@ impl SweepTable {
             .collect()
     }
 
+    /// The latency columns a table of points shows: for each quantile (`p95`, `mean`), the
+    /// `latency_ms` of every function, API and service, headed `NAME p95 ms`. The quantiles
+    /// are those of the latency objectives in `[slo]` ([`latency_quantiles`]).
+    pub fn latency_columns(&self, quantiles: &[&str]) -> Vec<(String, usize)> {
+        let mut cols = Vec::new();
+        for q in quantiles {
+            for block in ["functions", "apis", "services"] {
+                for (name, i) in self.components(block, &format!("latency_ms.{q}")) {
+                    cols.push((format!("{name} {q} ms"), i));
+                }
+            }
+        }
+        cols
+    }
+
     /// `sweep.csv` bytes.
     pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -149,6 +164,14 @@ impl SweepTable {
         }
         w.into_inner().map_err(|e| anyhow::anyhow!("cannot write sweep.csv: {e}"))
     }
+}
+
+/// The latency quantiles of the objectives in `slo` (`p95` for `p95_ms`), in its order;
+/// `p99` when it sets none (or there is no `[slo]`).
+pub fn latency_quantiles(slo: Option<&crate::slo::Slo>) -> Vec<&'static str> {
+    let qs: Vec<&'static str> =
+        slo.map(|s| s.limits.iter().filter_map(|l| l.0.latency()).collect()).unwrap_or_default();
+    if qs.is_empty() { vec!["p99"] } else { qs }
 }
 
 /// A CSV cell: strings bare, numbers as JSON writes them (shortest round-trip form).

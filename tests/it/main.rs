@@ -24,6 +24,7 @@ mod pricing;
 mod provisioned;
 mod queueing;
 mod queues;
+mod recommend_ties;
 mod reports;
 mod runtimes;
 mod scaling;
