@@ -25,19 +25,32 @@ fn num(v: &Value, path: &[&str]) -> f64 {
     path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_f64).unwrap_or(0.0)
 }
 
-/// Why a platform does not carry its load: the largest kind of failure and its share.
+/// Why a platform does not carry its load.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Failure {
-    /// `rejected`, `throttled`, `errored`, `timed out`.
-    pub what: &'static str,
-    /// All failures over the requests offered, 0 to 1.
-    pub share: f64,
+pub enum Failure {
+    /// Failures above [`FAILING_SHARE`] of the requests offered, named by their largest kind
+    /// (`rejected`, `throttled`, `errored`, `timed out`); `share` is all of them, 0 to 1.
+    Share { what: &'static str, share: f64 },
+    /// A service whose median request waited longer than [`BACKLOG_SHARE`] of the measured
+    /// period: its queue grew through the run (a stable queue's wait does not grow with the
+    /// run's length). The summary drains every request, so this is how it shows.
+    Backlog { p50_ms: f64, measured_seconds: f64 },
 }
 
+/// A service's median latency above this share of the measured period marks a backlog (10 %).
+pub const BACKLOG_SHARE: f64 = 0.1;
+
 impl Failure {
-    /// `64 % rejected` (the whole share, named by its largest part).
+    /// `64 % rejected`, or `backlog: p50 503 s in a 600 s run`.
     pub fn describe(&self) -> String {
-        format!("{} % {}", percent(self.share), self.what)
+        match self {
+            Failure::Share { what, share } => format!("{} % {what}", percent(*share)),
+            Failure::Backlog { p50_ms, measured_seconds } => format!(
+                "backlog: p50 {} s in a {} s run",
+                count(p50_ms / 1e3),
+                count(*measured_seconds)
+            ),
+        }
     }
 }
 
@@ -144,7 +157,10 @@ pub fn compare(summary: &Value) -> Vec<Compared> {
                 api_throttled += s * num(api, &["throttles"]);
                 api_timed_out += s * num(api, &["timeouts"]);
             }
-            let failure = failure(own, &p, api_throttled, api_timed_out);
+            let failure = failure(own, &p, api_throttled, api_timed_out).or_else(|| {
+                let backlog = p.kind != "lambda" && p.p50_ms / 1e3 > BACKLOG_SHARE * measured;
+                backlog.then_some(Failure::Backlog { p50_ms: p.p50_ms, measured_seconds: measured })
+            });
             Compared {
                 platform: p,
                 label,
@@ -194,7 +210,7 @@ fn failure(own: &Value, p: &Platform, api_throttled: f64, api_timed_out: f64) ->
     }
     // the first of the largest, so ties name the platform's own failure
     let what = kinds.iter().fold(kinds[0], |m, k| if k.1 > m.1 { *k } else { m }).0;
-    Some(Failure { what, share })
+    Some(Failure::Share { what, share })
 }
 
 /// `$65.65`, `$0.84`, `$1,234`: dollars with cents below a thousand.

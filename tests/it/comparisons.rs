@@ -3,7 +3,7 @@
 // See: issue 14
 
 use serde_json::Value;
-use slsim::report::comparison::{self, MONTH_SECONDS};
+use slsim::report::comparison::{self, Failure, MONTH_SECONDS};
 
 use crate::common::{f64_at, scenario, summarize};
 
@@ -120,9 +120,8 @@ fn an_overloaded_option_is_marked_failing_and_never_cheapest() {
     let c = comparison::compare(&s);
     let tiny = c.iter().find(|c| c.platform.name == "tiny").expect("tiny compared");
     let failure = tiny.failure.as_ref().expect("tiny fails");
-    assert_eq!(failure.what, "rejected");
     let rejected = f64_at(&s, "services.tiny.rejected") / f64_at(&s, "services.tiny.requests");
-    assert_eq!(failure.share, rejected);
+    assert_eq!(failure, &Failure::Share { what: "rejected", share: rejected });
     assert!(rejected > 0.5, "{rejected}");
     // the cheapest by cost, but failing: the cheapest mark goes to a passing option
     assert!(c.iter().all(|o| tiny.cost_usd < o.cost_usd || o.platform.name == "tiny"));
@@ -155,7 +154,8 @@ fn the_verdict_line_follows_the_table() {
         w.cost_usd / f.cost_usd,
         w.monthly_usd,
         w.platform.p99_ms.round(),
-        (100.0 * c[2].failure.as_ref().expect("tiny fails").share).round(),
+        (100.0 * f64_at(&s, "services.tiny.rejected") / f64_at(&s, "services.tiny.requests"))
+            .round(),
     );
     assert_eq!(verdict, expect);
     let table = slsim::report::table::render(&s);
@@ -170,4 +170,22 @@ fn the_report_marks_the_failing_option_and_prints_the_verdict() {
     assert!(page.contains(&slsim::report::html::escape(&verdict)), "{page}");
     assert!(page.contains("<tr class=\"fail\"><td>tiny</td>"), "{page}");
     assert!(page.contains("fails: "), "{page}");
+}
+
+#[test]
+fn a_service_whose_queue_grows_through_the_run_fails_with_its_backlog() {
+    // tiny again, with room to queue everything: nothing is rejected, the queue grows all run
+    let text = SCENARIO.replace("queue_limit = 1\n", "queue_limit = 100000\n");
+    let s = summarize(&scenario(&text));
+    assert_eq!(f64_at(&s, "services.tiny.rejected"), 0.0);
+    let c = comparison::compare(&s);
+    let tiny = c.iter().find(|c| c.platform.name == "tiny").expect("tiny compared");
+    let p50 = f64_at(&s, "services.tiny.latency_ms.p50");
+    assert!(p50 > 60_000.0, "{p50}");
+    assert_eq!(tiny.failure, Some(Failure::Backlog { p50_ms: p50, measured_seconds: 600.0 }));
+    assert!(!tiny.cheapest && c[0].cheapest);
+    assert!(comparison::verdict(&c).ends_with(&format!(
+        "tiny: fails (backlog: p50 {} s in a 600 s run)",
+        (p50 / 1e3).round()
+    )));
 }
