@@ -838,6 +838,36 @@ mod tests {
     }
 
     #[test]
+    fn compare_marks_failing_and_cheapest_and_switches_to_a_log_axis() {
+        // See: issue 14
+        let dir = tempfile::tempdir().unwrap();
+        let bar = |n: &str, c: f64, l: f64, fails: Option<&str>, cheapest| CompareBar {
+            name: n.into(),
+            monthly_usd: c,
+            p99_ms: l,
+            fails: fails.map(str::to_string),
+            cheapest,
+        };
+        let svg = |bars: &[CompareBar]| {
+            let path = dir.path().join("compare.svg");
+            compare_platforms(&path, "compare", bars).unwrap();
+            std::fs::read_to_string(&path).unwrap()
+        };
+        let wide = svg(&[
+            bar("lambda", 65.65, 306.0, None, false),
+            bar("fargate 2-10", 20.0, 33_000.0, Some("64 % rejected"), false),
+            bar("fargate max 60", 44.52, 302.0, None, true),
+        ]);
+        for text in ["fails: 64 % rejected", "cheapest", "p99 latency (ms, log scale)"] {
+            assert!(wide.contains(text), "{text}");
+        }
+        // within a decade: a linear axis, and nothing failing or cheapest to mark
+        let narrow = svg(&[bar("a", 1.0, 300.0, None, false), bar("b", 2.0, 2_999.0, None, false)]);
+        assert!(narrow.contains("p99 latency (ms)") && !narrow.contains("log scale"));
+        assert!(!narrow.contains("fails") && !narrow.contains("cheapest"));
+    }
+
+    #[test]
     fn cost_breakdown_and_svg_output() {
         let dir = tempfile::tempdir().unwrap();
         let bars = vec![

@@ -158,7 +158,10 @@ pub fn compare(summary: &Value) -> Vec<Compared> {
                 api_timed_out += s * num(api, &["timeouts"]);
             }
             let failure = failure(own, &p, api_throttled, api_timed_out).or_else(|| {
-                let backlog = p.kind != "lambda" && p.p50_ms / 1e3 > BACKLOG_SHARE * measured;
+                // without a measured period (a hand-made summary) there is nothing to judge by
+                let backlog = p.kind != "lambda"
+                    && measured > 0.0
+                    && p.p50_ms / 1e3 > BACKLOG_SHARE * measured;
                 backlog.then_some(Failure::Backlog { p50_ms: p.p50_ms, measured_seconds: measured })
             });
             Compared {
