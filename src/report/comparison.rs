@@ -304,6 +304,10 @@ mod tests {
         // one measured day: 30 days
         assert_eq!((c[0].monthly_usd, c[1].monthly_usd), (90.0, 120.0));
         assert!(c[0].cheapest && !c[1].cheapest);
+        // without a load balancer, no "alb"
+        let mut s = summary(0.0);
+        s["services"]["web"]["load_balancer"] = Value::Null;
+        assert_eq!(compare(&s)[1].includes, "fargate + http api");
     }
 
     #[test]
