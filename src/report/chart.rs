@@ -11,8 +11,10 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 use crate::metrics::MinuteRow;
@@ -230,61 +232,142 @@ fn latency_cdf_on<DB: DrawingBackend>(
     legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&err)
 }
 
-/// Platforms side by side: cost (USD) on the left, p99 latency (ms) on the right, one bar per
-/// platform (`(name, cost, p99)`).
-pub fn compare_platforms(
-    path: &Path,
-    title: &str,
-    platforms: &[(String, f64, f64)],
-) -> Result<(), ChartError> {
-    render!(path, |root| compare_platforms_on(&root, path, title, platforms)?)
+/// One bar pair of the `compare` chart: an option's monthly cost (with what fronts it) and p99.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompareBar {
+    /// `orders-fn + http api`.
+    pub name: String,
+    /// Cost of a 30-day month (USD).
+    pub monthly_usd: f64,
+    pub p99_ms: f64,
+    /// `64 % rejected` when it does not carry its load: drawn grey and hatched, with this text.
+    pub fails: Option<String>,
+    /// The cheapest option that carries its load (marked "cheapest").
+    pub cheapest: bool,
+}
+
+/// Options side by side: monthly cost (USD) above, p99 latency (ms) below, one bar per option; the latency axis turns logarithmic when the p99s span more than a decade.
+pub fn compare_platforms(path: &Path, title: &str, bars: &[CompareBar]) -> Result<(), ChartError> {
+    render!(path, |root| compare_platforms_on(&root, path, title, bars)?)
 }
 
 fn compare_platforms_on<DB: DrawingBackend>(
     root: &Area<DB>,
     path: &Path,
     title: &str,
-    platforms: &[(String, f64, f64)],
+    bars: &[CompareBar],
 ) -> Result<(), ChartError> {
     let err = fail(path);
     let root = root.titled(title, (FAMILY, 24)).map_err(&err)?;
-    let panels = root.split_evenly((1, 2));
-    let n = platforms.len().max(1);
-    for (k, (panel, desc)) in panels.iter().zip(["cost (USD)", "p99 latency (ms)"]).enumerate() {
-        let value = |p: &(String, f64, f64)| if k == 0 { p.1 } else { p.2 };
-        let top = platforms.iter().map(value).filter(|v| v.is_finite()).fold(0.0, f64::max);
-        let top = if top > 0.0 { top * 1.15 } else { 1.0 };
-        let mut chart = ChartBuilder::on(panel)
-            .margin(20)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top)
-            .map_err(&err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|x| category(*x, |i| platforms.get(i).map(|p| p.0.clone())))
-            .y_desc(desc)
-            .y_label_formatter(&|v| format_number(*v))
-            .label_style((FAMILY, 14))
-            .axis_desc_style((FAMILY, 16))
-            .bold_line_style(BLACK.mix(0.12))
-            .light_line_style(BLACK.mix(0.04))
-            .draw()
-            .map_err(&err)?;
-        chart
-            .draw_series(platforms.iter().enumerate().filter(|(_, p)| value(p).is_finite()).map(
-                |(i, p)| {
-                    let x = i as f64;
-                    let colour = COLOURS[i % COLOURS.len()].filled();
-                    Rectangle::new([(x - 0.35, 0.0), (x + 0.35, value(p).max(0.0))], colour)
-                },
-            ))
-            .map_err(&err)?;
+    // stacked, so each panel has the page's width for the names under its bars
+    let panels = root.split_evenly((2, 1));
+    let top = |v: &dyn Fn(&CompareBar) -> f64| {
+        let top = bars.iter().map(v).filter(|v| v.is_finite()).fold(0.0, f64::max);
+        if top > 0.0 { top * 1.2 } else { 1.0 }
+    };
+    let cost = |b: &CompareBar| b.monthly_usd;
+    let p99 = |b: &CompareBar| b.p99_ms;
+    let desc = "cost per month (USD, 30 days)";
+    bar_panel(&panels[0], path, bars, desc, &cost, 0.0..top(&cost), true)?;
+    if crate::report::comparison::spans_decades(bars.iter().map(p99)) {
+        let range = log_range(bars.iter().map(p99));
+        let range = range.start..range.end * 2.0; // room for the labels above the bars
+        let desc = "p99 latency (ms, log scale)";
+        bar_panel(&panels[1], path, bars, desc, &p99, range.log_scale(), false)?;
+    } else {
+        bar_panel(&panels[1], path, bars, "p99 latency (ms)", &p99, 0.0..top(&p99), false)?;
     }
-    if platforms.is_empty() {
+    if bars.is_empty() {
         no_data(&root).map_err(&err)?;
+    }
+    Ok(())
+}
+
+/// One panel of the `compare` chart: a bar per option from the axis' floor to `value`; failing
+/// options grey and hatched with their failure above, the cheapest marked if `mark_cheapest`.
+fn bar_panel<DB, YR>(
+    panel: &Area<DB>,
+    path: &Path,
+    bars: &[CompareBar],
+    desc: &str,
+    value: &dyn Fn(&CompareBar) -> f64,
+    y: YR,
+    mark_cheapest: bool,
+) -> Result<(), ChartError>
+where
+    DB: DrawingBackend,
+    YR: AsRangedCoord<Value = f64>,
+    YR::CoordDescType: ValueFormatter<f64>,
+{
+    let err = fail(path);
+    let mut chart = ChartBuilder::on(panel)
+        .margin(20)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5..(bars.len().max(1) as f64 - 0.5), y)
+        .map_err(&err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(bars.len().max(1))
+        .x_label_formatter(&|x| category(*x, |i| bars.get(i).map(|b| b.name.clone())))
+        .y_desc(desc)
+        .y_label_formatter(&|v| format_number(*v))
+        .label_style((FAMILY, 13))
+        .axis_desc_style((FAMILY, 16))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .draw()
+        .map_err(&err)?;
+    let floor = chart.y_range().start;
+    let ceiling = chart.y_range().end;
+    let height = |b: &CompareBar| value(b).clamp(floor, ceiling);
+    let finite: Vec<(usize, &CompareBar)> =
+        bars.iter().enumerate().filter(|(_, b)| value(b).is_finite()).collect();
+    chart
+        .draw_series(finite.iter().map(|&(i, b)| {
+            let x = i as f64;
+            let fill = match b.fails {
+                Some(_) => RGBColor(200, 200, 200).filled(),
+                None => COLOURS[i % COLOURS.len()].filled(),
+            };
+            Rectangle::new([(x - 0.35, floor), (x + 0.35, height(b))], fill)
+        }))
+        .map_err(&err)?;
+    // hatching: diagonal strokes across each failing bar, drawn in pixels so they stay
+    // diagonal on any axis
+    for &(i, b) in finite.iter().filter(|(_, b)| b.fails.is_some()) {
+        let x = i as f64;
+        let (left, top) = chart.backend_coord(&(x - 0.35, height(b)));
+        let (right, bottom) = chart.backend_coord(&(x + 0.35, floor));
+        let (dx, dy) = panel.get_base_pixel();
+        let mut k = left - (bottom - top);
+        while k < right {
+            // the segment from (k, bottom) rising at 45 degrees, clipped to the bar
+            let (x0, y0) = if k < left { (left, bottom - (left - k)) } else { (k, bottom) };
+            let run = (right - x0).min(y0 - top);
+            if run > 0 {
+                let line = PathElement::new(
+                    vec![(x0 - dx, y0 - dy), (x0 + run - dx, y0 - run - dy)],
+                    RGBColor(90, 90, 90).stroke_width(1),
+                );
+                panel.draw(&line).map_err(&err)?;
+            }
+            k += 10;
+        }
+    }
+    let style = TextStyle::from((FAMILY, 13).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    for &(i, b) in &finite {
+        let note = match (&b.fails, b.cheapest) {
+            (Some(f), _) => format!("fails: {f}"),
+            (None, true) if mark_cheapest => "cheapest".to_string(),
+            _ => continue,
+        };
+        let (px, py) = chart.backend_coord(&(i as f64, height(b)));
+        let (dx, dy) = panel.get_base_pixel();
+        panel.draw(&Text::new(note, (px - dx, py - dy - 4), style.clone())).map_err(&err)?;
     }
     Ok(())
 }
@@ -733,18 +816,55 @@ mod tests {
     #[test]
     fn compares_platforms_whatever_the_values() {
         let dir = tempfile::tempdir().unwrap();
-        let p = |n: &str, c: f64, l: f64| (n.to_string(), c, l);
+        let p = |n: &str, c: f64, l: f64| CompareBar {
+            name: n.to_string(),
+            monthly_usd: c,
+            p99_ms: l,
+            fails: (l > 10_000.0).then(|| "64 % rejected".to_string()),
+            cheapest: c == 0.84,
+        };
         let cases = [
             vec![p("fn", 1.87, 312.5), p("fargate", 0.84, 256.9), p("ec2", 0.99, 254.8)],
             vec![],
             vec![p("zero", 0.0, 0.0)],
             vec![p("nan", f64::NAN, f64::INFINITY), p("ok", 1.0, 2.0)],
+            vec![p("fn", 65.65, 306.0), p("fails", 0.2, 33_000.0), p("fargate", 0.84, 302.0)],
         ];
         for (i, c) in cases.iter().enumerate() {
             let path = dir.path().join(format!("compare{i}.png"));
             compare_platforms(&path, "compare", c).unwrap();
             assert_png(&path);
         }
+    }
+
+    #[test]
+    fn compare_marks_failing_and_cheapest_and_switches_to_a_log_axis() {
+        // See: issue 14
+        let dir = tempfile::tempdir().unwrap();
+        let bar = |n: &str, c: f64, l: f64, fails: Option<&str>, cheapest| CompareBar {
+            name: n.into(),
+            monthly_usd: c,
+            p99_ms: l,
+            fails: fails.map(str::to_string),
+            cheapest,
+        };
+        let svg = |bars: &[CompareBar]| {
+            let path = dir.path().join("compare.svg");
+            compare_platforms(&path, "compare", bars).unwrap();
+            std::fs::read_to_string(&path).unwrap()
+        };
+        let wide = svg(&[
+            bar("lambda", 65.65, 306.0, None, false),
+            bar("fargate 2-10", 20.0, 33_000.0, Some("64 % rejected"), false),
+            bar("fargate max 60", 44.52, 302.0, None, true),
+        ]);
+        for text in ["fails: 64 % rejected", "cheapest", "p99 latency (ms, log scale)"] {
+            assert!(wide.contains(text), "{text}");
+        }
+        // within a decade: a linear axis, and nothing failing or cheapest to mark
+        let narrow = svg(&[bar("a", 1.0, 300.0, None, false), bar("b", 2.0, 2_999.0, None, false)]);
+        assert!(narrow.contains("p99 latency (ms)") && !narrow.contains("log scale"));
+        assert!(!narrow.contains("fails") && !narrow.contains("cheapest"));
     }
 
     #[test]

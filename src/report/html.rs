@@ -15,7 +15,7 @@ use crate::recommend::{Recommendation, short_key};
 use crate::slo::{Check, Slo};
 use crate::sweep::table::SweepTable;
 
-use super::table;
+use super::{comparison, table};
 
 /// `&`, `<`, `>`, `"` and `'` as entities.
 pub fn escape(s: &str) -> String {
@@ -322,37 +322,44 @@ fn summary_tables(summary: &Json) -> String {
             &rows,
         ));
     }
-    let platforms = table::compared(summary);
-    if !platforms.is_empty() {
-        let rows: Vec<_> = platforms
+    let options = comparison::compare(summary);
+    if !options.is_empty() {
+        let rows: Vec<_> = options
             .iter()
-            .map(|p| {
+            .map(|c| {
+                let p = &c.platform;
                 let failed = if p.requests > 0.0 { 100.0 * p.failed / p.requests } else { 0.0 };
+                let per_million =
+                    if p.requests > 0.0 { c.cost_usd / p.requests * 1e6 } else { 0.0 };
                 (
-                    String::new(),
+                    if c.failure.is_some() { "fail".to_string() } else { String::new() },
                     vec![
                         text(p.name.clone()),
-                        text(p.kind.clone()),
+                        text(c.includes.clone()),
                         n(table::count(p.requests)),
                         n(format!("{:.1}", p.p50_ms)),
                         n(format!("{:.1}", p.p95_ms)),
                         n(format!("{:.1}", p.p99_ms)),
                         n(format!("{failed:.2}")),
                         n(format!("{:.1}", p.capacity)),
-                        n(format!("{:.4}", p.cost_usd)),
-                        n(format!("{:.2}", p.usd_per_million())),
+                        n(format!("{:.4}", c.cost_usd)),
+                        n(format!("{:.2}", c.monthly_usd)),
+                        n(format!("{per_million:.2}")),
+                        text(table::status(c)),
                     ],
                 )
             })
             .collect();
         out.push_str(
-            "<h2>Side by side</h2>\n<p class=\"meta\">capacity: mean environments or tasks</p>\n",
+            "<h2>Side by side</h2>\n<p class=\"meta\">capacity: mean environments or tasks; \
+             cost with what fronts each platform (its ALB, its share of the APIs in front)</p>\n",
         );
+        let _ = writeln!(out, "<p><b>verdict:</b> {}</p>", escape(&comparison::verdict(&options)));
         out.push_str(&html_table(
             "compare",
             &headers(&[
                 "platform",
-                "kind",
+                "includes",
                 "requests",
                 "p50 ms",
                 "p95 ms",
@@ -360,7 +367,9 @@ fn summary_tables(summary: &Json) -> String {
                 "failed %",
                 "capacity",
                 "cost USD",
+                "USD per month",
                 "USD per M requests",
+                "carries load",
             ]),
             &rows,
         ));

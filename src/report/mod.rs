@@ -4,6 +4,7 @@
 //! an interrupted run never leaves a half-written file under a real name.
 
 pub mod chart;
+pub mod comparison;
 pub mod html;
 pub mod sweep_chart;
 pub mod sweep_outputs;
@@ -66,8 +67,16 @@ pub fn write_charts(
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
     // the same comparison as the terminal's side-by-side table (from the summary: the mean
     // over replications)
-    let platforms: Vec<(String, f64, f64)> =
-        table::compared(summary).into_iter().map(|p| (p.name, p.cost_usd, p.p99_ms)).collect();
+    let platforms: Vec<chart::CompareBar> = comparison::compare(summary)
+        .into_iter()
+        .map(|c| chart::CompareBar {
+            fails: c.failure.as_ref().map(comparison::Failure::describe),
+            name: c.platform.name,
+            monthly_usd: c.monthly_usd,
+            p99_ms: c.platform.p99_ms,
+            cheapest: c.cheapest,
+        })
+        .collect();
     let platforms = &platforms;
     let costs = cost_parts(summary);
     let costs = &costs;
@@ -121,7 +130,7 @@ pub fn write_charts(
             Box::new(|p| {
                 chart::compare_platforms(
                     p,
-                    &format!("{title}: cost and p99 by platform"),
+                    &format!("{title}: monthly cost (with what fronts it) and p99 by platform"),
                     platforms,
                 )
             }),

@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use super::comparison::{self, Compared};
+
 fn num(v: &Value, path: &[&str]) -> f64 {
     path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_f64).unwrap_or(0.0)
 }
@@ -116,28 +118,46 @@ pub fn compared(summary: &Value) -> Vec<Platform> {
     if all.len() >= 2 && all.iter().any(|p| p.kind != "lambda") { all } else { Vec::new() }
 }
 
-/// The side-by-side table of platforms.
-fn comparison(platforms: &[Platform]) -> String {
-    let header = ["platform", "kind", "requests", "p50 ms", "p95 ms", "p99 ms", "failed %"];
-    let header2 = ["capacity", "cost USD", "USD per M"];
+/// The side-by-side table of the options, each costed with what fronts it (the `includes`
+/// column), failing ones marked in the `carries load` column, then the verdict line.
+fn comparison(options: &[Compared]) -> String {
+    let header = ["platform", "includes", "requests", "p50 ms", "p95 ms", "p99 ms", "failed %"];
+    let header2 = ["capacity", "cost USD", "USD/month", "USD per M", "carries load"];
     let mut rows: Vec<Vec<String>> =
         vec![header.iter().chain(&header2).map(|s| s.to_string()).collect()];
-    for p in platforms {
+    for c in options {
+        let p = &c.platform;
         let failed = if p.requests > 0.0 { 100.0 * p.failed / p.requests } else { 0.0 };
+        let per_million = if p.requests > 0.0 { c.cost_usd / p.requests * 1e6 } else { 0.0 };
         rows.push(vec![
             p.name.clone(),
-            p.kind.clone(),
+            c.includes.clone(),
             count(p.requests),
             format!("{:.1}", p.p50_ms),
             format!("{:.1}", p.p95_ms),
             format!("{:.1}", p.p99_ms),
             format!("{failed:.2}"),
             format!("{:.1}", p.capacity),
-            format!("{:.2}", p.cost_usd),
-            format!("{:.2}", p.usd_per_million()),
+            format!("{:.2}", c.cost_usd),
+            format!("{:.2}", c.monthly_usd),
+            format!("{per_million:.2}"),
+            status(c),
         ]);
     }
-    format!("\nside by side (capacity: mean environments or tasks)\n{}", aligned(&rows))
+    format!(
+        "\nside by side (capacity: mean environments or tasks; cost with what fronts it)\n{}{}\n",
+        aligned(&rows),
+        comparison::verdict(options)
+    )
+}
+
+/// `cheapest`, `yes` or `fails: 64 % rejected`.
+pub(crate) fn status(c: &Compared) -> String {
+    match (&c.failure, c.cheapest) {
+        (Some(f), _) => format!("fails: {}", f.describe()),
+        (None, true) => "yes, cheapest".into(),
+        (None, false) => "yes".into(),
+    }
 }
 
 /// One line per function, then the total cost.
@@ -213,9 +233,9 @@ pub fn render(summary: &Value) -> String {
             ));
         }
     }
-    let platforms = compared(summary);
-    if !platforms.is_empty() {
-        out.push_str(&comparison(&platforms));
+    let options = comparison::compare(summary);
+    if !options.is_empty() {
+        out.push_str(&comparison(&options));
     }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
@@ -291,7 +311,10 @@ mod tests {
                 "0.01",
                 "4.8",
                 "1.00",
-                "0.50"
+                "0.00", // no measured period, no month
+                "0.50",
+                "yes,",
+                "cheapest"
             ]
         );
         // Lambda alone: no comparison

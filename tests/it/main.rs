@@ -8,6 +8,7 @@ mod bad_input;
 mod capacity;
 mod common;
 mod compare;
+mod comparisons;
 mod conservation;
 mod determinism;
 mod docs_links;
