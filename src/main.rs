@@ -189,9 +189,8 @@ struct RecommendArgs {
     #[arg(long)]
     conservative: bool,
     /// How to choose among the points meeting the SLOs: cost (the cheapest; points within
-    /// the larger of 0.5% and the 95% CI of the cost difference are tied, and the tie goes to
-    /// the better latency objective, then the smaller resource), speed (the lowest latency
-    /// objective), balanced (see --balance).
+    /// 0.5% of its cost are tied, and the tie goes to the better latency objective, then the
+    /// smaller resource), speed (the lowest latency objective), balanced (see --balance).
     #[arg(long, value_enum, default_value_t = StrategyArg::Cost)]
     strategy: StrategyArg,
     /// With --strategy balanced: the weight W of cost against latency, 0..=1; the point with

@@ -7,10 +7,10 @@
 //! confidence. Among the passing points, by [`Strategy`]:
 //!
 //! - `cost` (the default): the cheapest by mean `cost_usd.total`, with the tie rule: a point
-//!   whose cost exceeds the cheapest passing point's by no more than the larger of 0.5% of that
-//!   cost and the 95% half-width of the difference of the two costs ([`tie_margin`]) is tied
-//!   with it, and the tie goes to the better latency objective, then to the smaller swept
-//!   values (less memory), then the lower point number. Noise never decides.
+//!   whose cost exceeds the cheapest passing point's by no more than 0.5% of that cost
+//!   ([`tie_margin`]) is tied with it, and the tie goes to the better latency objective, then
+//!   to the smaller swept values (less memory), then the lower point number. Noise never
+//!   decides.
 //! - `speed`: the lowest latency objective (then cost, smaller values, point number).
 //! - `balanced` with a weight `w` in 0..=1: the lowest `w * cost' + (1 - w) * latency'`, where
 //!   `x' = (x - min) / (max - min)` over the passing points (0 when they are all equal).
@@ -155,15 +155,17 @@ impl Strategy {
 /// The share of the cheapest passing cost within which another point is tied with it.
 pub const TIE_SHARE: f64 = 0.005;
 
-/// How much dearer than the cheapest passing point (mean cost `cheapest`, 95% half-width
-/// `c0`) a point (half-width `c1`) may be and still be tied with it: the larger of
-/// [`TIE_SHARE`] of the cheapest cost and the 95% half-width of the difference of the two
-/// means. Points share their random numbers, so the difference is paired; a point's summary
-/// keeps the half-width of its own mean only, and `sqrt(c0^2 + c1^2)`, the half-width of an
-/// unpaired difference, bounds the paired one whenever common random numbers correlate the
-/// points' costs positively, as they do (the same requests, the same durations).
-pub fn tie_margin(cheapest: f64, c0: f64, c1: f64) -> f64 {
-    (TIE_SHARE * cheapest.abs()).max((c0 * c0 + c1 * c1).sqrt())
+/// How much dearer than the cheapest passing point (mean cost `cheapest`) a point may be and
+/// still be tied with it: [`TIE_SHARE`] of the cheapest cost.
+///
+/// Points share their random numbers, so the cost difference of two points is paired, and a
+/// paired 95% interval of it would widen the margin where replications disagree. A point keeps
+/// only its own mean and half-width, not its replications' costs, so that interval cannot be
+/// computed; the unpaired bound `sqrt(c0^2 + c1^2)` is far wider than the paired interval
+/// (common random numbers make it narrow) and would tie points whose difference is real, so
+/// it is not used.
+pub fn tie_margin(cheapest: f64) -> f64 {
+    TIE_SHARE * cheapest.abs()
 }
 
 /// The outcome: every point judged, the passing ones ranked by the strategy.
@@ -306,8 +308,8 @@ impl Recommendation {
         let cheapest = passing.iter().copied().min_by(by_cost);
         let tied = |i: usize| match (cheapest, v[i].cost) {
             (Some(c), Some((m, h))) => {
-                let (m0, h0) = v[c].cost.unwrap_or((m, h));
-                m - m0 <= tie_margin(m0, h0, h)
+                let (m0, _) = v[c].cost.unwrap_or((m, h));
+                m - m0 <= tie_margin(m0)
             }
             (Some(c), None) => i == c,
             (None, _) => false,
@@ -354,8 +356,8 @@ impl Recommendation {
         self.tie_set = tie_set;
     }
 
-    /// The cost margin within which points tie with the cheapest (USD), per [`tie_margin`]
-    /// with the cheapest's own half-width; `None` without a passing point.
+    /// The tie set and the cost margin within which points tie with the cheapest (USD), per
+    /// [`tie_margin`]; `None` without a passing point.
     pub fn tie_text(&self) -> Option<String> {
         let c = self.cheapest?;
         let (m0, _) = self.verdicts[c].cost?;
@@ -369,8 +371,7 @@ impl Recommendation {
             })
             .collect();
         Some(format!(
-            "tied with the cheapest passing point (${m0:.4}; within the larger of 0.5% and the \
-             95% CI of the difference), by {}: {}",
+            "tied with the cheapest passing point (${m0:.4}; within 0.5% of it), by {}: {}",
             self.latency_objective,
             names.join(", ")
         ))
@@ -536,8 +537,8 @@ impl Recommendation {
         out.push_str(&format!("SLOs: {} ({basis})\n", self.slo.describe()));
         out.push_str(&match self.strategy {
             Strategy::Cost => format!(
-                "strategy: cost (cheapest passing; ties within max(0.5%, 95% CI of the \
-                 difference) go to the lower {}, then the smaller resource)\n",
+                "strategy: cost (cheapest passing; ties within 0.5% of its cost go to the lower \
+                 {}, then the smaller resource)\n",
                 self.latency_objective
             ),
             Strategy::Speed => format!("strategy: speed (lowest {})\n", self.latency_objective),
@@ -787,15 +788,14 @@ mod tests {
     }
 
     #[test]
-    fn ties_follow_the_larger_of_the_share_and_the_interval() {
-        // 0.6% dearer and no interval: not tied, the cheapest wins
-        let r = judged(&[(512, 1.0, 0.0, 900.0), (1024, 1.006, 0.0, 600.0)]);
+    fn ties_are_within_half_a_percent_of_the_cheapest() {
+        // 0.6% dearer: not tied, the cheapest wins, whatever the intervals
+        let r = judged(&[(512, 1.0, 0.01, 900.0), (1024, 1.006, 0.01, 600.0)]);
         assert_eq!((best(&r), r.tie_set.clone()), (0, vec![0]));
-        // 1% dearer inside sqrt(0.01^2 + 0.01^2) = 0.01414: tied, the faster wins
-        let r = judged(&[(512, 1.0, 0.01, 900.0), (1024, 1.01, 0.01, 600.0)]);
+        // 0.4% dearer: tied, the faster wins
+        let r = judged(&[(512, 1.0, 0.0, 900.0), (1024, 1.004, 0.0, 600.0)]);
         assert_eq!((best(&r), r.tie_set.clone()), (1, vec![1, 0]));
-        assert!((tie_margin(1.0, 0.01, 0.01) - 0.014_142_135).abs() < 1e-8);
-        assert_eq!(tie_margin(100.0, 0.1, 0.1), 0.5);
+        assert_eq!(tie_margin(100.0), 0.5);
         // equal latency: the smaller memory
         let r = judged(&[(1024, 1.0, 0.0, 600.0), (512, 1.0, 0.0, 600.0)]);
         assert_eq!(best(&r), 1);
