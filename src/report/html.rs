@@ -573,12 +573,9 @@ pub fn sweep_page(
     if let Some(rec) = rec {
         body.push_str(&recommendation_section(rec));
     }
-    let mut cols: Vec<(String, usize)> = Vec::new();
-    for block in ["functions", "apis", "services"] {
-        for (name, i) in t.components(block, "latency_ms.p99") {
-            cols.push((format!("{name} p99 ms"), i));
-        }
-    }
+    // the latency columns of the objectives (p95 when the SLO is on p95), p99 without any
+    let quantiles = crate::sweep::table::latency_quantiles(rec.map(|r| &r.slo));
+    let mut cols = t.latency_columns(&quantiles);
     let hidden = cols.len().saturating_sub(MAX_COMPONENT_COLUMNS);
     cols.truncate(MAX_COMPONENT_COLUMNS);
     let cost = t.figure("cost_usd.total");
@@ -608,14 +605,18 @@ pub fn sweep_page(
             }
             let mut class = String::new();
             if let (Some(rec), Some(v)) = (rec, verdict) {
-                let rank = rec.ranked.iter().position(|&i| i == r);
-                let (label, cls) = match rank {
-                    Some(0) => ("recommended".to_string(), "best"),
-                    Some(1) => ("runner-up".to_string(), "second"),
-                    Some(_) => ("meets".to_string(), ""),
-                    None => (format!("fails {}", v.failures().count()), "fail"),
-                };
-                class = cls.to_string();
+                // recommended, tied (with the cheapest), meets, or what a failing point misses
+                let label = crate::report::sweep_outputs::standing(rec, r);
+                class = if rec.ranked.first() == Some(&r) {
+                    "best"
+                } else if !v.passes() {
+                    "fail"
+                } else if rec.tie_set.contains(&r) {
+                    "second"
+                } else {
+                    ""
+                }
+                .to_string();
                 cells.push(text(label));
             }
             (class, cells)
@@ -625,7 +626,7 @@ pub fn sweep_page(
     if hidden > 0 {
         let _ = writeln!(
             body,
-            "<p class=\"meta\">p99 of the first {MAX_COMPONENT_COLUMNS} components; {hidden} more are in sweep.csv</p>"
+            "<p class=\"meta\">latency of the first {MAX_COMPONENT_COLUMNS} components; {hidden} more are in sweep.csv</p>"
         );
     }
     body.push_str(&html_table("points", &header, &rows));

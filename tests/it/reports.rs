@@ -302,6 +302,10 @@ fn sweep_report_is_identical_across_threads_and_shards() {
     assert_eq!(html.matches("<tr class=\"best\">").count(), 1);
     assert!(html.contains("<b>recommended</b>: point 2 (f.memory_size=1024)"), "{html}");
     assert!(html.contains("<b>runner-up</b>: point 3 (f.memory_size=1769)"), "{html}");
+    // the points table shows the percentile the SLO judges (p50 here, not p99) and what a
+    // failing point misses, with its value and the limit
+    assert!(html.contains("<th>f p50 ms</th>") && !html.contains("<th>f p99 ms</th>"), "{html}");
+    assert!(html.contains("fails p50 ") && html.contains(" &gt; 1,500 ms</td>"), "{html}");
     // one row per point, the swept value in it
     for m in [256, 512, 1024, 1769, 2048] {
         assert!(html.contains(&format!("<td class=\"n\">{m}</td>")), "{m} MB");
