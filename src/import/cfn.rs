@@ -70,12 +70,29 @@ pub fn structure(
             .to_string(),
         "Parameters take their Default unless given with --param NAME=VALUE.".to_string(),
     ];
+    finish(template, "Resources", "unresolved", infra, &header, stem, traffic)
+}
+
+/// The scenario of an infrastructure model, checked (with the traffic's data files) and with
+/// the one-line count for the terminal; shared by `import cfn` and `import terraform`. `place`
+/// is where a model with nothing to simulate is reported; `unknown` names the values that
+/// could not be resolved ("unresolved", "unknown").
+pub(crate) fn finish(
+    file: &Path,
+    place: &str,
+    unknown: &str,
+    infra: Infra,
+    header: &[String],
+    stem: &str,
+    traffic: Option<&super::usage::Traffic>,
+) -> Result<(Infra, Output), ImportError> {
     let scenario =
-        infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128), traffic)
-            .map_err(|m| ImportError::new(template, "Resources", m))?;
+        infra::write_scenario(&infra, header, &infra::clean_name(stem, true, 128), traffic)
+            .map_err(|m| ImportError::new(file, place, m))?;
+    check(file, &scenario, traffic.map_or(&[][..], |t| &t.files))?;
     let messages = vec![format!(
-        "{}: {} function(s), {} queue(s), {} API(s), {} service(s); {} resource(s) not modelled; {} unresolved value(s)",
-        template.display(),
+        "{}: {} function(s), {} queue(s), {} API(s), {} service(s); {} resource(s) not modelled; {} {unknown} value(s)",
+        file.display(),
         infra.functions.len(),
         infra.queues.len(),
         infra.apis.len(),
@@ -83,7 +100,6 @@ pub fn structure(
         infra.unmodelled.len(),
         infra.notes.len()
     )];
-    check(template, &scenario, traffic.map_or(&[][..], |t| &t.files))?;
     Ok((infra, Output { scenario, files: Vec::new(), messages }))
 }
 

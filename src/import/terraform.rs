@@ -89,19 +89,5 @@ pub fn structure(
          configuration sets them; AWS defaults where it sets nothing."
             .to_string(),
     ];
-    let scenario =
-        infra::write_scenario(&infra, &header, &infra::clean_name(stem, true, 128), traffic)
-            .map_err(|m| ImportError::new(plan, "", m))?;
-    super::cfn::check(plan, &scenario, traffic.map_or(&[][..], |t| &t.files))?;
-    let messages = vec![format!(
-        "{}: {} function(s), {} queue(s), {} API(s), {} service(s); {} resource(s) not modelled; {} unknown value(s)",
-        plan.display(),
-        infra.functions.len(),
-        infra.queues.len(),
-        infra.apis.len(),
-        infra.services.len(),
-        infra.unmodelled.len(),
-        infra.notes.len()
-    )];
-    Ok((infra, Output { scenario, files: Vec::new(), messages }))
+    super::cfn::finish(plan, "", "unknown", infra, &header, stem, traffic)
 }

@@ -79,7 +79,13 @@ fn every_relative_link_resolves() {
 
 #[test]
 fn nothing_points_outside_the_repository() {
-    let needles = ["../shared", "SCENARIO.md", "shared folder", "aws-facts"];
+    // spelled in pieces, so that this test is not itself a file that names them
+    let needles = [
+        ["..", "/shared"].concat(),
+        ["SCENARIO", ".md"].concat(),
+        ["shared", " folder"].concat(),
+        ["aws", "-facts"].concat(),
+    ];
     let mut found = Vec::new();
     let mut stack = vec![root()];
     while let Some(dir) = stack.pop() {
@@ -93,13 +99,9 @@ fn nothing_points_outside_the_repository() {
                 }
                 continue;
             }
-            // this file names the needles it looks for
-            if p.ends_with("tests/it/docs_links.rs") {
-                continue;
-            }
             let Ok(text) = std::fs::read_to_string(&p) else { continue };
-            for n in needles {
-                if text.contains(n) {
+            for n in &needles {
+                if text.contains(n.as_str()) {
                     found.push(format!("{}: mentions {n}", p.display()));
                 }
             }
