@@ -189,8 +189,9 @@ struct RecommendArgs {
     #[arg(long)]
     conservative: bool,
     /// How to choose among the points meeting the SLOs: cost (the cheapest; points within
-    /// 0.5% of its cost are tied, and the tie goes to the better latency objective, then the
-    /// smaller resource), speed (the lowest latency objective), balanced (see --balance).
+    /// 0.5% of its cost, or within the 95% CI of their paired cost difference, are tied, and
+    /// the tie goes to the better latency objective, then the smaller resource), speed (the
+    /// lowest latency objective), balanced (see --balance).
     #[arg(long, value_enum, default_value_t = StrategyArg::Cost)]
     strategy: StrategyArg,
     /// With --strategy balanced: the weight W of cost against latency, 0..=1; the point with

@@ -7,10 +7,11 @@
 //! confidence. Among the passing points, by [`Strategy`]:
 //!
 //! - `cost` (the default): the cheapest by mean `cost_usd.total`, with the tie rule: a point
-//!   whose cost exceeds the cheapest passing point's by no more than 0.5% of that cost
-//!   ([`tie_margin`]) is tied with it, and the tie goes to the better latency objective, then
-//!   to the smaller swept values (less memory), then the lower point number. Noise never
-//!   decides.
+//!   whose cost exceeds the cheapest passing point's by no more than 0.5% of that cost, or by
+//!   no more than the 95% confidence half-width of the paired difference of their costs
+//!   (replication by replication, whichever is larger: [`tie_margin`]), is tied with it, and
+//!   the tie goes to the better latency objective, then to the smaller swept values (less
+//!   memory), then the lower point number. Noise never decides.
 //! - `speed`: the lowest latency objective (then cost, smaller values, point number).
 //! - `balanced` with a weight `w` in 0..=1: the lowest `w * cost' + (1 - w) * latency'`, where
 //!   `x' = (x - min) / (max - min)` over the passing points (0 when they are all equal).
@@ -42,6 +43,9 @@ pub struct Verdict {
     /// limit (on the basis judged), or the worst p99 when `[slo]` sets no latency limit.
     pub latency: Option<f64>,
     pub checks: Vec<Check>,
+    /// `(seed, cost_usd.total)` of each replication (empty with one replication), to compare
+    /// costs paired.
+    pub replications: Vec<(u64, f64)>,
 }
 
 impl Verdict {
@@ -156,16 +160,23 @@ impl Strategy {
 pub const TIE_SHARE: f64 = 0.005;
 
 /// How much dearer than the cheapest passing point (mean cost `cheapest`) a point may be and
-/// still be tied with it: [`TIE_SHARE`] of the cheapest cost.
-///
-/// Points share their random numbers, so the cost difference of two points is paired, and a
-/// paired 95% interval of it would widen the margin where replications disagree. A point keeps
-/// only its own mean and half-width, not its replications' costs, so that interval cannot be
-/// computed; the unpaired bound `sqrt(c0^2 + c1^2)` is far wider than the paired interval
-/// (common random numbers make it narrow) and would tie points whose difference is real, so
-/// it is not used.
-pub fn tie_margin(cheapest: f64) -> f64 {
-    TIE_SHARE * cheapest.abs()
+/// still be tied with it: [`TIE_SHARE`] of the cheapest cost, or `paired` (the 95% half-width
+/// of the paired cost difference, [`paired_half_width`]) when that is larger.
+pub fn tie_margin(cheapest: f64, paired: Option<f64>) -> f64 {
+    let share = TIE_SHARE * cheapest.abs();
+    paired.filter(|h| h.is_finite()).map_or(share, |h| h.max(share))
+}
+
+/// The 95% Student-t half-width of the mean difference of two points' costs, replication by
+/// replication: points of a sweep run replication `k` with the same seed (common random
+/// numbers), so the difference of their costs is far less noisy than either cost. `None`
+/// unless both points have the same seeds in the same order, at least two of them.
+pub fn paired_half_width(a: &[(u64, f64)], b: &[(u64, f64)]) -> Option<f64> {
+    if a.len() < 2 || a.len() != b.len() || a.iter().zip(b).any(|(x, y)| x.0 != y.0) {
+        return None;
+    }
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x.1 - y.1).collect();
+    Some(crate::summary::mean_ci95(&d).1)
 }
 
 /// The outcome: every point judged, the passing ones ranked by the strategy.
@@ -187,6 +198,8 @@ pub struct Recommendation {
     /// Indexes of the passing points tied with the cheapest by cost ([`tie_margin`]), best
     /// first (the cheapest among them); empty when no point passes.
     pub tie_set: Vec<usize>,
+    /// Whether any point's tie was judged on its paired interval (wider than the 0.5%).
+    pub paired_ties: bool,
 }
 
 /// The nearest miss of one objective for one component, when no point meets every objective.
@@ -257,6 +270,7 @@ impl Recommendation {
                     cost: cost.and_then(|f| table.value(r, f)),
                     latency,
                     checks,
+                    replications: row.replications.clone(),
                 }
             })
             .collect();
@@ -270,6 +284,7 @@ impl Recommendation {
             ranked: Vec::new(),
             cheapest: None,
             tie_set: Vec::new(),
+            paired_ties: false,
         };
         rec.rank();
         rec
@@ -306,10 +321,11 @@ impl Recommendation {
         let passing: Vec<usize> = (0..v.len()).filter(|&i| v[i].passes()).collect();
         let by_cost = |a: &usize, b: &usize| cost(*a).total_cmp(&cost(*b)).then(resource(*a, *b));
         let cheapest = passing.iter().copied().min_by(by_cost);
+        let paired = |i: usize, c: usize| paired_half_width(&v[i].replications, &v[c].replications);
         let tied = |i: usize| match (cheapest, v[i].cost) {
             (Some(c), Some((m, h))) => {
                 let (m0, _) = v[c].cost.unwrap_or((m, h));
-                m - m0 <= tie_margin(m0)
+                m - m0 <= tie_margin(m0, paired(i, c))
             }
             (Some(c), None) => i == c,
             (None, _) => false,
@@ -351,6 +367,12 @@ impl Recommendation {
                 ranked.sort_by(|a, b| score(*a).total_cmp(&score(*b)).then(by_cost(a, b)));
             }
         }
+        self.paired_ties = cheapest.is_some_and(|c| {
+            tie_set.iter().any(|&i| {
+                let d = cost(i) - cost(c);
+                d > tie_margin(cost(c), None)
+            })
+        });
         self.ranked = ranked;
         self.cheapest = cheapest;
         self.tie_set = tie_set;
@@ -370,8 +392,13 @@ impl Recommendation {
                 format!("{} {} {lat}", v.name(), v.cost_text())
             })
             .collect();
+        let within = if self.paired_ties {
+            "within 0.5% of it or the 95% CI of the paired difference"
+        } else {
+            "within 0.5% of it"
+        };
         Some(format!(
-            "tied with the cheapest passing point (${m0:.4}; within 0.5% of it), by {}: {}",
+            "tied with the cheapest passing point (${m0:.4}; {within}), by {}: {}",
             self.latency_objective,
             names.join(", ")
         ))
@@ -444,6 +471,24 @@ impl Recommendation {
             json!({ "point": v.point, "parameters": v.parameters,
                     "cost_usd": v.cost.map(|c| c.0), "latency_ms": v.latency })
         };
+        // the tie set with each point's margin: the cost difference from the cheapest and the
+        // 95% half-width of that difference, paired (null when the points cannot be paired)
+        let tie = |i: &usize| {
+            let mut b = brief(i);
+            if let (Some(c), Json::Object(m)) = (self.cheapest, &mut b) {
+                let (v, v0) = (&self.verdicts[*i], &self.verdicts[c]);
+                let diff = match (v.cost, v0.cost) {
+                    (Some(a), Some(b)) => Some(a.0 - b.0),
+                    _ => None,
+                };
+                m.insert("cost_difference_usd".into(), json!(diff));
+                m.insert(
+                    "paired_ci95_usd".into(),
+                    json!(paired_half_width(&v.replications, &v0.replications)),
+                );
+            }
+            b
+        };
         json!({
             "scenario": self.scenario,
             "basis": self.basis(),
@@ -451,7 +496,7 @@ impl Recommendation {
             "balance": match self.strategy { Strategy::Balanced(w) => Some(w), _ => None },
             "latency_objective": self.latency_objective,
             "cheapest_passing": self.cheapest.map(|i| self.verdicts[i].point),
-            "tie_set": self.tie_set.iter().map(brief).collect::<Vec<_>>(),
+            "tie_set": self.tie_set.iter().map(tie).collect::<Vec<_>>(),
             "slo": self.slo.to_json(),
             "points": self.verdicts.len(),
             "recommended": self.best().map(|v| v.to_json(true)),
@@ -537,8 +582,8 @@ impl Recommendation {
         out.push_str(&format!("SLOs: {} ({basis})\n", self.slo.describe()));
         out.push_str(&match self.strategy {
             Strategy::Cost => format!(
-                "strategy: cost (cheapest passing; ties within 0.5% of its cost go to the lower \
-                 {}, then the smaller resource)\n",
+                "strategy: cost (cheapest passing; ties within 0.5% of its cost or the 95% CI of \
+                 the paired difference go to the lower {}, then the smaller resource)\n",
                 self.latency_objective
             ),
             Strategy::Speed => format!("strategy: speed (lowest {})\n", self.latency_objective),
@@ -750,6 +795,72 @@ mod tests {
         Recommendation::new("s", &table, &numbers, &comps, &slo, false)
     }
 
+    /// [`judged`] with each point's per-replication costs (seeds 1, 2, 3, ...).
+    fn judged_paired(points: &[(u64, &[f64], f64)]) -> Recommendation {
+        let rows: Vec<(Json, Json)> = points
+            .iter()
+            .map(|&(m, costs, p95)| {
+                let (mean, ci) = crate::summary::mean_ci95(costs);
+                let seeds: Vec<u64> = (1..=costs.len() as u64).collect();
+                (
+                    json!({ "lambda.function.f.memory_size": m }),
+                    json!({
+                        "functions": { "f": { "latency_ms": { "p95": p95, "p99": p95 } } },
+                        "cost_usd": { "total": mean },
+                        "ci95": { "cost_usd": { "total": ci } },
+                        "replication_seeds": seeds,
+                        "replication_costs_usd": costs,
+                    }),
+                )
+            })
+            .collect();
+        let table = SweepTable::new(vec!["lambda.function.f.memory_size".into()], &rows);
+        let comps: Vec<Components> = rows.iter().map(|r| Components::of_summary(&r.1)).collect();
+        let slo = Slo {
+            limits: vec![(SloKey::P95Ms, 1000.0)],
+            components: None,
+            raw: crate::config::raw::RawSlo { p95_ms: Some(1000.0), ..Default::default() },
+        };
+        let numbers: Vec<usize> = (0..rows.len()).collect();
+        Recommendation::new("s", &table, &numbers, &comps, &slo, false)
+    }
+
+    #[test]
+    fn paired_half_width_by_hand() {
+        // differences 1, 2, 3: mean 2, sd 1, t(2) = 4.303: 4.303 / sqrt(3)
+        let a = [(1, 11.0), (2, 22.0), (3, 33.0)];
+        let b = [(1, 10.0), (2, 20.0), (3, 30.0)];
+        let h = paired_half_width(&a, &b).unwrap_or(f64::NAN);
+        assert!((h - 4.303 / 3f64.sqrt()).abs() < 1e-9, "{h}");
+        // other seeds, or one replication: cannot be paired
+        assert_eq!(paired_half_width(&a, &[(1, 1.0), (2, 2.0), (9, 3.0)]), None);
+        assert_eq!(paired_half_width(&a[..1], &b[..1]), None);
+    }
+
+    #[test]
+    fn a_noisy_paired_difference_ties_a_steady_one_does_not() {
+        // point 1 is 2% dearer on average but its difference swings -4%..+8% from replication
+        // to replication: the paired interval (about 12%) is wider than the difference: tied,
+        // and the faster wins
+        let noisy =
+            judged_paired(&[(512, &[1.00, 1.00, 1.00], 900.0), (1024, &[0.96, 1.02, 1.08], 600.0)]);
+        assert_eq!((best(&noisy), noisy.tie_set.clone()), (1, vec![1, 0]));
+        assert!(noisy.paired_ties);
+        assert!(noisy.render().contains("95% CI of the paired difference"), "{}", noisy.render());
+        let j = noisy.to_json();
+        assert!(
+            (j["tie_set"][0]["cost_difference_usd"].as_f64().unwrap_or(0.0) - 0.02).abs() < 1e-12
+        );
+        assert!(j["tie_set"][0]["paired_ci95_usd"].as_f64().unwrap_or(0.0) > 0.1);
+        // 2% dearer in every replication: the paired interval is 0, the 0.5% decides: not tied
+        let steady = judged_paired(&[
+            (512, &[0.90, 1.00, 1.10], 900.0),
+            (1024, &[0.918, 1.02, 1.122], 600.0),
+        ]);
+        assert_eq!((best(&steady), steady.tie_set.clone()), (0, vec![0]));
+        assert!(!steady.paired_ties);
+    }
+
     fn best(r: &Recommendation) -> usize {
         r.best().map(|v| v.point).unwrap_or(usize::MAX)
     }
@@ -795,7 +906,9 @@ mod tests {
         // 0.4% dearer: tied, the faster wins
         let r = judged(&[(512, 1.0, 0.0, 900.0), (1024, 1.004, 0.0, 600.0)]);
         assert_eq!((best(&r), r.tie_set.clone()), (1, vec![1, 0]));
-        assert_eq!(tie_margin(100.0), 0.5);
+        assert_eq!(tie_margin(100.0, None), 0.5);
+        assert_eq!(tie_margin(100.0, Some(0.2)), 0.5, "the 0.5% when larger");
+        assert_eq!(tie_margin(100.0, Some(2.0)), 2.0, "the paired interval when larger");
         // equal latency: the smaller memory
         let r = judged(&[(1024, 1.0, 0.0, 600.0), (512, 1.0, 0.0, 600.0)]);
         assert_eq!(best(&r), 1);

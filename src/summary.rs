@@ -475,6 +475,11 @@ pub fn summarize(scenario: &Scenario, runs: &[Value]) -> Value {
                 "replication_seeds".into(),
                 runs.iter().map(|r| r["seed"].clone()).collect(),
             );
+            // per replication, so sweeps can compare points paired (common random numbers)
+            map.insert(
+                "replication_costs_usd".into(),
+                runs.iter().map(|r| r["cost_usd"]["total"].clone()).collect(),
+            );
             if let Some(mut ci) = ci {
                 if let Value::Object(c) = &mut ci {
                     c.remove("seed");

@@ -14,8 +14,15 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 
 /// Top-level summary keys that are not results.
-const NOT_FIGURES: [&str; 6] =
-    ["scenario", "seed", "replications", "replication_seeds", "price_table", "ci95"];
+const NOT_FIGURES: [&str; 7] = [
+    "scenario",
+    "seed",
+    "replications",
+    "replication_seeds",
+    "replication_costs_usd",
+    "price_table",
+    "ci95",
+];
 
 /// The results of a sweep in memory: what `sweep.csv` holds, with typed access for charts and
 /// recommendations.
@@ -40,6 +47,10 @@ pub struct SweepRow {
     pub means: Vec<Option<Json>>,
     /// Its 95% CI half-width; `None` with one replication.
     pub ci95: Vec<Option<Json>>,
+    /// `(seed, cost_usd.total)` of each replication, in order (`replication_seeds` and
+    /// `replication_costs_usd`); empty with one replication or in results written before
+    /// these were kept.
+    pub replications: Vec<(u64, f64)>,
 }
 
 impl SweepTable {
@@ -84,6 +95,7 @@ impl SweepTable {
                         .collect(),
                     means,
                     ci95,
+                    replications: replications(summary),
                 }
             })
             .collect();
@@ -175,6 +187,19 @@ pub fn latency_quantiles(slo: Option<&crate::slo::Slo>) -> Vec<&'static str> {
 }
 
 /// A CSV cell: strings bare, numbers as JSON writes them (shortest round-trip form).
+/// `(seed, cost)` per replication from a summary; empty unless both lists are whole and equal
+/// in length.
+fn replications(summary: &Json) -> Vec<(u64, f64)> {
+    let seeds = summary["replication_seeds"].as_array();
+    let costs = summary["replication_costs_usd"].as_array();
+    let (Some(seeds), Some(costs)) = (seeds, costs) else {
+        return Vec::new();
+    };
+    let pairs: Vec<(u64, f64)> =
+        seeds.iter().zip(costs).filter_map(|(s, c)| Some((s.as_u64()?, c.as_f64()?))).collect();
+    if pairs.len() == seeds.len() && pairs.len() == costs.len() { pairs } else { Vec::new() }
+}
+
 fn cell(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),

@@ -74,6 +74,27 @@ fn equal_costs_tie_and_the_fastest_size_wins() {
         .collect();
     assert_eq!(tied, [1728, 1536, 1024, 512, 256, 128], "fastest first: {stdout}");
     assert!(stdout.contains("tied with the cheapest passing point"), "{stdout}");
+    // the points share their seeds, so each difference from the cheapest is paired: the
+    // cheapest's own difference is exactly 0 with a 0 interval, the others have an interval
+    let cheapest = rec["cheapest_passing"].as_u64().unwrap();
+    for p in rec["tie_set"].as_array().unwrap() {
+        let half = p["paired_ci95_usd"].as_f64();
+        assert!(half.is_some_and(|h| h >= 0.0), "paired: {p}");
+        if p["point"].as_u64() == Some(cheapest) {
+            assert_eq!((p["cost_difference_usd"].as_f64(), half), (Some(0.0), Some(0.0)));
+        }
+    }
+    // each point's summary keeps its replications' costs, whose mean is the point's cost
+    let point = json(&Path::new(out).join("points/00000.json"));
+    let costs: Vec<f64> = point["summary"]["replication_costs_usd"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .collect();
+    assert_eq!(costs.len(), 2);
+    let mean = point["summary"]["cost_usd"]["total"].as_f64().unwrap();
+    assert!((costs.iter().sum::<f64>() / 2.0 - mean).abs() <= 1e-12 * mean.abs().max(1.0));
     assert!(stdout.contains("recommended: point 5 (f.memory_size=1728)"), "{stdout}");
 
     // speed: the same size here; balanced with all weight on cost: still a tie-free cheapest
