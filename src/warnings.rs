@@ -234,10 +234,11 @@ pub fn to_json(warnings: &[Warning]) -> Value {
 /// The warnings of several replications' summaries (each with its `warnings` list): each
 /// (component, kind) once, from the first replication where it fired, in that order.
 pub fn merge(runs: &[Value]) -> Value {
+    // a set of what is listed, so a fleet's thousands of warnings merge in linear time
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Value> = Vec::new();
     for w in runs.iter().filter_map(|r| r["warnings"].as_array()).flatten() {
-        let same = |o: &&Value| o["component"] == w["component"] && o["kind"] == w["kind"];
-        if !out.iter().any(|o| same(&o)) {
+        if seen.insert((w["component"].to_string(), w["kind"].to_string())) {
             out.push(w.clone());
         }
     }
