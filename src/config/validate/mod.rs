@@ -207,6 +207,7 @@ pub fn validate(
         queues: &queues,
         apis: &apigateway.apis,
         services: &services,
+        function_index: workloads::function_index(&lambda.functions),
     };
     // a scenario whose load is all replayed traces needs no [[workload]]
     let workloads = if raw.workload.is_empty() && !raw.trace.is_empty() {

@@ -13,6 +13,7 @@ pub(super) fn validate_queues(
     raw: &[RawQueue],
     functions: &[FunctionConfig],
 ) -> Vec<QueueConfig> {
+    let index = super::workloads::function_index(functions);
     let mut names = HashSet::new();
     let mut out = Vec::new();
     for (i, q) in raw.iter().enumerate() {
@@ -22,7 +23,7 @@ pub(super) fn validate_queues(
             let msg = format!("\"{}\" is declared twice; queue names must be unique", q.name);
             c.bad(format!("queue[{idx}].name"), msg);
         }
-        out.extend(validate_queue(c, i, q, functions));
+        out.extend(validate_queue(c, i, q, functions, &index));
     }
     out
 }
@@ -34,6 +35,7 @@ fn validate_queue(
     i: &str,
     q: &RawQueue,
     functions: &[FunctionConfig],
+    index: &super::workloads::FunctionIndex,
 ) -> Option<QueueConfig> {
     let key = |k: &str| format!("{i}.{k}");
     let name_ok = !q.name.is_empty()
@@ -53,7 +55,7 @@ fn validate_queue(
     let function = match q.target.as_deref() {
         Some(t) => match t.split_once(':') {
             Some(("function", name)) => {
-                match resolve_function(c, key("target"), t, name, functions) {
+                match resolve_function(c, key("target"), t, name, functions, index) {
                     Some(Target::Function(f)) => Some(f),
                     _ => None,
                 }

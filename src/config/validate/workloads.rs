@@ -1,6 +1,6 @@
 //! `[[workload]]`: request streams and the functions, aliases and queues they target.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::Checker;
@@ -16,6 +16,22 @@ pub(super) struct Targets<'a> {
     pub queues: &'a [QueueConfig],
     pub apis: &'a [ApiConfig],
     pub services: &'a [ServiceConfig],
+    /// Each function's index by name (the first of a repeated name), so resolving tens of
+    /// thousands of targets is not quadratic.
+    pub function_index: FunctionIndex<'a>,
+}
+
+/// Function indexes by name: see [`FunctionIndex::of`].
+pub(super) type FunctionIndex<'a> = HashMap<&'a str, usize>;
+
+/// The index of each function by name; a repeated name keeps its first function (as a search
+/// from the start would find).
+pub(super) fn function_index(functions: &[FunctionConfig]) -> FunctionIndex<'_> {
+    let mut index = HashMap::with_capacity(functions.len());
+    for (i, f) in functions.iter().enumerate() {
+        index.entry(f.name.as_str()).or_insert(i);
+    }
+    index
 }
 
 pub(super) fn validate_workloads(
@@ -98,7 +114,7 @@ pub(super) fn validate_workloads(
                 ));
                 continue;
             }
-            match resolve_target(c, tkey, t, to.functions, to.queues) {
+            match resolve_target(c, tkey, t, to) {
                 Some(Target::Function(f)) => fn_indices.push(f),
                 Some(Target::Queue(q)) => queue_indices.push(q),
                 None => {}
@@ -211,15 +227,12 @@ pub(super) enum Target {
 }
 
 /// The function or queue a target names, or a problem reported at `key`.
-fn resolve_target(
-    c: &mut Checker,
-    key: String,
-    target: &str,
-    functions: &[FunctionConfig],
-    queues: &[QueueConfig],
-) -> Option<Target> {
+fn resolve_target(c: &mut Checker, key: String, target: &str, to: &Targets) -> Option<Target> {
+    let queues = to.queues;
     match target.split_once(':') {
-        Some(("function", name)) => resolve_function(c, key, target, name, functions),
+        Some(("function", name)) => {
+            resolve_function(c, key, target, name, to.functions, &to.function_index)
+        }
         Some(("queue", name)) => {
             let found = queues.iter().position(|q| q.name == name);
             if found.is_none() {
@@ -256,8 +269,9 @@ pub(super) fn resolve_function(
     target: &str,
     name: &str,
     functions: &[FunctionConfig],
+    index: &FunctionIndex,
 ) -> Option<Target> {
-    let found = functions.iter().position(|f| f.name == name);
+    let found = index.get(name).copied();
     if found.is_none() {
         let declared: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
         let why = c.missing("function", name, &declared);
