@@ -144,7 +144,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             "monthly": lambda_monthly + api_monthly + services_total * projection,
         },
     });
-    let warnings = crate::warnings::check(scenario, &summary, &run.minutes);
+    let warnings = crate::warnings::check(scenario, &summary, run);
     summary["warnings"] = crate::warnings::to_json(&warnings);
     summary
 }
