@@ -144,16 +144,20 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             "monthly": lambda_monthly + api_monthly + services_total * projection,
         },
     });
-    let warnings = crate::warnings::check(scenario, &summary, &run.minutes);
+    let warnings = crate::warnings::check(scenario, &summary, run);
     summary["warnings"] = crate::warnings::to_json(&warnings);
     summary
 }
+
+/// The month every monthly figure uses (`cost_usd.monthly`, the break-even chart): 30 days,
+/// in seconds.
+pub const MONTH_SECONDS: f64 = 30.0 * 86_400.0;
 
 /// How many times the measured period fits in a 30-day month: what `cost_usd.monthly`
 /// scales the period's usage by.
 fn projection_factor(scenario: &Scenario) -> f64 {
     let measured = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
-    30.0 * 86_400.0 / measured.max(1e-9)
+    MONTH_SECONDS / measured.max(1e-9)
 }
 
 /// How many times the measured period fits in the 30-day billing month the tiers apply to

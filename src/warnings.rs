@@ -2,12 +2,16 @@
 //! backlog still growing at the end, latencies at the timeout, a run too short for what it
 //! models, a default that decides the result).
 //!
-//! Each replication is checked on its own, from its summary tree and its per-minute series
-//! ([`check`]); `summary.json` lists each (component, kind) that fired in any replication,
+//! Each replication is checked on its own, from its summary tree and its run's figures (the
+//! per-minute series, the services' queues by minute, the functions' time at their reserved
+//! concurrency) ([`check`]); `summary.json` lists each (component, kind) that fired in any replication,
 //! with the figures of the first replication where it did ([`merge`]). A warning is data: it
 //! never changes the exit code.
 //!
-//! The thresholds are the constants below, documented in docs/src/reference/outputs.md.
+//! Each message counts in the unit of its component: requests for APIs and services,
+//! invocations (or attempts, for throttles) for functions, records for queues, events for the
+//! asynchronous queue. The thresholds are the constants below, documented in
+//! docs/src/reference/outputs.md.
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -15,6 +19,7 @@ use serde_json::{Value, json};
 use crate::config::Scenario;
 use crate::dist::Dist;
 use crate::metrics::MinuteRow;
+use crate::sim::RunOutput;
 
 /// A failure share (throttles, rejections, errors, timeouts) above this warns.
 pub const FAILURE_SHARE: f64 = 0.01;
@@ -25,7 +30,9 @@ pub const NEAR_TIMEOUT: f64 = 0.9;
 pub const BACKLOG_FLOOR: f64 = 100.0;
 /// ... and more than this factor above its size a quarter of the measured period earlier.
 pub const BACKLOG_GROWTH: f64 = 1.1;
-/// Minutes at the account concurrency limit that warn: more than one.
+/// Minutes at a concurrency limit that warn: more than one. For the account limit, measured
+/// minutes whose highest concurrency reached it; for a function's reserved concurrency,
+/// measured minutes it spent at least half at it (see `lambda::at_limit`).
 pub const LIMIT_MINUTES: f64 = 2.0;
 
 /// What a warning is about: a stable code.
@@ -43,8 +50,8 @@ pub enum Kind {
     ImplicitDefault,
 }
 
-/// One warning: the component (`function:NAME`, `api:NAME`, `service:NAME`, `queues`,
-/// `async`, `lambda`, `simulation`), the figure and the limit it crossed.
+/// One warning: the component (`function:NAME`, `api:NAME`, `service:NAME`, `queue:NAME`,
+/// `queues`, `async`, `lambda`, `simulation`), the figure and the limit it crossed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Warning {
     pub component: String,
@@ -62,14 +69,20 @@ fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }
 }
 
-/// A failure share above [`FAILURE_SHARE`], as a warning.
-fn failure(component: &str, kind: Kind, what: &str, part: f64, whole: f64) -> Option<Warning> {
+/// A failure share above [`FAILURE_SHARE`], as a warning: `part` of `whole` `unit`s (the
+/// component's own unit: "requests", "invocations", "attempts", "records").
+fn failure(
+    component: &str,
+    kind: Kind,
+    what: &str,
+    (part, whole, unit): (f64, f64, &str),
+) -> Option<Warning> {
     let s = share(part, whole);
     (s > FAILURE_SHARE).then(|| Warning {
         component: component.to_string(),
         kind,
         message: format!(
-            "{component} {what} {:.1}% of its requests ({part} of {whole}), above {:.0}%",
+            "{component} {what} {:.1}% of its {unit} ({part} of {whole}), above {:.0}%",
             s * 100.0,
             FAILURE_SHARE * 100.0
         ),
@@ -93,17 +106,59 @@ fn near_timeout(component: &str, p99_ms: f64, timeout_ms: f64) -> Option<Warning
 }
 
 /// The warnings of one replication: `summary` is its tree (as `summarize_run` builds it),
-/// `minutes` its per-minute series.
-pub fn check(scenario: &Scenario, summary: &Value, minutes: &[MinuteRow]) -> Vec<Warning> {
+/// `run` what the simulation returned (per-minute series, services' queues, time at limits).
+pub fn check(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warning> {
+    let mut out = functions(scenario, summary, run);
+    for a in &scenario.apigateway.apis {
+        let s = &summary["apis"][a.name.as_str()];
+        let c = format!("api:{}", a.name);
+        let requests = num(s, &["requests"]);
+        let of = |k: &str| (num(s, &[k]), requests, "requests");
+        out.extend(failure(&c, Kind::Throttles, "throttled", of("throttles")));
+        out.extend(failure(&c, Kind::Timeouts, "timed out", of("timeouts")));
+        out.extend(failure(&c, Kind::Errors, "failed", of("errors")));
+        out.extend(near_timeout(&c, num(s, &["latency_ms", "p99"]), a.timeout.0 as f64 / 1e6));
+    }
+    for q in &scenario.queues {
+        let s = &summary["queues"][q.name.as_str()];
+        let c = format!("queue:{}", q.name);
+        let failed = (num(s, &["failed"]), num(s, &["records"]), "records");
+        out.extend(failure(&c, Kind::Errors, "lost (dead-lettered, discarded or expired)", failed));
+    }
+    out.extend(services(scenario, summary, run));
+    out.extend(backlogs(&run.minutes));
+    out.extend(account_limit(scenario, &run.minutes));
+    if scenario.warmup.0 > 0 && scenario.warmup.0 * 2 > scenario.duration.0 {
+        out.push(Warning {
+            component: "simulation".into(),
+            kind: Kind::RunTooShort,
+            message: format!(
+                "the warm-up ({:.0} s) is more than half the run ({:.0} s): few figures are measured",
+                scenario.warmup.as_secs_f64(),
+                scenario.duration.as_secs_f64()
+            ),
+            value: scenario.warmup.as_secs_f64(),
+            limit: scenario.duration.as_secs_f64() / 2.0,
+        });
+    }
+    out
+}
+
+/// Each function's failures (throttles of its attempts; errors and timeouts of its
+/// invocations), p99 near the timeout, keep-alive longer than the run, time at its reserved
+/// concurrency, and `memory_size` left at its default.
+fn functions(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warning> {
     let mut out = Vec::new();
-    for f in &scenario.lambda.functions {
+    for (i, f) in scenario.lambda.functions.iter().enumerate() {
         let s = &summary["functions"][f.name.as_str()];
         let c = format!("function:{}", f.name);
         let invocations = num(s, &["invocations"]);
         let throttles = num(s, &["throttles"]);
-        out.extend(failure(&c, Kind::Throttles, "throttled", throttles, invocations + throttles));
-        out.extend(failure(&c, Kind::Errors, "failed", num(s, &["errors"]), invocations));
-        out.extend(failure(&c, Kind::Timeouts, "timed out", num(s, &["timeouts"]), invocations));
+        let attempts = (throttles, invocations + throttles, "attempts");
+        out.extend(failure(&c, Kind::Throttles, "throttled", attempts));
+        let of = |k: &str| (num(s, &[k]), invocations, "invocations");
+        out.extend(failure(&c, Kind::Errors, "failed", of("errors")));
+        out.extend(failure(&c, Kind::Timeouts, "timed out", of("timeouts")));
         let timeout_ms = f.timeout.0 as f64 / 1e6;
         out.extend(near_timeout(&c, num(s, &["latency_ms", "p99"]), timeout_ms));
         if let Dist::Constant(k) = f.keep_alive
@@ -122,21 +177,70 @@ pub fn check(scenario: &Scenario, summary: &Value, minutes: &[MinuteRow]) -> Vec
                 limit: k.0 as f64 / 1e9,
             });
         }
+        let held = run.functions.get(i).map_or(0, |(_, st)| st.at_reserved.minutes());
+        if let Some(r) = f.reserved
+            && f64::from(held) >= LIMIT_MINUTES
+        {
+            out.push(Warning {
+                component: c.clone(),
+                kind: Kind::AtConcurrencyLimit,
+                message: format!(
+                    "{c} was held at its reserved concurrency of {r} for most of {held} \
+                     measured minutes: the reservation caps it (invocations beyond it are \
+                     throttled or wait in their queue)"
+                ),
+                value: f64::from(held),
+                limit: LIMIT_MINUTES,
+            });
+        }
     }
-    for a in &scenario.apigateway.apis {
-        let s = &summary["apis"][a.name.as_str()];
-        let c = format!("api:{}", a.name);
-        let requests = num(s, &["requests"]);
-        out.extend(failure(&c, Kind::Throttles, "throttled", num(s, &["throttles"]), requests));
-        out.extend(failure(&c, Kind::Timeouts, "timed out", num(s, &["timeouts"]), requests));
-        out.extend(failure(&c, Kind::Errors, "failed", num(s, &["errors"]), requests));
-        out.extend(near_timeout(&c, num(s, &["latency_ms", "p99"]), a.timeout.0 as f64 / 1e6));
+    out.extend(memory_defaults(scenario, summary));
+    out
+}
+
+/// `memory_size` not given on a function that was invoked: the 128 MB default then decides
+/// its CPU share, its speed and its price. One warning per declared function (not per copy
+/// of a `copies` group, nor per version of an alias).
+fn memory_defaults(scenario: &Scenario, summary: &Value) -> Vec<Warning> {
+    let mut out: Vec<Warning> = Vec::new();
+    for (i, f) in scenario.lambda.functions.iter().enumerate() {
+        if f.memory_given || num(&summary["functions"][f.name.as_str()], &["invocations"]) == 0.0 {
+            continue;
+        }
+        let group =
+            scenario.lambda.copies.iter().find(|g| (g.first..g.first + g.count).contains(&i));
+        let declared = match group {
+            Some(g) => g.name.as_str(),
+            None => f.name.split(':').next().unwrap_or(&f.name),
+        };
+        let c = format!("function:{declared}");
+        if out.iter().any(|w| w.component == c) {
+            continue;
+        }
+        out.push(Warning {
+            component: c.clone(),
+            kind: Kind::ImplicitDefault,
+            message: format!(
+                "{c} runs at {} MB, the default `memory_size`, which sets its CPU share, its \
+                 speed and its price: set `memory_size` to what the function is deployed with",
+                f.memory_mb
+            ),
+            value: f64::from(f.memory_mb),
+            limit: f64::from(f.memory_mb),
+        });
     }
-    for v in &scenario.services {
+    out
+}
+
+/// Each service's rejections, `concurrency` left at 1, and its tasks' queue still growing at
+/// the end.
+fn services(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for (i, v) in scenario.services.iter().enumerate() {
         let s = &summary["services"][v.name.as_str()];
         let c = format!("service:{}", v.name);
         let (requests, rejected) = (num(s, &["requests"]), num(s, &["rejected"]));
-        out.extend(failure(&c, Kind::Rejections, "rejected", rejected, requests));
+        out.extend(failure(&c, Kind::Rejections, "rejected", (rejected, requests, "requests")));
         if v.concurrency == 1 && (rejected > 0.0 || num(s, &["queued"]) > 0.0) {
             out.push(Warning {
                 component: c.clone(),
@@ -150,64 +254,57 @@ pub fn check(scenario: &Scenario, summary: &Value, minutes: &[MinuteRow]) -> Vec
                 limit: 1.0,
             });
         }
-    }
-    out.extend(backlogs(minutes));
-    out.extend(account_limit(scenario, minutes));
-    if scenario.warmup.0 > 0 && scenario.warmup.0 * 2 > scenario.duration.0 {
-        out.push(Warning {
-            component: "simulation".into(),
-            kind: Kind::RunTooShort,
-            message: format!(
-                "the warm-up ({:.0} s) is more than half the run ({:.0} s): few figures are measured",
-                scenario.warmup.as_secs_f64(),
-                scenario.duration.as_secs_f64()
-            ),
-            value: scenario.warmup.as_secs_f64(),
-            limit: scenario.duration.as_secs_f64() / 2.0,
-        });
+        let Some((_, stats)) = run.services.get(i) else { continue };
+        // the minutes' ends and the per-minute series share their rows (both cover the
+        // arrival window minute by minute)
+        let measured: Vec<f64> = stats
+            .waiting
+            .iter()
+            .zip(&run.minutes)
+            .filter(|(_, m)| m.warmup == 0)
+            .map(|(&w, _)| f64::from(w))
+            .collect();
+        out.extend(growing(
+            &c,
+            &format!("{c}'s queue"),
+            "requests waiting at its tasks",
+            &measured,
+        ));
     }
     out
+}
+
+/// A backlog still growing at the end of `measured` (one value per measured minute): its last
+/// value at least [`BACKLOG_FLOOR`] and more than [`BACKLOG_GROWTH`] times its value a quarter
+/// of the period earlier. `unit` names what it counts.
+fn growing(component: &str, what: &str, unit: &str, measured: &[f64]) -> Option<Warning> {
+    let n = measured.len();
+    if n < 2 {
+        return None;
+    }
+    let back = (n / 4).max(1);
+    let (end, before) = (measured[n - 1], measured[n - 1 - back]);
+    (end >= BACKLOG_FLOOR && end > BACKLOG_GROWTH * before).then(|| Warning {
+        component: component.into(),
+        kind: Kind::BacklogGrowing,
+        message: format!(
+            "{what} is still growing at the end: {end:.0} {unit} in the last minute, \
+             {before:.0} {back} min earlier (the run is too short or the system overloaded)"
+        ),
+        value: end,
+        limit: BACKLOG_GROWTH * before,
+    })
 }
 
 /// Queues' and the asynchronous queue's backlogs still growing at the end (all queues
 /// together, all functions together: the per-minute series is kept per account).
 fn backlogs(minutes: &[MinuteRow]) -> Vec<Warning> {
     let measured: Vec<&MinuteRow> = minutes.iter().filter(|m| m.warmup == 0).collect();
-    let n = measured.len();
-    if n < 2 {
-        return Vec::new();
-    }
-    let back = (n / 4).max(1);
-    let (last, earlier) = (measured[n - 1], measured[n - 1 - back]);
+    let queue: Vec<f64> = measured.iter().map(|m| m.queue_backlog_max as f64).collect();
+    let events: Vec<f64> = measured.iter().map(|m| f64::from(m.async_queue_depth_max)).collect();
     let mut out = Vec::new();
-    let series = [
-        (
-            "queues",
-            "queue backlog",
-            last.queue_backlog_max as f64,
-            earlier.queue_backlog_max as f64,
-        ),
-        (
-            "async",
-            "asynchronous event backlog",
-            f64::from(last.async_queue_depth_max),
-            f64::from(earlier.async_queue_depth_max),
-        ),
-    ];
-    for (component, what, end, before) in series {
-        if end >= BACKLOG_FLOOR && end > BACKLOG_GROWTH * before {
-            out.push(Warning {
-                component: component.into(),
-                kind: Kind::BacklogGrowing,
-                message: format!(
-                    "the {what} is still growing at the end: {end:.0} in the last minute, \
-                     {before:.0} {back} min earlier (the run is too short or the system overloaded)"
-                ),
-                value: end,
-                limit: BACKLOG_GROWTH * before,
-            });
-        }
-    }
+    out.extend(growing("queues", "the queue backlog", "records held", &queue));
+    out.extend(growing("async", "the asynchronous event backlog", "events waiting", &events));
     out
 }
 
@@ -251,16 +348,29 @@ mod tests {
 
     #[test]
     fn failure_share_fires_above_one_percent_only() {
-        assert!(failure("function:f", Kind::Throttles, "throttled", 1.0, 100.0).is_none());
-        let w = failure("function:f", Kind::Throttles, "throttled", 2.0, 100.0).unwrap();
+        let of = |part| (part, 100.0, "attempts");
+        assert!(failure("function:f", Kind::Throttles, "throttled", of(1.0)).is_none());
+        let w = failure("function:f", Kind::Throttles, "throttled", of(2.0)).unwrap();
         assert_eq!(w.value, 0.02);
-        assert!(w.message.contains("2.0%"), "{}", w.message);
+        assert!(w.message.contains("2.0% of its attempts"), "{}", w.message);
     }
 
     #[test]
     fn near_timeout_at_ninety_percent() {
         assert!(near_timeout("function:f", 899.0, 1000.0).is_none());
         assert_eq!(near_timeout("function:f", 900.0, 1000.0).unwrap().limit, 900.0);
+    }
+
+    #[test]
+    fn growing_compares_the_last_minute_with_a_quarter_earlier() {
+        // 8 minutes: a quarter is 2 back
+        let up: Vec<f64> = (1..=8).map(|m| 100.0 * f64::from(m)).collect();
+        let w = growing("service:s", "service:s's queue", "requests waiting", &up).unwrap();
+        assert_eq!((w.value, w.limit), (800.0, 1.1 * 600.0));
+        assert!(w.message.contains("800 requests waiting in the last minute, 600 2 min earlier"));
+        // flat at a full queue, or growing below the floor: silent
+        assert!(growing("s", "q", "r", &[500.0; 8]).is_none());
+        assert!(growing("s", "q", "r", &[10.0, 20.0, 40.0, 80.0, 99.0]).is_none());
     }
 
     #[test]

@@ -364,6 +364,8 @@ pub struct FunctionConfig {
     pub runtime: Option<String>,
     pub architecture: Architecture,
     pub memory_mb: u32,
+    /// `memory_size` was given (else `memory_mb` is the 128 MB default: the warnings say so).
+    pub memory_given: bool,
     pub timeout: SimDuration,
     pub ephemeral_mb: u32,
     pub reserved: Option<u32>,

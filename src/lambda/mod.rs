@@ -26,6 +26,7 @@
 //! function in the same way.
 
 pub mod async_queue;
+pub mod at_limit;
 pub mod billing;
 pub mod env;
 pub mod keep_alive;
@@ -103,6 +104,8 @@ pub struct FunctionStats {
     pub provisioned: Level,
     /// Init and post-invocation time totals.
     pub phases: phases::PhaseStats,
+    /// Time at the reserved concurrency in the measured window (for the warnings).
+    pub at_reserved: at_limit::AtLimit,
 }
 
 /// One pending timer event per function and purpose (idle expiry, async retries): a new,
@@ -225,6 +228,7 @@ impl LambdaModel {
                     prewarms: 0,
                     provisioned: Level::new(warmup, end),
                     phases: phases::PhaseStats::default(),
+                    at_reserved: at_limit::AtLimit::new(cfg.reserved, (warmup, end)),
                 };
                 stats.provisioned.set(SimTime::ZERO, cfg.provisioned);
                 stats.instances.set(SimTime::ZERO, cfg.provisioned);
@@ -527,6 +531,7 @@ impl LambdaModel {
             func.policy.observe_idle(now - since);
         }
         func.stats.concurrency.add(now, 1);
+        func.stats.at_reserved.observe(now, func.stats.concurrency.value());
         series.concurrency_add(now, 1);
         if cold {
             func.stats.instances.add(now, 1);
@@ -660,6 +665,7 @@ impl LambdaModel {
     ) -> Option<Outcome> {
         let func = &mut self.functions[function as usize];
         func.stats.concurrency.add(now, -1);
+        func.stats.at_reserved.observe(now, func.stats.concurrency.value());
         series.concurrency_add(now, -1);
         if func.stats.concurrency.value() == 0 {
             func.idle_since = Some(now);
@@ -774,6 +780,7 @@ impl LambdaModel {
                     _ => f.stats.provisioned.mean_until(end) * window * gb,
                 };
                 f.stats.usage.snap_start_cached_s = window;
+                f.stats.at_reserved.close(end);
                 (f.cfg, f.stats)
             })
             .collect()

@@ -107,6 +107,7 @@ mod tests {
             runtime: None,
             architecture: Architecture::X86_64,
             memory_mb: 1024,
+            memory_given: true,
             timeout: SimDuration::from_secs(3),
             ephemeral_mb: 512,
             reserved: None,

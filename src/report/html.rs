@@ -1,10 +1,13 @@
 //! `report.html`: one self-contained page per output folder, readable offline.
 //!
-//! The page holds the summary tables (of a run, or of a sweep's points with the
-//! recommendation) and the charts drawn by the same command, each inlined as SVG when
+//! The page opens with what to conclude: the verdicts (the side-by-side comparison's, the SLO
+//! checks', a sweep's recommendation) and the warnings. Then come the summary tables (of a run,
+//! or of a sweep's points) and the charts drawn by the same command, each inlined as SVG when
 //! `NAME.svg` exists beside `NAME.png`, else as the PNG in a base64 `data:` URI. It has no
 //! scripts, fonts or links to fetch, and no timestamp: the same results give the same bytes.
-//! Every text taken from the scenario (names, parameter values) is HTML-escaped.
+//! Every text taken from the scenario (names, parameter values) is HTML-escaped. It uses the
+//! window's width: tables wider than it scroll sideways in their own box, charts share the
+//! width in columns and scale to them.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,6 +19,8 @@ use crate::slo::{Check, Slo};
 use crate::sweep::table::SweepTable;
 
 use super::{comparison, table};
+
+mod opening;
 
 /// `&`, `<`, `>`, `"` and `'` as entities.
 pub fn escape(s: &str) -> String {
@@ -118,14 +123,19 @@ fn charts(dir: &Path, stems: &[String]) -> String {
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;\
-margin:2em auto;max-width:1200px;padding:0 1em;color:#222}\
+margin:1em 2em;color:#222}\
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\
+.scroll{overflow-x:auto;max-width:100%}\
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}\
-th,td{border:1px solid #ddd;padding:.25em .6em}th{background:#f3f3f3;text-align:left}\
+th,td{border:1px solid #ddd;padding:.25em .6em}td{white-space:nowrap}th{background:#f3f3f3;text-align:left}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}\
 tr.best{background:#e6f4e6}tr.second{background:#f0f7ff}tr.fail td.slo{color:#a00}\
 .pass{color:#060}.fail{color:#a00}.meta{color:#555}\
-figure{margin:1.5em 0}figure svg,figure img{max-width:100%;height:auto;border:1px solid #eee}\
+#verdicts{border-left:4px solid #369;background:#eef4fb;padding:.3em 1em;margin:.5em 0}\
+#verdicts p{margin:.4em 0}\
+#charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:0 1.5em}\
+#charts h2{grid-column:1/-1}\
+figure{margin:1em 0;min-width:0}figure svg,figure img{width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#555;font-size:.9em}";
 
 /// `page` with `section` (a whole `<section id="ID">...</section>`, written by a later command
@@ -157,7 +167,7 @@ fn page(title: &str, body: &str) -> String {
 
 /// A table: header cells, then rows of (cell, numeric?) ; `class` per row.
 fn html_table(id: &str, header: &[String], rows: &[(String, Vec<(String, bool)>)]) -> String {
-    let mut out = format!("<table id=\"{id}\">\n<thead><tr>");
+    let mut out = format!("<div class=\"scroll\">\n<table id=\"{id}\">\n<thead><tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", escape(h));
     }
@@ -177,7 +187,7 @@ fn html_table(id: &str, header: &[String], rows: &[(String, Vec<(String, bool)>)
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table>\n</div>\n");
     out
 }
 
@@ -195,6 +205,19 @@ fn n(s: impl Into<String>) -> (String, bool) {
 
 fn headers(h: &[&str]) -> Vec<String> {
     h.iter().map(|s| s.to_string()).collect()
+}
+
+/// A measured period for people: `15 min`, `2 h 55 min`, `90 s`.
+fn span(secs: f64) -> String {
+    let s = secs.round().max(0.0) as u64;
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    match (h, m, s) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, _) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
 }
 
 /// The tables of one summary: functions, APIs, services, side by side, costs.
@@ -220,6 +243,7 @@ fn summary_tables(summary: &Json) -> String {
                         n(table::count(num(f, &["concurrency", "max"]))),
                         n(format!("{:.1}", num(f, &["instances", "mean"]))),
                         n(format!("{:.4}", num(f, &["cost_usd", "total"]))),
+                        n(format!("{:.2}", num(f, &["cost_usd", "monthly"]))),
                     ],
                 )
             })
@@ -239,7 +263,8 @@ fn summary_tables(summary: &Json) -> String {
                 "p99 ms",
                 "max concurrency",
                 "mean environments",
-                "cost USD",
+                "USD, period",
+                "USD per 30-day month",
             ]),
             &rows,
         ));
@@ -261,6 +286,7 @@ fn summary_tables(summary: &Json) -> String {
                         n(format!("{:.1}", num(a, &["latency_ms", "p95"]))),
                         n(format!("{:.1}", num(a, &["latency_ms", "p99"]))),
                         n(format!("{:.4}", num(a, &["cost_usd", "total"]))),
+                        n(format!("{:.2}", num(a, &["cost_usd", "monthly"]))),
                     ],
                 )
             })
@@ -278,7 +304,8 @@ fn summary_tables(summary: &Json) -> String {
                 "p50 ms",
                 "p95 ms",
                 "p99 ms",
-                "cost USD",
+                "USD, period",
+                "USD per 30-day month",
             ]),
             &rows,
         ));
@@ -300,6 +327,7 @@ fn summary_tables(summary: &Json) -> String {
                         n(format!("{:.1}", num(v, &["tasks", "mean"]))),
                         n(table::count(num(v, &["tasks", "max"]))),
                         n(format!("{:.4}", num(v, &["cost_usd", "total"]))),
+                        n(format!("{:.2}", num(v, &["cost_usd", "monthly"]))),
                     ],
                 )
             })
@@ -317,7 +345,8 @@ fn summary_tables(summary: &Json) -> String {
                 "p99 ms",
                 "mean tasks",
                 "max tasks",
-                "cost USD",
+                "USD, period",
+                "USD per 30-day month",
             ]),
             &rows,
         ));
@@ -352,9 +381,9 @@ fn summary_tables(summary: &Json) -> String {
             .collect();
         out.push_str(
             "<h2>Side by side</h2>\n<p class=\"meta\">capacity: mean environments or tasks; \
-             cost with what fronts each platform (its ALB, its share of the APIs in front)</p>\n",
+             cost with what fronts each platform (its ALB, its share of the APIs in front); \
+             the verdict opens the page</p>\n",
         );
-        let _ = writeln!(out, "<p><b>verdict:</b> {}</p>", escape(&comparison::verdict(&options)));
         out.push_str(&html_table(
             "compare",
             &headers(&[
@@ -366,8 +395,8 @@ fn summary_tables(summary: &Json) -> String {
                 "p99 ms",
                 "failed %",
                 "capacity",
-                "cost USD",
-                "USD per month",
+                "USD, period",
+                "USD per 30-day month",
                 "USD per M requests",
                 "carries load",
             ]),
@@ -376,11 +405,17 @@ fn summary_tables(summary: &Json) -> String {
     }
     if let Some(costs) = summary.get("cost_usd").and_then(Json::as_object) {
         let ci = summary.get("ci95").and_then(|c| c.get("cost_usd"));
+        let period = span(num(summary, &["measured_seconds"]));
         let rows: Vec<_> = costs
             .iter()
             .filter_map(|(k, v)| {
                 let m = v.as_f64()?;
-                let mut cells = vec![text(k.replace('_', " ")), n(format!("{m:.4}"))];
+                let part = if k == "monthly" {
+                    "total per 30-day month".to_string()
+                } else {
+                    format!("{}, measured period ({period})", k.replace('_', " "))
+                };
+                let mut cells = vec![text(part), n(format!("{m:.4}"))];
                 if let Some(ci) = ci {
                     let half = ci.get(k).and_then(Json::as_f64);
                     cells.push(n(half.map(|h| format!("± {h:.4}")).unwrap_or_default()));
@@ -435,14 +470,23 @@ pub fn run_page(
     stems: &[String],
 ) -> String {
     let mut body = format!("<h1>slsim run: {}</h1>\n", escape(title));
-    body.push_str(&warnings_block(summary));
+    let checks = slo.map(|slo| {
+        let table = SweepTable::new(Vec::new(), &[(Json::Null, summary.clone())]);
+        let figure = |name: &str| table.figure(name).and_then(|f| table.value(0, f));
+        slo.evaluate(&crate::slo::Components::of_summary(summary), &figure, false)
+    });
+    let judged = slo.zip(checks.as_deref());
+    body.push_str(&opening::run_verdicts(&comparison::compare(summary), judged));
+    body.push_str(&opening::warnings_block(summary));
     let reps = num(summary, &["replications"]);
     let _ = writeln!(
         body,
-        "<p class=\"meta\">seed {}, {} simulated seconds ({} measured), {} replication{}{}</p>",
+        "<p class=\"meta\">seed {}, {} simulated seconds ({} measured: {}), {} replication{}{}; \
+         costs are of the measured period unless per 30-day month</p>",
         num(summary, &["seed"]),
         num(summary, &["simulated_seconds"]),
         num(summary, &["measured_seconds"]),
+        span(num(summary, &["measured_seconds"])),
         reps,
         if reps == 1.0 { "" } else { "s: figures are means" },
         summary["price_table"]["region"]
@@ -451,35 +495,11 @@ pub fn run_page(
             .unwrap_or_default(),
     );
     body.push_str(&summary_tables(summary));
-    if let Some(slo) = slo {
-        let table = SweepTable::new(Vec::new(), &[(Json::Null, summary.clone())]);
-        let figure = |name: &str| table.figure(name).and_then(|f| table.value(0, f));
-        let checks = slo.evaluate(&crate::slo::Components::of_summary(summary), &figure, false);
-        body.push_str(&checks_table(slo, &checks, "judged by the mean over replications"));
+    if let Some((slo, checks)) = judged {
+        body.push_str(&checks_table(slo, checks, "judged by the mean over replications"));
     }
     body.push_str(&charts(dir, stems));
     page(&format!("slsim run: {title}"), &body)
-}
-
-/// `summary.json`'s warnings, first thing under the title; nothing when there are none.
-fn warnings_block(summary: &Json) -> String {
-    let Some(ws) = summary["warnings"].as_array().filter(|ws| !ws.is_empty()) else {
-        return String::new();
-    };
-    let mut out = String::from(
-        "<div id=\"warnings\" style=\"border-left:4px solid #c60;background:#fff4e5;\
-         padding:0.3em 1em;margin:0.5em 0\">\n<strong>Warnings</strong>\n<ul>\n",
-    );
-    for w in ws {
-        let _ = writeln!(
-            out,
-            "<li><code>{}</code>: {}</li>",
-            escape(w["kind"].as_str().unwrap_or("")),
-            escape(w["message"].as_str().unwrap_or(""))
-        );
-    }
-    out.push_str("</ul>\n</div>\n");
-    out
 }
 
 /// The recommendation for people.
@@ -562,6 +582,10 @@ pub fn sweep_page(
     stems: &[String],
 ) -> String {
     let mut body = format!("<h1>slsim sweep: {}</h1>\n", escape(title));
+    if let Some(rec) = rec {
+        body.push_str(&recommendation_section(rec));
+    }
+    body.push_str(&opening::sweep_warnings(dir));
     let keys: Vec<String> = t.keys.iter().map(|k| short_key(k)).collect();
     let _ = writeln!(
         body,
@@ -570,9 +594,6 @@ pub fn sweep_page(
         if t.rows.len() == 1 { "" } else { "s" },
         escape(&t.keys.join(", "))
     );
-    if let Some(rec) = rec {
-        body.push_str(&recommendation_section(rec));
-    }
     // the latency columns of the objectives (p95 when the SLO is on p95), p99 without any
     let quantiles = crate::sweep::table::latency_quantiles(rec.map(|r| &r.slo));
     let mut cols = t.latency_columns(&quantiles);
@@ -581,7 +602,7 @@ pub fn sweep_page(
     let cost = t.figure("cost_usd.total");
     let mut header = vec!["point".to_string()];
     header.extend(keys);
-    header.push("cost USD".into());
+    header.push("USD, period".into());
     header.push("95% CI".into());
     header.extend(cols.iter().map(|c| c.0.clone()));
     if rec.is_some() {

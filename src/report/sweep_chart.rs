@@ -9,8 +9,9 @@
 //!   recommended, the cheapest passing and the fastest passing sizes marked (a size failing
 //!   the SLOs is never marked cheapest or fastest);
 //! - `break-even` when a workload's arrival rate is swept and the scenario has two platforms or
-//!   more: monthly cost of each (a function with the APIs in front of it, a service with its
-//!   load balancer) against the request rate, crossings labelled;
+//!   more: the cost per 30-day month of each (a function with the APIs in front of it, a
+//!   service with its load balancer; the summary's `cost_usd.monthly`, the same month) against
+//!   the request rate, crossings labelled;
 //! - `keep-alive` when a keep-alive setting is swept: cold-start ratio against idle GB-seconds,
 //!   each point labelled with its setting.
 //!
@@ -34,8 +35,8 @@ use crate::recommend::Recommendation;
 use crate::slo::SloKey;
 use crate::sweep::table::SweepTable;
 
-/// Seconds in the month AWS prices by (730 hours).
-const MONTH_S: f64 = 730.0 * 3600.0;
+/// Seconds in the month of the monthly figures (30 days, as `cost_usd.monthly`).
+const MONTH_S: f64 = crate::summary::MONTH_SECONDS;
 /// At most this many lines on one chart (the rest would be unreadable).
 const MAX_LINES: usize = 10;
 
@@ -612,15 +613,13 @@ fn break_even(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
                 .iter()
                 .filter_map(|&r| {
                     let rate = t.rows[r].values[k].as_f64()?;
-                    let secs = t.value(r, measured)?.0;
-                    let scale = if secs > 0.0 { MONTH_S / secs } else { return None };
                     let (mut y, mut c) = (0.0, 0.0);
                     for &col in cols {
-                        let (m, h) = t.value(r, col)?;
+                        let (m, h) = monthly(t, r, col, measured)?;
                         y += m;
                         c += h;
                     }
-                    Some((rate, y * scale, c * scale))
+                    Some((rate, y, c))
                 })
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -630,8 +629,24 @@ fn break_even(t: &SweepTable) -> Option<(String, String, XAxis, Vec<Panel>)> {
     let marks = crossings(&lines);
     let x = XAxis { desc: "request rate (requests per second)".into(), categories: None };
     let panel =
-        Panel { y_desc: "cost per month (USD, 730 h)".into(), lines, marks, limits: vec![] };
-    Some(("break-even".into(), "break-even: monthly cost by platform".into(), x, vec![panel]))
+        Panel { y_desc: "cost per 30-day month (USD)".into(), lines, marks, limits: vec![] };
+    let title = "break-even: cost per 30-day month by platform";
+    Some(("break-even".into(), title.into(), x, vec![panel]))
+}
+
+/// A component's cost per 30-day month at point `r`, with its 95% half-width, from the
+/// component's `cost_usd.total` figure `col`: its `cost_usd.monthly` (tiers and free tier
+/// applied to the month's volume), or, in sweeps written before that figure existed, the
+/// period's cost scaled to the month.
+fn monthly(t: &SweepTable, r: usize, col: usize, measured: usize) -> Option<(f64, f64)> {
+    let name = t.figures[col].strip_suffix(".total")?;
+    if let Some(m) = t.figure(&format!("{name}.monthly")) {
+        return t.value(r, m);
+    }
+    let secs = t.value(r, measured)?.0;
+    let scale = if secs > 0.0 { MONTH_S / secs } else { return None };
+    let (m, h) = t.value(r, col)?;
+    Some((m * scale, h * scale))
 }
 
 /// Where two lines cross between consecutive x values they share (linear interpolation).

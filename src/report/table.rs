@@ -145,7 +145,8 @@ fn comparison(options: &[Compared]) -> String {
         ]);
     }
     format!(
-        "\nside by side (capacity: mean environments or tasks; cost with what fronts it)\n{}{}\n",
+        "\nside by side (capacity: mean environments or tasks; cost USD: the measured period, \
+         USD/month: a 30-day month; each with what fronts it)\n{}{}\n",
         aligned(&rows),
         comparison::verdict(options)
     )

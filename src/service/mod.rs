@@ -101,6 +101,9 @@ pub struct ServiceStats {
     pub task_usd: f64,
     /// One row per simulated minute (CloudWatch's view of the service).
     pub minutes: Vec<metrics::ServiceMinute>,
+    /// Requests waiting at the tasks (queued, not yet in service) at the end of each minute,
+    /// one per row of `minutes` (for the warnings: a queue still growing at the end).
+    pub waiting: Vec<u32>,
     /// Instances restarted with a new type by `resize_schedule`.
     pub resizes: u64,
     /// Requests cut by a Spot task's stop: in service or waiting at it.
@@ -505,6 +508,9 @@ impl ServiceModel {
             }
             for s in &mut self.services {
                 s.close_minute(self.minute_start, b);
+                // no service event since `b`: the tasks' queues are as they were at `b`
+                let waiting = s.tasks.iter().filter(|t| !t.gone).map(|t| t.queue.len() as u32);
+                s.stats.waiting.push(waiting.sum());
             }
             self.minute_start = b;
         }

@@ -26,6 +26,7 @@ mod provisioned;
 mod queueing;
 mod queues;
 mod recommend_ties;
+mod report_layout;
 mod reports;
 mod runtimes;
 mod scaling;

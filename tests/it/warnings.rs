@@ -7,8 +7,14 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// One function behind a workload (or a queue), run for `duration` with `warmup`.
+/// One function behind a workload (or a queue), run for `duration` with `warmup`; at
+/// 512 MB unless `fn_keys` sets `memory_size` (or says `# default memory`).
 fn lambda(lambda_keys: &str, fn_keys: &str, rest: &str, duration: &str, warmup: &str) -> Value {
+    let memory = if fn_keys.contains("memory_size") || fn_keys.contains("# default memory") {
+        ""
+    } else {
+        "memory_size = 512"
+    };
     summarize(&scenario(&format!(
         r#"
         [simulation]
@@ -20,6 +26,7 @@ fn lambda(lambda_keys: &str, fn_keys: &str, rest: &str, duration: &str, warmup: 
         [[lambda.function]]
         name = "f"
         init_duration = "0s"
+        {memory}
         {fn_keys}
         {rest}
         "#
@@ -79,7 +86,9 @@ fn throttles_above_one_percent_warn() {
     let (t, i) = (f64_at(&s, "functions.f.throttles"), f64_at(&s, "functions.f.invocations"));
     assert_eq!(f64_at(w, "value"), t / (t + i));
     assert_eq!(f64_at(w, "limit"), 0.01);
-    assert!(w["message"].as_str().unwrap_or("").contains("function:f throttled"));
+    let message = w["message"].as_str().unwrap_or("");
+    assert!(message.contains("function:f throttled"), "{message}");
+    assert!(message.contains("of its attempts"), "throttles count attempts: {message}");
 }
 
 #[test]
@@ -87,6 +96,7 @@ fn errors_above_one_percent_warn() {
     let s = lambda("", "error_rate = 0.3", &workload(10.0, "100ms"), "20m", "0s");
     let w = warning(&s, "function:f", "errors");
     assert!((f64_at(w, "value") - 0.3).abs() < 0.02);
+    assert!(w["message"].as_str().unwrap_or("").contains("% of its invocations ("), "{w}");
     assert!(!kinds(&s).iter().any(|k| k.1 == "timeouts" || k.1 == "p99_near_timeout"));
 }
 
@@ -121,11 +131,45 @@ fn a_queue_backlog_growing_to_the_end_warns() {
     "#;
     let s = lambda("", "reserved_concurrency = 1\ntimeout = \"5s\"", queue, "20m", "0s");
     let w = warning(&s, "queues", "backlog_growing");
+    let message = w["message"].as_str().unwrap_or("");
+    assert!(message.contains(" records held in the last minute"), "{message}");
+    assert!(!message.contains("request"), "a queue counts records: {message}");
     assert!(f64_at(w, "value") >= 100.0);
     assert!(f64_at(w, "value") > f64_at(w, "limit"));
     // 1 message/s is served as it comes: silent
     let healthy = queue.replace("rate = 10.0", "rate = 1.0").replace("\"1s\"", "\"100ms\"");
     let s = lambda("", "reserved_concurrency = 1\ntimeout = \"5s\"", &healthy, "20m", "0s");
+    assert_eq!(kinds(&s), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn a_queue_losing_records_warns_in_records() {
+    // every invocation fails: each record is received 3 times, then dead-lettered
+    let queue = r#"
+        [[queue]]
+        name = "q"
+        target = "function:f"
+        kind = "sqs"
+        batch_size = 1
+        visibility_timeout = "10s"
+        max_receive_count = 3
+        [[workload]]
+        name = "w"
+        target = "queue:q"
+        arrivals = { process = "constant", rate = 1.0 }
+        duration = "100ms"
+    "#;
+    let s = lambda("", "error_rate = 1.0", queue, "20m", "0s");
+    let w = warning(&s, "queue:q", "errors");
+    let (failed, records) = (f64_at(&s, "queues.q.failed"), f64_at(&s, "queues.q.records"));
+    assert_eq!(f64_at(w, "value"), failed / records);
+    let message = w["message"].as_str().unwrap_or("");
+    assert!(message.contains("% of its records ("), "{message}");
+    // the function's own failures count its invocations
+    let f = warning(&s, "function:f", "errors");
+    assert!(f["message"].as_str().unwrap_or("").contains("of its invocations"), "{f}");
+    // nothing fails: silent
+    let s = lambda("", "", queue, "20m", "0s");
     assert_eq!(kinds(&s), Vec::<(String, String)>::new());
 }
 
@@ -149,6 +193,46 @@ fn a_run_shorter_than_its_keep_alive_or_mostly_warm_up_warns() {
     let s = lambda("", "", &workload(10.0, "100ms"), "20m", "12m");
     let w = warning(&s, "simulation", "run_too_short");
     assert_eq!((f64_at(w, "value"), f64_at(w, "limit")), (720.0, 600.0));
+}
+
+#[test]
+fn a_function_held_at_its_reserved_concurrency_warns_and_names_it() {
+    // reserved 5, 10/s of 1 s: held at 5 the whole 20 minutes
+    let s = lambda("", "reserved_concurrency = 5", &workload(10.0, "1s"), "20m", "0s");
+    let w = warning(&s, "function:f", "at_concurrency_limit");
+    assert!(f64_at(w, "value") >= 19.0, "{w}");
+    assert_eq!(f64_at(w, "limit"), 2.0);
+    let message = w["message"].as_str().unwrap_or("");
+    assert!(message.contains("function:f was held at its reserved concurrency of 5"), "{message}");
+    // the account is far from its limit: only the function warns
+    assert!(!kinds(&s).contains(&("lambda".into(), "at_concurrency_limit".into())));
+    // reserved 50 at the same load (about 10 at once): silent
+    let s = lambda("", "reserved_concurrency = 50", &workload(10.0, "1s"), "20m", "0s");
+    assert_eq!(kinds(&s), Vec::<(String, String)>::new());
+    // a reservation of 1 busy a tenth of the time reaches its limit at every invocation but
+    // is never held there: silent
+    let s = lambda("", "reserved_concurrency = 1", &workload(1.0, "100ms"), "20m", "0s");
+    assert_eq!(kinds(&s), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn memory_size_left_at_its_default_warns_when_the_function_runs() {
+    let s = lambda("", "# default memory", &workload(10.0, "100ms"), "20m", "0s");
+    let w = warning(&s, "function:f", "implicit_default");
+    assert_eq!(f64_at(w, "value"), 128.0);
+    assert!(w["message"].as_str().unwrap_or("").contains("the default `memory_size`"), "{w}");
+    assert_eq!(kinds(&s).len(), 1, "{}", s["warnings"]);
+    // 128 MB given on purpose: silent
+    let s = lambda("", "memory_size = 128", &workload(10.0, "100ms"), "20m", "0s");
+    assert_eq!(kinds(&s), Vec::<(String, String)>::new());
+    // never invoked: the default decides nothing
+    let other = format!(
+        "[[lambda.function]]\nname = \"g\"\ninit_duration = \"0s\"\nmemory_size = 512\n{}",
+        workload(10.0, "100ms").replace("function:f", "function:g")
+    );
+    let s = lambda("", "# default memory", &other, "20m", "0s");
+    assert_eq!(f64_at(&s, "functions.f.invocations"), 0.0);
+    assert_eq!(kinds(&s), Vec::<(String, String)>::new());
 }
 
 fn service(keys: &str, rate: f64) -> Value {
@@ -188,6 +272,23 @@ fn a_service_left_at_concurrency_1_that_rejects_warns_twice() {
     let factor = 30.0 * 86_400.0 / 1200.0;
     assert!((f64_at(&s, "services.web.cost_usd.monthly") - total * factor).abs() < 1e-9 * total);
     assert!((f64_at(&s, "cost_usd.monthly") - total * factor).abs() < 1e-9 * total);
+}
+
+#[test]
+fn a_service_queue_growing_to_the_end_warns() {
+    // one task of 4 at a time, 1 s each: 4/s served, 5/s arrive, the queue (room for a
+    // million) grows by 1/s for the whole run
+    let s = service("concurrency = 4\nqueue_limit = 1000000", 5.0);
+    let w = warning(&s, "service:web", "backlog_growing");
+    // about 1,200 waiting at the end, 900 five minutes earlier
+    assert!((f64_at(w, "value") - 1200.0).abs() < 10.0, "{w}");
+    assert!((f64_at(w, "limit") - 1.1 * 900.0).abs() < 11.0, "{w}");
+    let message = w["message"].as_str().unwrap_or("");
+    assert!(message.contains("requests waiting at its tasks in the last minute"), "{message}");
+    assert!(!kinds(&s).iter().any(|k| k.1 == "rejections"), "nothing is turned away");
+    // 3.5/s, below what it serves: silent
+    let s = service("concurrency = 4\nqueue_limit = 1000000", 3.5);
+    assert_eq!(kinds(&s), Vec::<(String, String)>::new());
 }
 
 #[test]

@@ -255,6 +255,7 @@ pub(super) fn validate_function(
         runtime: f.runtime.clone(),
         architecture,
         memory_mb,
+        memory_given: f.memory_size.is_some(),
         timeout,
         ephemeral_mb,
         reserved,
