@@ -240,6 +240,8 @@ fn parse_override(s: &str) -> Result<Override, String> {
     s.parse()
 }
 
+/// Warnings printed after a run; the rest are in `summary.json`.
+const MAX_TERMINAL_WARNINGS: usize = 20;
 /// Exit codes: 0 success, 1 a failure while running or writing, 2 bad input (scenario or flags).
 const EXIT_FAILURE: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
@@ -391,8 +393,18 @@ fn main() -> ExitCode {
                         );
                     }
                     // even with --quiet, as cargo prints its warnings; never an exit code
-                    for message in app::warning_messages(&report.summary) {
+                    // a fleet can warn about thousands of functions: the first ones here,
+                    // every one in summary.json
+                    let messages = app::warning_messages(&report.summary);
+                    for message in messages.iter().take(MAX_TERMINAL_WARNINGS) {
                         eprintln!("warning: {message}");
+                    }
+                    if messages.len() > MAX_TERMINAL_WARNINGS {
+                        eprintln!(
+                            "warning: {} more warnings: see `warnings` in {}",
+                            messages.len() - MAX_TERMINAL_WARNINGS,
+                            report.out_dir.join("summary.json").display()
+                        );
                     }
                     ExitCode::SUCCESS
                 }

@@ -34,6 +34,15 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     let monthly = billing::bill(scenario.prices, scenario.free_tier, projection, &usages);
     let mut functions = Map::new();
     let (mut lambda_total, mut lambda_monthly) = (0.0, 0.0);
+    // the functions an asynchronous workload targets, marked once (not a search per function)
+    let mut receives_async = vec![false; run.functions.len()];
+    for w in scenario.workloads.iter().filter(|w| w.invocation == Invocation::Async) {
+        for &f in &w.functions {
+            if let Some(r) = receives_async.get_mut(f) {
+                *r = true;
+            }
+        }
+    }
     for (i, ((cfg, stats), cost)) in run.functions.iter_mut().zip(&costs).enumerate() {
         lambda_total += cost.total;
         let mut f = function_json(stats, cost, end);
@@ -50,11 +59,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             f["label"] = json!(label);
         }
         f["architecture"] = json!(cfg.architecture.as_str());
-        let receives_async = scenario
-            .workloads
-            .iter()
-            .any(|w| w.invocation == Invocation::Async && w.functions.contains(&i));
-        if receives_async {
+        if receives_async[i] {
             f["async"] = async_json(&stats.asynchronous);
         }
         functions.insert(cfg.name.clone(), f);

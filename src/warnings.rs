@@ -203,6 +203,7 @@ fn functions(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warni
 /// of a `copies` group, nor per version of an alias).
 fn memory_defaults(scenario: &Scenario, summary: &Value) -> Vec<Warning> {
     let mut out: Vec<Warning> = Vec::new();
+    let mut listed = std::collections::HashSet::new();
     for (i, f) in scenario.lambda.functions.iter().enumerate() {
         if f.memory_given || num(&summary["functions"][f.name.as_str()], &["invocations"]) == 0.0 {
             continue;
@@ -214,7 +215,7 @@ fn memory_defaults(scenario: &Scenario, summary: &Value) -> Vec<Warning> {
             None => f.name.split(':').next().unwrap_or(&f.name),
         };
         let c = format!("function:{declared}");
-        if out.iter().any(|w| w.component == c) {
+        if !listed.insert(c.clone()) {
             continue;
         }
         out.push(Warning {

@@ -50,8 +50,8 @@ fn slo_verdict(slo: &Slo, checks: &[Check]) -> String {
     )
 }
 
-/// At most this many warnings are listed on a sweep's page (the rest are in the points'
-/// summaries).
+/// At most this many warnings are listed on a page (the rest are in `summary.json`, or in
+/// the points' summaries for a sweep).
 const MAX_SWEEP_WARNINGS: usize = 20;
 
 /// `summary.json`'s warnings; nothing when there are none.
@@ -59,8 +59,9 @@ pub(super) fn warnings_block(summary: &Json) -> String {
     let Some(ws) = summary["warnings"].as_array().filter(|ws| !ws.is_empty()) else {
         return String::new();
     };
-    let items: Vec<String> = ws
+    let mut items: Vec<String> = ws
         .iter()
+        .take(MAX_SWEEP_WARNINGS)
         .map(|w| {
             format!(
                 "<li><code>{}</code>: {}</li>",
@@ -69,6 +70,12 @@ pub(super) fn warnings_block(summary: &Json) -> String {
             )
         })
         .collect();
+    if ws.len() > MAX_SWEEP_WARNINGS {
+        items.push(format!(
+            "<li>{} more: see <code>warnings</code> in summary.json</li>",
+            ws.len() - MAX_SWEEP_WARNINGS
+        ));
+    }
     block(&items)
 }
 
@@ -79,14 +86,20 @@ pub(super) fn sweep_warnings(dir: &Path) -> String {
     let Ok(points) = crate::sweep::load_points(dir, &manifest) else { return String::new() };
     // (component, kind, message, points)
     let mut seen: Vec<(&Json, &Json, &str, Vec<u64>)> = Vec::new();
+    // where each (component, kind) is in `seen`: a fleet's many warnings stay linear
+    let mut at_index: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
     for (i, (_, summary)) in points.iter().enumerate() {
         // the point's number, as the points table shows it
         let i = manifest["points"][i]["point"].as_u64().unwrap_or(i as u64);
         for w in summary["warnings"].as_array().into_iter().flatten() {
             let (c, k) = (&w["component"], &w["kind"]);
-            match seen.iter_mut().find(|s| s.0 == c && s.1 == k) {
-                Some(s) => s.3.push(i),
-                None => seen.push((c, k, w["message"].as_str().unwrap_or(""), vec![i])),
+            match at_index.entry((c.to_string(), k.to_string())) {
+                std::collections::hash_map::Entry::Occupied(e) => seen[*e.get()].3.push(i),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(seen.len());
+                    seen.push((c, k, w["message"].as_str().unwrap_or(""), vec![i]));
+                }
             }
         }
     }
