@@ -36,6 +36,8 @@ pub struct SweepTable {
     /// `(api, "function:NAME" | "service:NAME")`: what each API's routes integrate with (from
     /// the first point's `apis.*.integrations`), to count an API's cost with its platform.
     pub links: Vec<(String, String)>,
+    /// The column of each figure name (a fleet has hundreds of thousands of them).
+    index: HashMap<String, usize>,
 }
 
 /// One point.
@@ -109,12 +111,12 @@ impl SweepTable {
                 }
             }
         }
-        SweepTable { keys, figures, rows, links }
+        SweepTable { keys, figures, rows, links, index }
     }
 
     /// The column of a figure, if any point has it.
     pub fn figure(&self, name: &str) -> Option<usize> {
-        self.figures.iter().position(|f| f == name)
+        self.index.get(name).copied()
     }
 
     /// Mean and CI half-width (0 when there is none) of figure `f` at row `r`.
