@@ -134,10 +134,20 @@ pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Resul
             |r| r.service_rejected as f64,
         ));
     }
+    // the lower panel is small: lines at zero all along leave the legend and are named under
+    // the axis instead
+    let mut zero = Vec::new();
+    for s in bottom.iter_mut().filter(|s| s.points.iter().all(|p| p.1 == 0.0)) {
+        zero.push(std::mem::take(&mut s.label));
+    }
+    let x_desc = match zero.is_empty() {
+        true => MINUTES.to_string(),
+        false => format!("{MINUTES}; none in any minute: {}", zero.join(", ")),
+    };
     render!(path, |root| {
         let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
-        time_panel(&upper, path, title, "requests per minute", rows, &top)?;
-        time_panel(&lower, path, "", "per minute", rows, &bottom)?;
+        time_panel(&upper, path, (title, MINUTES), "requests per minute", rows, &top)?;
+        time_panel(&lower, path, ("", &x_desc), "per minute", rows, &bottom)?;
     })
 }
 
@@ -225,8 +235,8 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
         })];
     render!(path, |root| {
         let (top, bottom) = root.split_vertically(SIZE.1 / 2);
-        time_panel(&top, path, title, "records", rows, &backlog)?;
-        time_panel(&bottom, path, "", "age (s)", rows, &age)?;
+        time_panel(&top, path, (title, MINUTES), "records", rows, &backlog)?;
+        time_panel(&bottom, path, ("", MINUTES), "age (s)", rows, &age)?;
     })
 }
 
@@ -248,12 +258,12 @@ pub fn services_over_time(
         0 => title.to_string(),
         more => format!("{title} ({more} more not drawn)"),
     };
-    // one service: a legend entry per line; several: one per service (its running line) and
-    // a grey key to the three kinds of line
+    // one service: a legend entry per line; several: one per service (its running line)
     let several = services.len() > 1;
     let named = |name: &str, what: &str| match (several, what) {
         (false, _) => what.to_string(),
-        (true, "running" | "CPU") => name.to_string(),
+        // the CPU lines take the colours of the tasks' legend
+        (true, "running") => name.to_string(),
         (true, _) => String::new(),
     };
     let (mut tasks, mut cpu) = (Vec::new(), Vec::new());
@@ -268,20 +278,13 @@ pub fn services_over_time(
         tasks.push(line("pending", colour.mix(0.6).stroke_width(1), false, |m| m.tasks_pending));
         cpu.push(line("CPU", colour.stroke_width(2), false, |m| m.cpu_pct));
     }
-    if several {
-        let grey = BLACK.mix(0.55);
-        for (what, style, dashed) in [
-            ("running", grey.stroke_width(3), false),
-            ("desired", grey.stroke_width(2), true),
-            ("pending", grey.stroke_width(1), false),
-        ] {
-            tasks.push(Series { label: what.to_string(), style, dashed, points: Vec::new() });
-        }
-    }
+    // several services: the kinds of line are told under the axis, the lower panel's telling
+    // the minutes
+    let key = if several { "thick: running, dashed: desired, thin: pending" } else { MINUTES };
     render!(path, |root| {
         let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
-        time_panel(&upper, path, &title, "tasks (mean over the minute)", rows, &tasks)?;
-        time_panel(&lower, path, "", "CPU utilisation (%)", rows, &cpu)?;
+        time_panel(&upper, path, (&title, key), "tasks (mean over the minute)", rows, &tasks)?;
+        time_panel(&lower, path, ("", MINUTES), "CPU utilisation (%)", rows, &cpu)?;
     })
 }
 
@@ -623,14 +626,18 @@ fn time_chart(
     rows: &[MinuteRow],
     series: &[Series],
 ) -> Result<(), ChartError> {
-    render!(path, |root| time_panel(&root, path, title, y_desc, rows, series)?)
+    render!(path, |root| time_panel(&root, path, (title, MINUTES), y_desc, rows, series)?)
 }
 
-/// One per-minute chart drawn on `area` (the whole image, or a panel of it).
+/// The x axis of the per-minute charts.
+const MINUTES: &str = "minutes since start";
+
+/// One per-minute chart drawn on `area` (the whole image, or a panel of it), with its title
+/// (none if empty) and the description under its x axis.
 fn time_panel<DB: DrawingBackend>(
     area: &Area<DB>,
     path: &Path,
-    title: &str,
+    (title, x_desc): (&str, &str),
     y_desc: &str,
     rows: &[MinuteRow],
     series: &[Series],
@@ -645,7 +652,10 @@ fn time_panel<DB: DrawingBackend>(
     );
     let (y_lo, y_hi) = ys.fold((0.0_f64, 0.0_f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
     // headroom above the data keeps the legend clear of the lines
-    let top = y_hi + (y_hi - y_lo) * 0.45;
+    let entries = series.iter().filter(|s| !s.label.is_empty()).count()
+        + usize::from(rows.iter().any(|r| r.warmup == 1));
+    let plot_px = area.dim_in_pixel().1 as f64 - if title.is_empty() { 90.0 } else { 125.0 };
+    let top = y_hi + (y_hi - y_lo) * headroom(entries, plot_px);
     let y = span(y_lo, if top.is_finite() { top } else { y_hi });
     let mut builder = ChartBuilder::on(area);
     builder.margin(20).x_label_area_size(50).y_label_area_size(80);
@@ -655,7 +665,7 @@ fn time_panel<DB: DrawingBackend>(
     let mut chart = builder.build_cartesian_2d(x.clone(), y.clone()).map_err(&err)?;
     chart
         .configure_mesh()
-        .x_desc("minutes since start")
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .x_label_formatter(&|v| format_number(*v))
         .y_label_formatter(&|v| format_number(*v))
@@ -681,6 +691,16 @@ fn time_panel<DB: DrawingBackend>(
         no_data(area).map_err(&err)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)
+}
+
+/// The share of the data's range to leave free above it so that a legend of `entries` lines
+/// in the upper corner of a plot `plot_px` high stays clear of the lines: 0.45 for a short
+/// legend, more for a long one, at most 1.5 (the data keeps 40 % of the height).
+fn headroom(entries: usize, plot_px: f64) -> f64 {
+    // the legend box: 12 px from the edge, 20 px a line (a little more than drawn), 12 px of
+    // padding
+    let legend = (24.0 + 20.0 * entries as f64) / plot_px.max(1.0);
+    if legend >= 0.6 { 1.5 } else { (legend / (1.0 - legend)).clamp(0.45, 1.5) }
 }
 
 pub(crate) type Chart<'a, DB, X, Y> = ChartContext<'a, DB, Cartesian2d<X, Y>>;
@@ -1102,7 +1122,7 @@ mod tests {
         services_over_time(&path, "svc", &rows, &many).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         // SVG text sits on a line of its own
-        for label in ["\nsvc0\n", "\nsvc3\n", "\ndesired\n"] {
+        for label in ["\nsvc0\n", "\nsvc3\n", "dashed: desired"] {
             assert!(svg.contains(label), "{label}");
         }
         assert!(!svg.contains("svc4") && svg.contains("(2 more not drawn)"));
@@ -1229,6 +1249,11 @@ mod tests {
         for r in [log_range([f64::MAX].into_iter()), log_range([f64::MIN_POSITIVE].into_iter())] {
             assert!(r.start > 0.0 && r.end.is_finite() && r.end > r.start, "{r:?}");
         }
+        // a short legend keeps the usual headroom; a long one gets more, up to 1.5
+        assert_eq!(headroom(2, 400.0), 0.45);
+        assert!((headroom(5, 300.0) - 124.0 / 176.0).abs() < 1e-12);
+        assert_eq!(headroom(8, 235.0), 1.5);
+        assert_eq!(headroom(3, 0.0), 1.5);
         assert_eq!(format_number(1500.0), "1500");
         assert_eq!(format_number(25000.0), "25k");
         assert_eq!(format_number(0.25), "0.25");
