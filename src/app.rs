@@ -89,19 +89,7 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
         .with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
     if opts.charts {
-        let latencies: Vec<(String, &crate::metrics::Histogram)> =
-            first.functions.iter().map(|(cfg, stats)| (cfg.name.clone(), &stats.latency)).collect();
-        let queues = !scenario.queues.is_empty();
-        let apis = !scenario.apigateway.apis.is_empty();
-        files.extend(report::write_charts(
-            &out_dir,
-            &scenario.name,
-            &first.minutes,
-            &latencies,
-            queues,
-            apis,
-            &summary,
-        )?);
+        files.extend(report::write_charts(&out_dir, &scenario.name, &first, &summary)?);
     }
     // last, report.html: the tables and the charts just drawn (not older files of the folder)
     let stems = report::html::chart_stems(&files);

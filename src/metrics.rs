@@ -300,6 +300,10 @@ pub struct MinuteRow {
     /// places.
     pub duration_p50_ms: Option<f64>,
     pub duration_p99_ms: Option<f64>,
+    /// Requests generated in the minute by workloads and traces, each once whatever its
+    /// number of targets (`arrivals` counts one per function reached). Appended after the
+    /// duration columns, so the older ones keep their places.
+    pub requests: u64,
 }
 
 /// Per-minute totals, built lazily: a minute closes when the first event of a later minute

@@ -256,6 +256,7 @@ impl Simulation {
             Event::RequestArrived { workload } => {
                 let stream = &mut self.streams[workload as usize];
                 let work = stream.take();
+                self.series.row().requests += 1;
                 if now >= self.warmup {
                     self.workload_requests[workload as usize] += 1;
                 }
@@ -307,6 +308,7 @@ impl Simulation {
             Event::TraceArrived { trace } => {
                 let stream = &mut self.traces[trace as usize];
                 if let Some((f, work)) = stream.take() {
+                    self.series.row().requests += 1;
                     if let Some(next) = stream.peek() {
                         self.queue.push(next, event);
                     }

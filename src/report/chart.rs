@@ -18,6 +18,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 use crate::metrics::MinuteRow;
+use crate::service::metrics::ServiceMinute;
 
 /// Image size in pixels.
 pub(crate) const SIZE: (u32, u32) = (1000, 600);
@@ -89,14 +90,28 @@ struct Series {
     points: Vec<(f64, f64)>,
 }
 
-/// Requests per minute over time: arrivals, invocations, throttles, cold starts, and errors
-/// plus timeouts, with the warm-up shaded.
+/// Requests per minute over time, in two panels. Top: the requests generated (each workload's
+/// and trace's requests once, whatever their targets), what reached each kind of component when
+/// there are several (functions, APIs, services, queues) or when the functions received more
+/// than was generated (a workload with two targets), and Lambda invocations. Bottom, on a scale
+/// of their own so they stay readable beside the requests: throttles, cold starts, errors plus
+/// timeouts, and with APIs or services their 429s and 503s.
 pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(), ChartError> {
-    let series = [
-        minute_series("arrivals", COLOURS[0].stroke_width(3), false, rows, |r| r.arrivals as f64),
-        minute_series("invocations", COLOURS[2].stroke_width(2), true, rows, |r| {
-            r.invocations as f64
-        }),
+    let mut top = vec![minute_series(
+        "requests (workloads and traces)",
+        COLOURS[0].stroke_width(3),
+        false,
+        rows,
+        |r| r.requests as f64,
+    )];
+    for (i, (label, value)) in component_arrivals(rows).into_iter().enumerate() {
+        let style = COLOURS[(5 + i) % COLOURS.len()].stroke_width(2);
+        top.push(minute_series(label, style, true, rows, value));
+    }
+    top.push(minute_series("invocations", COLOURS[2].stroke_width(2), true, rows, |r| {
+        r.invocations as f64
+    }));
+    let mut bottom = vec![
         minute_series("throttles", COLOURS[3].stroke_width(2), false, rows, |r| r.throttles as f64),
         minute_series("cold starts", COLOURS[1].stroke_width(2), false, rows, |r| {
             r.cold_starts as f64
@@ -105,7 +120,58 @@ pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Resul
             r.errors.saturating_add(r.timeouts) as f64
         }),
     ];
-    time_chart(path, title, "requests per minute", rows, &series)
+    if rows.iter().any(|r| r.api_requests > 0) {
+        bottom.push(minute_series("API 429 + 504", COLOURS[8].stroke_width(2), true, rows, |r| {
+            r.api_throttles.saturating_add(r.api_timeouts) as f64
+        }));
+    }
+    if rows.iter().any(|r| r.service_requests > 0) {
+        bottom.push(minute_series(
+            "service 503 (rejected)",
+            COLOURS[9].stroke_width(2),
+            true,
+            rows,
+            |r| r.service_rejected as f64,
+        ));
+    }
+    // the lower panel is small: lines at zero all along leave the legend and are named under
+    // the axis instead
+    let mut zero = Vec::new();
+    for s in bottom.iter_mut().filter(|s| s.points.iter().all(|p| p.1 == 0.0)) {
+        zero.push(std::mem::take(&mut s.label));
+    }
+    let x_desc = match zero.is_empty() {
+        true => MINUTES.to_string(),
+        false => format!("{MINUTES}; none in any minute: {}", zero.join(", ")),
+    };
+    render!(path, |root| {
+        let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
+        time_panel(&upper, path, (title, MINUTES), "requests per minute", rows, &top)?;
+        time_panel(&lower, path, ("", &x_desc), "per minute", rows, &bottom)?;
+    })
+}
+
+/// A per-minute count of a row.
+type Count = fn(&MinuteRow) -> f64;
+
+/// What reached each kind of component, per minute, to draw beside the requests generated:
+/// every kind that received anything when there are several, or the functions alone when they
+/// received more than was generated (each target of a workload counts an arrival). Empty when
+/// it would only repeat the requests line.
+pub(crate) fn component_arrivals(rows: &[MinuteRow]) -> Vec<(&'static str, Count)> {
+    let kinds: [(&'static str, Count); 4] = [
+        ("arrivals at functions", |r| r.arrivals as f64),
+        ("requests at APIs", |r| r.api_requests as f64),
+        ("requests at services", |r| r.service_requests as f64),
+        ("records put on queues", |r| r.queue_records as f64),
+    ];
+    let present: Vec<(&'static str, Count)> =
+        kinds.into_iter().filter(|(_, v)| rows.iter().any(|r| v(r) > 0.0)).collect();
+    let repeats = |v: Count| rows.iter().all(|r| v(r) == r.requests as f64);
+    match present.as_slice() {
+        [(_, v)] if repeats(*v) => Vec::new(),
+        _ => present,
+    }
 }
 
 /// API Gateway per minute: requests, those accepted, throttled (429) and timed out (504).
@@ -169,15 +235,87 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
         })];
     render!(path, |root| {
         let (top, bottom) = root.split_vertically(SIZE.1 / 2);
-        time_panel(&top, path, title, "records", rows, &backlog)?;
-        time_panel(&bottom, path, "", "age (s)", rows, &age)?;
+        time_panel(&top, path, (title, MINUTES), "records", rows, &backlog)?;
+        time_panel(&bottom, path, ("", MINUTES), "age (s)", rows, &age)?;
     })
 }
 
-/// Latency CDF, one line per function: latency in ms on a log axis against the share of
-/// completed requests.
+/// Services drawn on the `services` chart at most: each takes three lines of the legend.
+pub const MAX_SERVICES_DRAWN: usize = 4;
+
+/// Services over time, in two panels: tasks running (serving), desired (dashed) and pending
+/// (starting, thin) above, CPU utilisation (%) below; one colour per service, the first
+/// [`MAX_SERVICES_DRAWN`] in the scenario's order (the title says how many more there are).
+/// `services` holds each service's name and its minutes, the same minutes as `rows`.
+pub fn services_over_time(
+    path: &Path,
+    title: &str,
+    rows: &[MinuteRow],
+    services: &[(String, &[ServiceMinute])],
+) -> Result<(), ChartError> {
+    let drawn = &services[..services.len().min(MAX_SERVICES_DRAWN)];
+    let title = match services.len() - drawn.len() {
+        0 => title.to_string(),
+        more => format!("{title} ({more} more not drawn)"),
+    };
+    // one service: a legend entry per line; several: one per service (its running line)
+    let several = services.len() > 1;
+    let named = |name: &str, what: &str| match (several, what) {
+        (false, _) => what.to_string(),
+        // the CPU lines take the colours of the tasks' legend
+        (true, "running") => name.to_string(),
+        (true, _) => String::new(),
+    };
+    let (mut tasks, mut cpu) = (Vec::new(), Vec::new());
+    for (i, (name, minutes)) in drawn.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let values = |v: fn(&ServiceMinute) -> f64| minutes.iter().map(v).collect::<Vec<f64>>();
+        let line = |what: &str, style: ShapeStyle, dashed, v: fn(&ServiceMinute) -> f64| {
+            indexed_series(&named(name, what), style, dashed, rows, &values(v))
+        };
+        tasks.push(line("running", colour.stroke_width(3), false, |m| m.tasks_running));
+        tasks.push(line("desired", colour.stroke_width(2), true, |m| m.tasks_desired));
+        tasks.push(line("pending", colour.mix(0.6).stroke_width(1), false, |m| m.tasks_pending));
+        cpu.push(line("CPU", colour.stroke_width(2), false, |m| m.cpu_pct));
+    }
+    // several services: the kinds of line are told under the axis, the lower panel's telling
+    // the minutes
+    let key = if several { "thick: running, dashed: desired, thin: pending" } else { MINUTES };
+    render!(path, |root| {
+        let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
+        time_panel(&upper, path, (&title, key), "tasks (mean over the minute)", rows, &tasks)?;
+        time_panel(&lower, path, ("", MINUTES), "CPU utilisation (%)", rows, &cpu)?;
+    })
+}
+
+/// Latency CDF, one line per curve (functions, APIs, services), drawn through its points as
+/// given ([`cdf_steps`] makes a histogram's CDF a staircase, so a constant latency shows as a
+/// vertical jump): latency in ms against the share of completed requests, on a log axis when
+/// the points span more than a decade ([`latency_log_axis`]), linear from 0 otherwise.
 pub fn latency_cdf(path: &Path, title: &str, curves: &[LatencyCurve]) -> Result<(), ChartError> {
     render!(path, |root| latency_cdf_on(&root, path, title, curves)?)
+}
+
+/// Whether the latency axis is logarithmic: the largest non-zero latency drawn is more than
+/// ten times the smallest.
+pub fn latency_log_axis(curves: &[LatencyCurve]) -> bool {
+    crate::report::comparison::spans_decades(
+        curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)),
+    )
+}
+
+/// A CDF's points (latency, share at or below it; sorted by latency) as a staircase: the
+/// share holds until the next latency, then jumps, starting from 0 at the first. One latency
+/// gives a vertical line from 0 to its share.
+pub fn cdf_steps(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len() * 2);
+    let mut below = 0.0;
+    for &(x, share) in points {
+        out.push((x, below));
+        out.push((x, share));
+        below = share;
+    }
+    out
 }
 
 fn latency_cdf_on<DB: DrawingBackend>(
@@ -186,7 +324,7 @@ fn latency_cdf_on<DB: DrawingBackend>(
     title: &str,
     curves: &[LatencyCurve],
 ) -> Result<(), ChartError> {
-    let err = fail(path);
+    let log = latency_log_axis(curves);
     let series: Vec<Series> = curves
         .iter()
         .enumerate()
@@ -198,21 +336,48 @@ fn latency_cdf_on<DB: DrawingBackend>(
                 .points
                 .iter()
                 .filter(|(x, y)| x.is_finite() && y.is_finite())
-                .map(|&(x, y)| (x.max(MIN_LATENCY_MS), y.clamp(0.0, 1.0)))
+                .map(|&(x, y)| {
+                    (if log { x.max(MIN_LATENCY_MS) } else { x.max(0.0) }, y.clamp(0.0, 1.0))
+                })
                 .collect(),
         })
         .collect();
-    let x = log_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+    let xs = || series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    if log {
+        let x = log_range(xs());
+        cdf_panel(root, path, title, &series, x.log_scale(), "latency (ms, log scale)")
+    } else {
+        let hi = xs().fold(0.0, f64::max);
+        // room on the right keeps a jump at the largest latency clear of the legend
+        cdf_panel(root, path, title, &series, span(0.0, hi * 1.25), "latency (ms)")
+    }
+}
+
+/// The body of the latency CDF on either latency axis.
+fn cdf_panel<DB, XR>(
+    root: &Area<DB>,
+    path: &Path,
+    title: &str,
+    series: &[Series],
+    x: XR,
+    x_desc: &str,
+) -> Result<(), ChartError>
+where
+    DB: DrawingBackend,
+    XR: AsRangedCoord<Value = f64>,
+    XR::CoordDescType: ValueFormatter<f64>,
+{
+    let err = fail(path);
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FAMILY, 24))
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d(x.log_scale(), 0.0..1.04)
+        .build_cartesian_2d(x, 0.0..1.04)
         .map_err(&err)?;
     chart
         .configure_mesh()
-        .x_desc("latency (ms, log scale)")
+        .x_desc(x_desc)
         .y_desc("share of completed requests")
         .x_label_formatter(&|v| format_number(*v))
         .y_label_formatter(&|v| format!("{v:.1}"))
@@ -223,7 +388,7 @@ fn latency_cdf_on<DB: DrawingBackend>(
         .max_light_lines(4)
         .draw()
         .map_err(&err)?;
-    for s in &series {
+    for s in series {
         draw_series(&mut chart, s).map_err(&err)?;
     }
     if series.iter().all(|s| s.points.is_empty()) {
@@ -462,14 +627,18 @@ fn time_chart(
     rows: &[MinuteRow],
     series: &[Series],
 ) -> Result<(), ChartError> {
-    render!(path, |root| time_panel(&root, path, title, y_desc, rows, series)?)
+    render!(path, |root| time_panel(&root, path, (title, MINUTES), y_desc, rows, series)?)
 }
 
-/// One per-minute chart drawn on `area` (the whole image, or a panel of it).
+/// The x axis of the per-minute charts.
+const MINUTES: &str = "minutes since start";
+
+/// One per-minute chart drawn on `area` (the whole image, or a panel of it), with its title
+/// (none if empty) and the description under its x axis.
 fn time_panel<DB: DrawingBackend>(
     area: &Area<DB>,
     path: &Path,
-    title: &str,
+    (title, x_desc): (&str, &str),
     y_desc: &str,
     rows: &[MinuteRow],
     series: &[Series],
@@ -484,7 +653,10 @@ fn time_panel<DB: DrawingBackend>(
     );
     let (y_lo, y_hi) = ys.fold((0.0_f64, 0.0_f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
     // headroom above the data keeps the legend clear of the lines
-    let top = y_hi + (y_hi - y_lo) * 0.45;
+    let entries = series.iter().filter(|s| !s.label.is_empty()).count()
+        + usize::from(rows.iter().any(|r| r.warmup == 1));
+    let plot_px = area.dim_in_pixel().1 as f64 - if title.is_empty() { 90.0 } else { 125.0 };
+    let top = y_hi + (y_hi - y_lo) * headroom(entries, plot_px);
     let y = span(y_lo, if top.is_finite() { top } else { y_hi });
     let mut builder = ChartBuilder::on(area);
     builder.margin(20).x_label_area_size(50).y_label_area_size(80);
@@ -494,7 +666,7 @@ fn time_panel<DB: DrawingBackend>(
     let mut chart = builder.build_cartesian_2d(x.clone(), y.clone()).map_err(&err)?;
     chart
         .configure_mesh()
-        .x_desc("minutes since start")
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .x_label_formatter(&|v| format_number(*v))
         .y_label_formatter(&|v| format_number(*v))
@@ -522,6 +694,16 @@ fn time_panel<DB: DrawingBackend>(
     legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)
 }
 
+/// The share of the data's range to leave free above it so that a legend of `entries` lines
+/// in the upper corner of a plot `plot_px` high stays clear of the lines: 0.45 for a short
+/// legend, more for a long one, at most 1.5 (the data keeps 40 % of the height).
+fn headroom(entries: usize, plot_px: f64) -> f64 {
+    // the legend box: 12 px from the edge, 20 px a line (a little more than drawn), 12 px of
+    // padding
+    let legend = (24.0 + 20.0 * entries as f64) / plot_px.max(1.0);
+    if legend >= 0.6 { 1.5 } else { (legend / (1.0 - legend)).clamp(0.45, 1.5) }
+}
+
 pub(crate) type Chart<'a, DB, X, Y> = ChartContext<'a, DB, Cartesian2d<X, Y>>;
 pub(crate) type DrawResult<DB> =
     Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -544,6 +726,9 @@ where
     } else {
         chart.draw_series(LineSeries::new(pts, style))?
     };
+    if s.label.is_empty() {
+        return Ok(()); // no legend entry
+    }
     let dashed = s.dashed;
     anno.label(s.label.as_str()).legend(move |(x, y)| {
         if dashed {
@@ -606,6 +791,24 @@ fn minute_series(
     let points = rows
         .iter()
         .map(|r| (midpoint(r), value(r)))
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    Series { label: label.to_string(), style, dashed, points }
+}
+
+/// A series of one value per minute: the `i`th drawn in the middle of `rows[i]` (of minute
+/// `i` past the rows), non-finite values skipped.
+fn indexed_series(
+    label: &str,
+    style: ShapeStyle,
+    dashed: bool,
+    rows: &[MinuteRow],
+    values: &[f64],
+) -> Series {
+    let points = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (rows.get(i).map_or(i as f64 + 0.5, midpoint), v))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
     Series { label: label.to_string(), style, dashed, points }
@@ -697,6 +900,9 @@ mod tests {
                     start_s: t * 60.0,
                     warmup: u8::from(m < 5),
                     arrivals,
+                    requests: arrivals / 2,
+                    service_requests: arrivals / 3,
+                    service_rejected: throttles / 2,
                     invocations: arrivals - throttles,
                     cold_starts: if m < 3 { 40 - 10 * m } else { m % 7 },
                     throttles,
@@ -813,6 +1019,123 @@ mod tests {
         }
     }
 
+    fn service_minutes(n: usize, scale_at: usize) -> Vec<ServiceMinute> {
+        (0..n)
+            .map(|m| {
+                let tasks = if m < scale_at { 2.0 } else { 6.0 };
+                let pending = if m == scale_at { 2.0 } else { 0.0 };
+                ServiceMinute {
+                    cpu_pct: if m < scale_at { 85.0 } else { 40.0 },
+                    tasks_running: tasks - pending,
+                    tasks_pending: pending,
+                    tasks_desired: tasks,
+                    tasks_max: tasks as u32,
+                    ..ServiceMinute::default()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn steps_jump_at_each_latency() {
+        // See: issue 14
+        assert_eq!(cdf_steps(&[(100.0, 1.0)]), vec![(100.0, 0.0), (100.0, 1.0)]);
+        assert_eq!(
+            cdf_steps(&[(10.0, 0.25), (20.0, 1.0)]),
+            vec![(10.0, 0.0), (10.0, 0.25), (20.0, 0.25), (20.0, 1.0)]
+        );
+        assert!(cdf_steps(&[]).is_empty());
+    }
+
+    #[test]
+    fn log_latency_axis_only_past_a_decade() {
+        // See: issue 14
+        let c = |points: Vec<(f64, f64)>| LatencyCurve { name: "c".into(), points };
+        // 30 ms to 900 ms across two curves: log
+        assert!(latency_log_axis(&[c(vec![(30.0, 1.0)]), c(vec![(900.0, 1.0)])]));
+        // 100 ms to 1,000 ms is exactly a decade: linear; zero latencies are not looked at
+        assert!(!latency_log_axis(&[c(vec![(0.0, 0.0), (100.0, 0.5), (1000.0, 1.0)])]));
+        assert!(latency_log_axis(&[c(vec![(100.0, 0.5), (1000.1, 1.0)])]));
+        assert!(!latency_log_axis(&[c(vec![(100.0, 0.0), (100.0, 1.0)])]));
+        assert!(!latency_log_axis(&[]));
+        let dir = tempfile::tempdir().unwrap();
+        let svg = |curves: &[LatencyCurve]| {
+            let path = dir.path().join("cdf.svg");
+            latency_cdf(&path, "cdf", curves).unwrap();
+            std::fs::read_to_string(&path).unwrap()
+        };
+        let narrow = svg(&[c(cdf_steps(&[(100.0, 1.0)]))]);
+        assert!(narrow.contains("latency (ms)") && !narrow.contains("log scale"));
+        let wide = svg(&[c(cdf_steps(&[(2.0, 0.5), (400.0, 1.0)]))]);
+        assert!(wide.contains("latency (ms, log scale)"));
+    }
+
+    #[test]
+    fn requests_draw_what_reached_each_kind_only_when_it_tells_something() {
+        // See: issue 14
+        let row = |requests, arrivals, api_requests| MinuteRow {
+            requests,
+            arrivals,
+            api_requests,
+            ..MinuteRow::default()
+        };
+        let labels = |rows: &[MinuteRow]| {
+            component_arrivals(rows).into_iter().map(|(l, _)| l).collect::<Vec<_>>()
+        };
+        // one function per workload: the arrivals are the requests
+        assert!(labels(&[row(10, 10, 0), row(7, 7, 0)]).is_empty());
+        // a workload with two targets: the functions get twice the requests
+        assert_eq!(labels(&[row(10, 20, 0)]), ["arrivals at functions"]);
+        // an API in front of a function: both kinds
+        assert_eq!(labels(&[row(10, 10, 10)]), ["arrivals at functions", "requests at APIs"]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("req.svg");
+        requests_over_time(&path, "req", &rows(30)).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        for label in [
+            "requests (workloads and traces)",
+            "arrivals at functions",
+            "requests at services",
+            "throttles",
+            "service 503 (rejected)",
+        ] {
+            assert!(svg.contains(label), "{label}");
+        }
+        assert!(!svg.contains("API 429"), "no API, no API line");
+    }
+
+    #[test]
+    fn services_chart_names_each_service_and_bounds_them() {
+        // See: issue 14
+        let dir = tempfile::tempdir().unwrap();
+        let rows = rows(30);
+        let minutes = service_minutes(30, 12);
+        let one = [("web".to_string(), &minutes[..])];
+        let path = dir.path().join("services.svg");
+        services_over_time(&path, "svc", &rows, &one).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        for label in ["running", "desired", "pending", "CPU utilisation (%)", "tasks (mean"] {
+            assert!(svg.contains(label), "{label}");
+        }
+        assert!(!svg.contains("web:"), "one service: lines named by what they show");
+        let many: Vec<(String, &[ServiceMinute])> =
+            (0..6).map(|i| (format!("svc{i}"), &minutes[..])).collect();
+        services_over_time(&path, "svc", &rows, &many).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        // SVG text sits on a line of its own
+        for label in ["\nsvc0\n", "\nsvc3\n", "dashed: desired"] {
+            assert!(svg.contains(label), "{label}");
+        }
+        assert!(!svg.contains("svc4") && svg.contains("(2 more not drawn)"));
+        let png = dir.path().join("services.png");
+        services_over_time(&png, "demo: service tasks and CPU", &rows, &one).unwrap();
+        assert_png(&png);
+        // degenerate: nothing, or more minutes than rows
+        services_over_time(&png, "", &[], &[]).unwrap();
+        services_over_time(&png, "", &rows[..3], &one).unwrap();
+        assert_png(&png);
+    }
+
     #[test]
     fn compares_platforms_whatever_the_values() {
         let dir = tempfile::tempdir().unwrap();
@@ -927,6 +1250,11 @@ mod tests {
         for r in [log_range([f64::MAX].into_iter()), log_range([f64::MIN_POSITIVE].into_iter())] {
             assert!(r.start > 0.0 && r.end.is_finite() && r.end > r.start, "{r:?}");
         }
+        // a short legend keeps the usual headroom; a long one gets more, up to 1.5
+        assert_eq!(headroom(2, 400.0), 0.45);
+        assert!((headroom(5, 300.0) - 124.0 / 176.0).abs() < 1e-12);
+        assert_eq!(headroom(8, 235.0), 1.5);
+        assert_eq!(headroom(3, 0.0), 1.5);
         assert_eq!(format_number(1500.0), "1500");
         assert_eq!(format_number(25000.0), "25k");
         assert_eq!(format_number(0.25), "0.25");

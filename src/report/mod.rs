@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 pub use crate::files::{temp_path, write_atomic, write_json};
 use crate::metrics::{Histogram, MinuteRow};
+use crate::service::metrics::ServiceMinute;
+use crate::sim::RunOutput;
 
 /// `timeseries.csv`: one row per simulated minute: the fields of [`MinuteRow`], then the
 /// `extra` columns (a name and one value per row, e.g. per-service metrics).
@@ -53,18 +55,54 @@ fn with_columns(csv_bytes: &[u8], extra: &[(String, Vec<f64>)]) -> io::Result<Ve
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
-/// Draws the run's charts into `dir`, each as PNG and SVG: requests, concurrency, latency CDF,
-/// `queues` if the scenario has queues, `api` if it has APIs, `compare` if the summary's
-/// platforms are compared (see [`table::compared`]), `cost` (stacked by what is charged) if anything costs; returns the files written.
+/// Latency curves drawn at most on `latency_cdf`: the busiest components, so a fleet of
+/// thousands of functions stays drawable.
+pub const MAX_CURVES: usize = 8;
+
+/// Every component of a run that serves requests, with the histogram of its latencies (as
+/// `summary.json`'s `latency_ms` blocks: successful invocations, completed API and service
+/// requests), in the scenario's order: `function NAME`, `api NAME`, `service NAME`.
+pub fn component_latencies(run: &RunOutput) -> Vec<(String, &Histogram)> {
+    let functions = run.functions.iter().map(|(c, s)| (format!("function {}", c.name), &s.latency));
+    let apis = run.apis.iter().map(|(c, s, _)| (format!("api {}", c.name), &s.latency));
+    let services = run.services.iter().map(|(c, s)| (format!("service {}", c.name), &s.latency));
+    functions.chain(apis).chain(services).collect()
+}
+
+/// The latency CDFs to draw, as staircases in ms: those of the `max` components with the most
+/// completed requests (ties in the given order), busiest first, and how many were left out.
+/// Components without a completed request are never drawn nor counted as left out.
+pub fn latency_curves(
+    latencies: &[(String, &Histogram)],
+    max: usize,
+) -> (Vec<chart::LatencyCurve>, usize) {
+    let mut busy: Vec<&(String, &Histogram)> =
+        latencies.iter().filter(|(_, h)| h.count() > 0).collect();
+    busy.sort_by_key(|(_, h)| std::cmp::Reverse(h.count())); // stable: ties keep their order
+    let left_out = busy.len().saturating_sub(max);
+    let curves = busy
+        .into_iter()
+        .take(max)
+        .map(|(name, h)| {
+            let ms: Vec<(f64, f64)> = h.cdf().into_iter().map(|(ns, s)| (ns / 1e6, s)).collect();
+            chart::LatencyCurve { name: name.clone(), points: chart::cdf_steps(&ms) }
+        })
+        .collect();
+    (curves, left_out)
+}
+
+/// Draws the run's charts into `dir`, each as PNG and SVG: requests, concurrency, latency CDF
+/// (the [`MAX_CURVES`] busiest components), `queues` if the run has queues, `api` if it has
+/// APIs, `services` if it has services, `compare` if the summary's platforms are compared (see
+/// [`table::compared`]), `cost` (stacked by what is charged) if anything costs; returns the
+/// files written.
 pub fn write_charts(
     dir: &Path,
     title: &str,
-    rows: &[MinuteRow],
-    latencies: &[(String, &Histogram)],
-    queues: bool,
-    apis: bool,
+    run: &RunOutput,
     summary: &serde_json::Value,
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
+    let rows = &run.minutes[..];
     // the same comparison as the terminal's side-by-side table (from the summary: the mean
     // over replications)
     let platforms: Vec<chart::CompareBar> = comparison::compare(summary)
@@ -80,13 +118,14 @@ pub fn write_charts(
     let platforms = &platforms;
     let costs = cost_parts(summary);
     let costs = &costs;
-    let curves: Vec<chart::LatencyCurve> = latencies
-        .iter()
-        .map(|(name, h)| chart::LatencyCurve {
-            name: name.clone(),
-            points: h.cdf().into_iter().map(|(ns, share)| (ns / 1e6, share)).collect(),
-        })
-        .collect();
+    let (curves, left_out) = latency_curves(&component_latencies(run), MAX_CURVES);
+    let cdf_title = match left_out {
+        0 => format!("{title}: latency CDF"),
+        n => format!("{title}: latency CDF ({MAX_CURVES} busiest; {n} more not drawn)"),
+    };
+    let services: Vec<(String, &[ServiceMinute])> =
+        run.services.iter().map(|(c, s)| (c.name.clone(), &s.minutes[..])).collect();
+    let services = &services;
     type Draw<'a> = Box<dyn Fn(&Path) -> Result<(), chart::ChartError> + 'a>;
     let mut charts: Vec<(&str, Draw)> = vec![
         (
@@ -105,12 +144,9 @@ pub fn write_charts(
                 )
             }),
         ),
-        (
-            "latency_cdf",
-            Box::new(|p| chart::latency_cdf(p, &format!("{title}: latency CDF"), &curves)),
-        ),
+        ("latency_cdf", Box::new(|p| chart::latency_cdf(p, &cdf_title, &curves))),
     ];
-    if queues {
+    if !run.queues.is_empty() {
         charts.push((
             "queues",
             Box::new(|p| {
@@ -118,10 +154,19 @@ pub fn write_charts(
             }),
         ));
     }
-    if apis {
+    if !run.apis.is_empty() {
         charts.push((
             "api",
             Box::new(|p| chart::api_over_time(p, &format!("{title}: API Gateway requests"), rows)),
+        ));
+    }
+    if !services.is_empty() {
+        charts.push((
+            "services",
+            Box::new(|p| {
+                let title = format!("{title}: service tasks and CPU");
+                chart::services_over_time(p, &title, rows, services)
+            }),
         ));
     }
     if !platforms.is_empty() {

@@ -10,6 +10,12 @@
 //!   in service or queued) over the memory of the running tasks: MemoryUtilization.
 //! - `requests_per_target`: requests received by tasks in the minute over the mean number of
 //!   targets in service (ready and not draining): ALB's RequestCountPerTarget.
+//! - `tasks_running`, `tasks_pending`, `tasks_desired`: time-weighted means over the minute
+//!   (CloudWatch's Average) of the tasks serving (ready, not draining), starting (launched, not
+//!   yet ready) and the desired count (alive and not draining: what the autoscaler and the
+//!   schedule set; an instance draining for a resize still counts, it comes back).
+//! - `tasks_max`: the most tasks alive at once (starting, serving or draining) in the minute;
+//!   over the measured minutes its maximum is `summary.json`'s `tasks.max`.
 
 use super::{Service, Task};
 use crate::engine::{SimDuration, SimTime};
@@ -20,24 +26,44 @@ pub struct ServiceMinute {
     pub cpu_pct: f64,
     pub memory_pct: f64,
     pub requests_per_target: f64,
+    pub tasks_running: f64,
+    pub tasks_pending: f64,
+    pub tasks_desired: f64,
+    pub tasks_max: u32,
 }
 
-/// The `timeseries.csv` columns of one service, in order: `service_cpu_pct:NAME`, ...
-pub fn column_names(service: &str) -> [String; 3] {
+/// Columns per service in `timeseries.csv`.
+pub const COLUMNS: usize = 7;
+
+/// The `timeseries.csv` columns of one service, in order: `service_cpu_pct:NAME`, ... (the
+/// task columns come after the first three, so those keep their places).
+pub fn column_names(service: &str) -> [String; COLUMNS] {
     [
         format!("service_cpu_pct:{service}"),
         format!("service_memory_pct:{service}"),
         format!("service_requests_per_target:{service}"),
+        format!("service_tasks_running:{service}"),
+        format!("service_tasks_pending:{service}"),
+        format!("service_tasks_desired:{service}"),
+        format!("service_tasks_max:{service}"),
     ]
 }
 
 impl ServiceMinute {
-    pub fn values(&self) -> [f64; 3] {
-        [self.cpu_pct, self.memory_pct, self.requests_per_target]
+    pub fn values(&self) -> [f64; COLUMNS] {
+        [
+            self.cpu_pct,
+            self.memory_pct,
+            self.requests_per_target,
+            self.tasks_running,
+            self.tasks_pending,
+            self.tasks_desired,
+            f64::from(self.tasks_max),
+        ]
     }
 }
 
-/// The per-service columns of `timeseries.csv`: three per service, one value per minute.
+/// The per-service columns of `timeseries.csv`: [`COLUMNS`] per service, one value per minute.
 pub fn timeseries_columns(
     services: &[(crate::config::ServiceConfig, super::ServiceStats)],
 ) -> Vec<(String, Vec<f64>)> {
@@ -77,6 +103,7 @@ impl Service {
         let (base, per_request) = (self.cfg.memory_base_mb as f64, self.cfg.memory_per_request_mb);
         let (mut cpu, mut cpu_cap, mut mem, mut mem_cap) = (0.0, 0.0, 0.0, 0.0);
         let (mut target_ns, mut requests) = (0.0, 0u64);
+        let (mut pending_ns, mut desired_ns) = (0.0, 0.0);
         for t in self.tasks.iter_mut().filter(|t| t.stopped > a && t.launched < b) {
             if !t.gone {
                 t.integrate(b);
@@ -87,6 +114,9 @@ impl Service {
             mem += base * running + per_request * t.held_minute;
             mem_cap += t.memory_mb as f64 * running;
             target_ns += overlap(t.ready_at, t.drain_at.min(t.stopped), a, b);
+            pending_ns += overlap(t.launched, t.ready_at.min(t.stopped), a, b);
+            let active_until = if t.resizing { t.stopped } else { t.drain_at.min(t.stopped) };
+            desired_ns += overlap(t.launched, active_until, a, b);
             requests += t.requests_minute;
             (t.cpu_minute, t.held_minute, t.requests_minute) = (0.0, 0.0, 0);
         }
@@ -96,6 +126,8 @@ impl Service {
         }
         let pct = |used: f64, cap: f64| if cap > 0.0 { 100.0 * used / cap } else { 0.0 };
         let len = (b - a).0 as f64;
+        let mean = |ns: f64| if len > 0.0 { ns / len } else { 0.0 };
+        let tasks_max = std::mem::replace(&mut self.alive_peak, self.alive.value());
         self.stats.minutes.push(ServiceMinute {
             cpu_pct: pct(cpu, cpu_cap),
             memory_pct: pct(mem, mem_cap),
@@ -104,6 +136,10 @@ impl Service {
             } else {
                 0.0
             },
+            tasks_running: mean(target_ns),
+            tasks_pending: mean(pending_ns),
+            tasks_desired: mean(desired_ns),
+            tasks_max,
         });
     }
 }

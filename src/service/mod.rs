@@ -208,6 +208,8 @@ struct Service {
     next: usize,
     stats: ServiceStats,
     alive: Level,
+    /// The most tasks alive at once in the open minute of the per-minute series.
+    alive_peak: u32,
     /// Task-nanoseconds added by the 1-minute minimum of tasks that stopped early.
     minimum_top_up: u128,
     high: u32,
@@ -280,6 +282,7 @@ impl Service {
             let size = Size { usd_per_hour: self.task_price(spot), ..self.size };
             self.tasks.push(Task::new(size, now, ready_at, warm_at));
             self.alive.add(now, 1);
+            self.alive_peak = self.alive_peak.max(self.alive.value());
             self.billing.change(now, size.usd_per_hour, self.window);
             let t = self.tasks.len() - 1;
             if spot && let Some(warning) = self.make_spot(t, now, cx.end) {
@@ -454,6 +457,7 @@ impl ServiceModel {
                     next: 0,
                     stats: ServiceStats::default(),
                     alive,
+                    alive_peak: cfg.tasks,
                     minimum_top_up: 0,
                     high: 0,
                     low: 0,

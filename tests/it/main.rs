@@ -6,6 +6,7 @@ mod arrivals;
 mod asynchronous;
 mod bad_input;
 mod capacity;
+mod charts_glance;
 mod common;
 mod compare;
 mod comparisons;

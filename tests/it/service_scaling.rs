@@ -73,7 +73,7 @@ fn memory_and_cpu_utilisation_of_a_fixed_load_follow_the_formula() {
 }
 
 #[test]
-fn the_time_series_has_three_columns_per_service() {
+fn the_time_series_has_seven_columns_per_service() {
     let keys = format!("{FARGATE}\nload_balancer = \"none\"\nmemory_per_request = 4");
     let s = scenario(&text(&keys, r#"{ process = "poisson", rate = 5.0 }"#, r#""50ms""#, "5m"));
     let dir = tempfile::tempdir().unwrap();
@@ -83,10 +83,18 @@ fn the_time_series_has_three_columns_per_service() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 6, "a header and one row per minute");
     let header: Vec<&str> = lines[0].split(',').collect();
-    let tail = &header[header.len() - 3..];
+    let tail = &header[header.len() - 7..];
     assert_eq!(
         tail,
-        ["service_cpu_pct:web", "service_memory_pct:web", "service_requests_per_target:web"]
+        [
+            "service_cpu_pct:web",
+            "service_memory_pct:web",
+            "service_requests_per_target:web",
+            "service_tasks_running:web",
+            "service_tasks_pending:web",
+            "service_tasks_desired:web",
+            "service_tasks_max:web",
+        ]
     );
     assert!(header.contains(&"service_requests"), "the existing columns stay");
     for line in &lines[1..] {
