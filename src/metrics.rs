@@ -304,6 +304,49 @@ pub struct MinuteRow {
     /// number of targets (`arrivals` counts one per function reached). Appended after the
     /// duration columns, so the older ones keep their places.
     pub requests: u64,
+    /// Requests that reached each component, by [`ComponentSlots`] (functions, then APIs,
+    /// then services), when a run has at most [`TRACKED`] of them: the `requests` chart's
+    /// per-component lines. Not a `timeseries.csv` column (the per-kind totals are).
+    #[serde(skip)]
+    pub components: [u32; TRACKED],
+}
+
+/// Components whose requests are counted one by one per minute: a run with more draws totals
+/// per kind of component instead, so memory never grows with a fleet.
+pub const TRACKED: usize = 8;
+
+/// Where each component's per-minute count goes in [`MinuteRow::components`]: functions from
+/// 0, then APIs, then services; `None` (nothing tracked) when there are more than [`TRACKED`]
+/// components or fewer than two.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ComponentSlots {
+    pub functions: usize,
+    pub apis: usize,
+    pub services: usize,
+    pub tracked: bool,
+}
+
+impl ComponentSlots {
+    pub fn new(functions: usize, apis: usize, services: usize) -> ComponentSlots {
+        let total = functions + apis + services;
+        ComponentSlots { functions, apis, services, tracked: (2..=TRACKED).contains(&total) }
+    }
+
+    /// The slot of function `i`, API `i` or service `i`.
+    #[inline]
+    fn function(&self, i: usize) -> Option<usize> {
+        (self.tracked && i < self.functions).then_some(i)
+    }
+
+    #[inline]
+    fn api(&self, i: usize) -> Option<usize> {
+        (self.tracked && i < self.apis).then_some(self.functions + i)
+    }
+
+    #[inline]
+    fn service(&self, i: usize) -> Option<usize> {
+        (self.tracked && i < self.services).then_some(self.functions + self.apis + i)
+    }
 }
 
 /// Per-minute totals, built lazily: a minute closes when the first event of a later minute
@@ -332,6 +375,7 @@ pub struct MinuteSeries {
     /// Handler run times of the invocations started in the open minute: one histogram,
     /// emptied at each minute's close, so memory stays fixed whatever the traffic.
     durations: Histogram,
+    slots: ComponentSlots,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -383,9 +427,37 @@ impl MinuteSeries {
             queue_oldest: None,
             queue_sample_due: None,
             durations: Histogram::new(),
+            slots: ComponentSlots::default(),
         };
         s.open(0);
         s
+    }
+
+    /// Counts each component's requests per minute by `slots` (see [`ComponentSlots`]).
+    pub fn track_components(&mut self, slots: ComponentSlots) {
+        self.slots = slots;
+    }
+
+    /// A request reached function `i` (an arrival), API `i` or service `i` in the open minute.
+    #[inline]
+    pub fn function_request(&mut self, i: usize) {
+        if let Some(k) = self.slots.function(i) {
+            self.current.components[k] += 1;
+        }
+    }
+
+    #[inline]
+    pub fn api_request(&mut self, i: usize) {
+        if let Some(k) = self.slots.api(i) {
+            self.current.components[k] += 1;
+        }
+    }
+
+    #[inline]
+    pub fn service_request(&mut self, i: usize) {
+        if let Some(k) = self.slots.service(i) {
+            self.current.components[k] += 1;
+        }
     }
 
     fn open(&mut self, minute: u64) {

@@ -103,6 +103,11 @@ impl Simulation {
         let warmup = SimTime(scenario.warmup.0);
         let mut queue: EventQueue<Event> = EventQueue::new();
         let mut series = MinuteSeries::new(warmup, end);
+        series.track_components(crate::metrics::ComponentSlots::new(
+            scenario.lambda.functions.len(),
+            scenario.apigateway.apis.len(),
+            scenario.services.len(),
+        ));
         let mut lambda =
             LambdaModel::new(scenario, derive_seed(seed, STREAM_FUNCTIONS), &mut series);
         lambda.schedule_provisioning(&mut queue);

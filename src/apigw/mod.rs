@@ -433,6 +433,7 @@ impl ApiGatewayModel {
     ) {
         let counted = now >= self.warmup;
         series.row().api_requests += 1;
+        series.api_request(req.api);
         // HTTP APIs meter requests in 512 KB units; REST APIs per request
         let units = match self.apis[req.api].cfg.api_type {
             ApiType::Http => (req.size_kb / 512.0).ceil().max(1.0) as u64,

@@ -291,6 +291,7 @@ impl LambdaModel {
         series: &mut MinuteSeries,
     ) -> Option<Response> {
         series.row().arrivals += 1;
+        series.function_request(function as usize);
         if now >= self.warmup {
             self.functions[function as usize].stats.arrivals += 1;
         }

@@ -96,7 +96,16 @@ struct Series {
 /// than was generated (a workload with two targets), and Lambda invocations. Bottom, on a scale
 /// of their own so they stay readable beside the requests: throttles, cold starts, errors plus
 /// timeouts, and with APIs or services their 429s and 503s.
-pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(), ChartError> {
+///
+/// `components` names the components counted one by one in [`MinuteRow::components`] (see
+/// [`crate::metrics::ComponentSlots`]: two to eight of them), in slot order: each then gets its
+/// own line in place of the per-kind totals (queues keep theirs). Empty: per-kind lines.
+pub fn requests_over_time(
+    path: &Path,
+    title: &str,
+    rows: &[MinuteRow],
+    components: &[String],
+) -> Result<(), ChartError> {
     let mut top = vec![minute_series(
         "requests (workloads and traces)",
         COLOURS[0].stroke_width(3),
@@ -104,7 +113,20 @@ pub fn requests_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Resul
         rows,
         |r| r.requests as f64,
     )];
-    for (i, (label, value)) in component_arrivals(rows).into_iter().enumerate() {
+    let per_kind = component_arrivals(rows);
+    let lines: Vec<(String, Box<dyn Fn(&MinuteRow) -> f64>)> = if components.is_empty() {
+        per_kind.into_iter().map(|(l, v)| (l.to_string(), Box::new(v) as Box<_>)).collect()
+    } else {
+        let tracked = components.iter().take(crate::metrics::TRACKED).enumerate().map(|(k, l)| {
+            (l.clone(), Box::new(move |r: &MinuteRow| f64::from(r.components[k])) as Box<_>)
+        });
+        let queues = per_kind
+            .into_iter()
+            .filter(|(l, _)| l.contains("queues"))
+            .map(|(l, v)| (l.to_string(), Box::new(v) as Box<_>));
+        tracked.chain(queues).collect()
+    };
+    for (i, (label, value)) in lines.iter().enumerate() {
         let style = COLOURS[(5 + i) % COLOURS.len()].stroke_width(2);
         top.push(minute_series(label, style, true, rows, value));
     }
@@ -950,7 +972,7 @@ mod tests {
         let (req, conc, cdf) =
             (dir.path().join("req.png"), dir.path().join("conc.png"), dir.path().join("cdf.png"));
         let rows = rows(60);
-        requests_over_time(&req, "demo: requests per minute", &rows).unwrap();
+        requests_over_time(&req, "demo: requests per minute", &rows, &[]).unwrap();
         concurrency_over_time(&conc, "demo: concurrency and environments", &rows).unwrap();
         let curves = [curve("api", 45.0, 4.0), curve("thumbnailer", 800.0, 2.5)];
         latency_cdf(&cdf, "demo: latency CDF", &curves).unwrap();
@@ -989,7 +1011,7 @@ mod tests {
         for (i, rows) in row_sets.iter().enumerate() {
             let (req, conc) =
                 (dir.path().join(format!("req{i}.png")), dir.path().join(format!("conc{i}.png")));
-            requests_over_time(&req, "", rows).unwrap();
+            requests_over_time(&req, "", rows, &[]).unwrap();
             concurrency_over_time(&conc, "degenerate", rows).unwrap();
             let queues = dir.path().join(format!("queues{i}.png"));
             queues_over_time(&queues, "degenerate", rows).unwrap();
@@ -1090,7 +1112,7 @@ mod tests {
         assert_eq!(labels(&[row(10, 10, 10)]), ["arrivals at functions", "requests at APIs"]);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("req.svg");
-        requests_over_time(&path, "req", &rows(30)).unwrap();
+        requests_over_time(&path, "req", &rows(30), &[]).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         for label in [
             "requests (workloads and traces)",
@@ -1222,7 +1244,7 @@ mod tests {
     fn unwritable_path_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("req.png");
-        let e = requests_over_time(&path, "x", &rows(3)).unwrap_err();
+        let e = requests_over_time(&path, "x", &rows(3), &[]).unwrap_err();
         assert_eq!(e.path, path.display().to_string());
         assert!(e.to_string().starts_with("cannot draw chart"), "{e}");
     }

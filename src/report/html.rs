@@ -77,9 +77,14 @@ pub fn chart_stems(files: &[PathBuf]) -> Vec<String> {
 /// A caption for a chart, from its file name.
 fn caption(stem: &str) -> String {
     let known = match stem {
-        "requests" => "Requests per minute: arrivals, invocations, throttles, cold starts, errors",
+        "requests" => {
+            "Requests per minute (each workload once), what reached each kind of component, and \
+             throttles, cold starts, errors and rejections"
+        }
         "concurrency" => "Concurrency and execution environments over time",
-        "latency_cdf" => "Latency distribution (CDF) per function",
+        "latency_cdf" => "Latency distribution (CDF) per function, API and service",
+        "services" => "Service tasks (running, desired, pending) and CPU utilisation per minute",
+        "cost" => "Cost by component and what is charged",
         "queues" => "Queue backlog and age of the oldest record",
         "api" => "API Gateway requests, throttles and timeouts per minute",
         "compare" => "Cost and p99 latency by platform",

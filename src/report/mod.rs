@@ -103,6 +103,21 @@ pub fn write_charts(
     summary: &serde_json::Value,
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
     let rows = &run.minutes[..];
+    // the components counted one by one per minute (two to eight), named in slot order
+    let slots = crate::metrics::ComponentSlots::new(
+        run.functions.len(),
+        run.apis.len(),
+        run.services.len(),
+    );
+    let components: Vec<String> = if slots.tracked {
+        let f = run.functions.iter().map(|(c, _)| format!("function {}", c.name));
+        let a = run.apis.iter().map(|(c, _, _)| format!("api {}", c.name));
+        let s = run.services.iter().map(|(c, _)| format!("service {}", c.name));
+        f.chain(a).chain(s).collect()
+    } else {
+        Vec::new()
+    };
+    let components = &components;
     // the same comparison as the terminal's side-by-side table (from the summary: the mean
     // over replications)
     let platforms: Vec<chart::CompareBar> = comparison::compare(summary)
@@ -131,7 +146,12 @@ pub fn write_charts(
         (
             "requests",
             Box::new(|p| {
-                chart::requests_over_time(p, &format!("{title}: requests per minute"), rows)
+                chart::requests_over_time(
+                    p,
+                    &format!("{title}: requests per minute"),
+                    rows,
+                    &components,
+                )
             }),
         ),
         (

@@ -565,6 +565,7 @@ impl ServiceModel {
             s.alb.request(now);
         }
         series.row().service_requests += 1;
+        series.service_request(service);
         let Some(t) = pick(s, now) else {
             if counted {
                 s.stats.rejected += 1;

@@ -75,11 +75,59 @@ fn requests_count_a_workload_with_two_targets_once() {
     let p99 = header.iter().position(|h| h == "duration_p99_ms").unwrap();
     assert_eq!(header[p99 + 1], "requests");
     assert_eq!(header[..4], ["minute", "start_s", "warmup", "arrivals"]);
-    // the chart draws the requests once, and the arrivals at functions beside them
+    // the chart draws the requests once, and what reached each function beside them (two
+    // components: a line each, in place of the per-kind total)
     let svg = std::fs::read_to_string(dir.path().join("requests.svg")).unwrap();
-    for label in ["requests (workloads and traces)", "arrivals at functions", "cold starts"] {
+    for label in ["requests (workloads and traces)", "function resize", "function audit"] {
         assert!(svg.contains(label), "{label}");
     }
+    assert!(!svg.contains("arrivals at functions"), "per component, not per kind");
+}
+
+#[test]
+fn each_component_counts_its_own_requests_per_minute() {
+    // See: issue 14 ("per-component lines when there are several")
+    let s = scenario(THREE_KINDS);
+    let run = slsim::app::simulate(&s).first;
+    // slots: functions in order, then APIs, then services
+    let names = ["function worker", "function backend", "api shop", "service web"];
+    assert_eq!(run.functions.len() + run.apis.len() + run.services.len(), names.len());
+    let per_slot = |k: usize| -> u64 {
+        run.minutes.iter().filter(|r| r.warmup == 0).map(|r| u64::from(r.components[k])).sum()
+    };
+    let f = |name: &str| run.functions.iter().find(|(c, _)| c.name == name).unwrap().1.arrivals;
+    assert_eq!(per_slot(0), f("worker"));
+    assert_eq!(per_slot(1), f("backend"));
+    assert_eq!(per_slot(2), run.apis[0].1.requests);
+    assert_eq!(per_slot(3), run.services[0].1.requests);
+    assert!((0..4).all(|k| per_slot(k) > 0), "every component received requests");
+    // the slots sum to the per-kind columns, minute by minute
+    for r in &run.minutes {
+        let c = &r.components;
+        assert_eq!(u64::from(c[0] + c[1]), r.arrivals);
+        assert_eq!(u64::from(c[2]), r.api_requests);
+        assert_eq!(u64::from(c[3]), r.service_requests);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    run_into(THREE_KINDS, dir.path());
+    let svg = std::fs::read_to_string(dir.path().join("requests.svg")).unwrap();
+    for label in names {
+        assert!(svg.contains(label), "{label}");
+    }
+}
+
+#[test]
+fn more_than_eight_components_draw_totals_per_kind() {
+    let mut text = String::from("[simulation]\nname = \"many\"\nduration = \"2m\"\n");
+    for i in 0..9 {
+        text.push_str(&format!(
+            "[[lambda.function]]\nname = \"f{i}\"\nruntime = \"python3.12\"\n\
+             [[workload]]\nname = \"w{i}\"\ntarget = \"function:f{i}\"\n\
+             arrivals = {{ process = \"constant\", rate = 1.0 }}\nduration = \"10ms\"\n"
+        ));
+    }
+    let run = slsim::app::simulate(&scenario(&text)).first;
+    assert!(run.minutes.iter().all(|r| r.components == [0; 8]), "nothing tracked past eight");
 }
 
 /// A function, an HTTP API in front of another function, and a service, each fed by a
@@ -155,11 +203,10 @@ fn latency_cdf_has_a_curve_per_function_api_and_service() {
     }
     // 30 ms to seconds spans more than a decade
     assert!(svg.contains("latency (ms, log scale)"));
-    // the requests chart shows what reached each kind, and the 429s and 503s below
+    // the requests chart shows what reached each component (four: a line each), and the
+    // 429s and 503s below
     let svg = std::fs::read_to_string(dir.path().join("requests.svg")).unwrap();
-    for label in
-        ["arrivals at functions", "requests at APIs", "requests at services", "service 503"]
-    {
+    for label in ["function worker", "api shop", "service web", "service 503"] {
         assert!(svg.contains(label), "{label}");
     }
 }
