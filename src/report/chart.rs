@@ -114,7 +114,7 @@ pub fn requests_over_time(
         |r| r.requests as f64,
     )];
     let per_kind = component_arrivals(rows);
-    let lines: Vec<(String, Box<dyn Fn(&MinuteRow) -> f64>)> = if components.is_empty() {
+    let lines: Vec<(String, Box<PerMinute>)> = if components.is_empty() {
         per_kind.into_iter().map(|(l, v)| (l.to_string(), Box::new(v) as Box<_>)).collect()
     } else {
         let tracked = components.iter().take(crate::metrics::TRACKED).enumerate().map(|(k, l)| {
@@ -175,6 +175,9 @@ pub fn requests_over_time(
 
 /// A per-minute count of a row.
 type Count = fn(&MinuteRow) -> f64;
+
+/// A per-minute figure of a row, capturing what it needs (a component's slot).
+type PerMinute = dyn Fn(&MinuteRow) -> f64;
 
 /// What reached each kind of component, per minute, to draw beside the requests generated:
 /// every kind that received anything when there are several, or the functions alone when they

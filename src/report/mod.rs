@@ -150,7 +150,7 @@ pub fn write_charts(
                     p,
                     &format!("{title}: requests per minute"),
                     rows,
-                    &components,
+                    components,
                 )
             }),
         ),
