@@ -34,6 +34,8 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     let monthly = billing::bill(scenario.prices, scenario.free_tier, projection, &usages);
     let mut functions = Map::new();
     let (mut lambda_total, mut lambda_monthly) = (0.0, 0.0);
+    let trace_async: std::collections::HashSet<usize> =
+        scenario.traces.iter().flat_map(|t| t.async_functions()).collect();
     for (i, ((cfg, stats), cost)) in run.functions.iter_mut().zip(&costs).enumerate() {
         lambda_total += cost.total;
         let mut f = function_json(stats, cost, end);
@@ -53,7 +55,8 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         let receives_async = scenario
             .workloads
             .iter()
-            .any(|w| w.invocation == Invocation::Async && w.functions.contains(&i));
+            .any(|w| w.invocation == Invocation::Async && w.functions.contains(&i))
+            || trace_async.contains(&i);
         if receives_async {
             f["async"] = async_json(&stats.asynchronous);
         }
@@ -112,13 +115,25 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         queues.insert(cfg.name.clone(), queue_json(stats, cfg.kind, &target));
     }
     let mut traces = Map::new();
-    for (name, t) in &run.traces {
+    for (i, (name, t)) in run.traces.iter().enumerate() {
         let mut v = json!({
             "rows": t.rows,
             "invocations": t.replayed,
             "functions": t.functions,
             "skipped_rows": t.skipped_rows,
         });
+        if let Some(cfg) = scenario.traces.get(i) {
+            v["targets"] = json!(cfg.target_names);
+            if !cfg.deliveries.is_empty() {
+                v["async_requests"] = json!(t.asynchronous);
+                v["queued_requests"] = json!(t.queued);
+            }
+            if !cfg.groups.is_empty() {
+                let distinct: std::collections::BTreeSet<usize> =
+                    cfg.groups.iter().copied().collect();
+                v["services"] = json!(distinct.len());
+            }
+        }
         if let Some(e) = &t.error {
             v["error"] = json!(e);
         }
