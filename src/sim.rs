@@ -24,7 +24,7 @@ use crate::lambda::logs::{LogError, LogSink};
 use crate::lambda::{FunctionStats, LambdaModel};
 use crate::metrics::{MinuteRow, MinuteSeries};
 use crate::service::{NO_TOKEN, ServiceModel, ServiceStats};
-use crate::trace::{TraceStats, TraceStream};
+use crate::trace::{Delivery, Target, TraceConfig, TraceStats, TraceStream};
 use crate::workload::Stream;
 
 /// Random stream families within a run.
@@ -88,11 +88,9 @@ pub struct Simulation {
     workloads: Vec<WorkloadConfig>,
     workload_requests: Vec<u64>,
     traces: Vec<TraceStream>,
-    /// Index into `lambda.functions` of each function of each trace.
-    trace_functions: Vec<Vec<u32>>,
+    /// Where each trace's requests go.
+    trace_routes: Vec<TraceRoutes>,
     trace_names: Vec<String>,
-    /// (cpu_bound, threads) of each trace: its run times are on one vCPU.
-    trace_cpu: Vec<(f64, u32)>,
     warmup: SimTime,
     events: u64,
 }
@@ -215,18 +213,16 @@ impl Simulation {
                 queue.push(at, Event::TraceArrived { trace: i as u32 });
             }
         }
-        let trace_functions = scenario
+        let trace_routes = scenario
             .traces
             .iter()
-            .map(|t| t.functions.iter().map(|&f| f as u32).collect())
+            .map(|t| TraceRoutes::new(t, &lambda, &apigw, &scenario.queues))
             .collect();
         let trace_names = scenario.traces.iter().map(|t| t.name.clone()).collect();
-        let trace_cpu = scenario.traces.iter().map(|t| (t.cpu_bound, t.threads)).collect();
         Simulation {
             traces,
-            trace_functions,
+            trace_routes,
             trace_names,
-            trace_cpu,
             seed,
             queue,
             series,
@@ -317,14 +313,7 @@ impl Simulation {
                     if let Some(next) = stream.peek() {
                         self.queue.push(next, event);
                     }
-                    let function = self.trace_functions[trace as usize][f as usize];
-                    let (cpu_bound, threads) = self.trace_cpu[trace as usize];
-                    let work = if cpu_bound > 0.0 {
-                        scale(work, self.lambda.cpu_factor(function, cpu_bound, threads))
-                    } else {
-                        work
-                    };
-                    self.lambda.invoke(function, now, work, &mut self.queue, &mut self.series);
+                    self.route_trace(trace as usize, f as usize, work, now);
                 }
             }
             Event::Lambda(e) => {
@@ -358,6 +347,76 @@ impl Simulation {
             }
         }
         Some((now, event))
+    }
+
+    /// Sends one trace request (trace function `f`, run time `work` on one vCPU) to each
+    /// of the trace's targets: the same arrival, the same work, everywhere.
+    fn route_trace(&mut self, trace: usize, f: usize, work: SimDuration, now: SimTime) {
+        let r = &mut self.trace_routes[trace];
+        let inv = match r.deliveries.get(f).copied().unwrap_or(Delivery::Sync) {
+            Delivery::Sync => Invocation::Sync,
+            Delivery::Async => {
+                r.asynchronous += 1;
+                Invocation::Async
+            }
+            Delivery::Queue(q) => {
+                // once, in front of the queue's function, instead of to the targets
+                r.queued += 1;
+                let run = scale(work, r.queue_factors[q]);
+                let mut ctx = Ctx {
+                    lambda: &mut self.lambda,
+                    queue: &mut self.queue,
+                    series: &mut self.series,
+                };
+                self.esm.send(q as u32, now, run, &mut ctx);
+                return;
+            }
+        };
+        let r = &self.trace_routes[trace];
+        let (queue, series) = (&mut self.queue, &mut self.series);
+        for target in &r.targets {
+            match *target {
+                TraceRoute::Lambda => {
+                    if let Some(&function) = r.functions.get(f) {
+                        let run = if r.cpu_bound > 0.0 {
+                            scale(work, self.lambda.cpu_factor(function, r.cpu_bound, r.threads))
+                        } else {
+                            work
+                        };
+                        let mut ctx = Ctx { lambda: &mut self.lambda, queue, series };
+                        send(&mut ctx, function, now, run, inv);
+                    }
+                }
+                TraceRoute::Function(function, factor) => {
+                    let mut ctx = Ctx { lambda: &mut self.lambda, queue, series };
+                    send(&mut ctx, function, now, scale(work, factor), inv);
+                }
+                TraceRoute::Service(s) => {
+                    self.services.request(s, now, (work, r.cpu_bound, NO_TOKEN), queue, series);
+                }
+                TraceRoute::Services => {
+                    if let Some(&s) = r.groups.get(f) {
+                        let req = (work, r.cpu_bound, NO_TOKEN);
+                        self.services.request(s, now, req, queue, series);
+                    }
+                }
+                TraceRoute::Api(api, route, factor) => {
+                    let req = Request {
+                        api,
+                        route,
+                        run: scale(work, factor),
+                        size_kb: TRACE_REQUEST_KB,
+                        api_key: None,
+                        clients: TRACE_CLIENTS,
+                        // read only for WebSocket connections, which traces do not open
+                        workload: 0,
+                        cpu_bound: r.cpu_bound,
+                    };
+                    let services = &mut self.services;
+                    self.apigw.request(req, now, &mut self.lambda, services, queue, series);
+                }
+            }
+        }
     }
 
     /// Streams CloudWatch-style invocation logs to `sink` (before the first step).
@@ -422,10 +481,92 @@ impl Simulation {
             traces: self
                 .trace_names
                 .into_iter()
-                .zip(self.traces.iter().map(|t| t.stats().clone()))
+                .zip(self.traces.iter().zip(&self.trace_routes).map(|(t, r)| TraceStats {
+                    asynchronous: r.asynchronous,
+                    queued: r.queued,
+                    ..t.stats().clone()
+                }))
                 .collect(),
             events: self.events,
             logs,
+        }
+    }
+}
+
+/// A trace request's size at an API (a trace gives none): a workload's default.
+const TRACE_REQUEST_KB: f64 = 1.0;
+/// Distinct clients behind a trace's API requests (a trace gives none): a workload's default.
+const TRACE_CLIENTS: u32 = 1000;
+
+/// One target of a trace, resolved for the run.
+#[derive(Clone, Copy, Debug)]
+enum TraceRoute {
+    /// Each trace function's own generated function.
+    Lambda,
+    /// (function, run-time multiplier)
+    Function(u32, f64),
+    /// A service: it shares its CPU itself.
+    Service(usize),
+    /// Each trace function's generated service.
+    Services,
+    /// (api, route, run-time multiplier on the route's function)
+    Api(usize, usize, f64),
+}
+
+/// Where one trace's requests go.
+struct TraceRoutes {
+    targets: Vec<TraceRoute>,
+    /// Index into `lambda.functions` of each trace function (target "lambda").
+    functions: Vec<u32>,
+    /// Index into the services of each trace function (target "service").
+    groups: Vec<usize>,
+    /// The trace's run times are on one vCPU: their CPU share and the vCPUs it can use.
+    cpu_bound: f64,
+    threads: u32,
+    /// How each trace function's requests are delivered (empty: all synchronously).
+    deliveries: Vec<Delivery>,
+    /// Run-time multiplier on each queue's function.
+    queue_factors: Vec<f64>,
+    /// Requests delivered asynchronously, and put on a queue.
+    asynchronous: u64,
+    queued: u64,
+}
+
+impl TraceRoutes {
+    fn new(
+        t: &TraceConfig,
+        lambda: &LambdaModel,
+        apigw: &ApiGatewayModel,
+        queues: &[QueueConfig],
+    ) -> TraceRoutes {
+        let factor = |f: u32| lambda.cpu_factor(f, t.cpu_bound, t.threads);
+        let targets = t
+            .targets
+            .iter()
+            .map(|target| match *target {
+                Target::Lambda => TraceRoute::Lambda,
+                Target::Function(f) => TraceRoute::Function(f as u32, factor(f as u32)),
+                Target::Service(s) => TraceRoute::Service(s),
+                Target::Services => TraceRoute::Services,
+                Target::Api { api, route } => {
+                    let m = match apigw.route_integration(api, route) {
+                        Integration::Function(f) => factor(f as u32),
+                        Integration::Service(_) => 1.0, // the service applies its own sharing
+                    };
+                    TraceRoute::Api(api, route, m)
+                }
+            })
+            .collect();
+        TraceRoutes {
+            targets,
+            functions: t.functions.iter().map(|&f| f as u32).collect(),
+            groups: t.groups.clone(),
+            cpu_bound: t.cpu_bound,
+            threads: t.threads,
+            deliveries: t.deliveries.clone(),
+            queue_factors: queues.iter().map(|q| factor(q.function as u32)).collect(),
+            asynchronous: 0,
+            queued: 0,
         }
     }
 }

@@ -34,13 +34,18 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     let monthly = billing::bill(scenario.prices, scenario.free_tier, projection, &usages);
     let mut functions = Map::new();
     let (mut lambda_total, mut lambda_monthly) = (0.0, 0.0);
-    // the functions an asynchronous workload targets, marked once (not a search per function)
+    // the functions an asynchronous workload or trace targets, marked once (not a search
+    // per function)
     let mut receives_async = vec![false; run.functions.len()];
-    for w in scenario.workloads.iter().filter(|w| w.invocation == Invocation::Async) {
-        for &f in &w.functions {
-            if let Some(r) = receives_async.get_mut(f) {
-                *r = true;
-            }
+    let from_workloads = scenario
+        .workloads
+        .iter()
+        .filter(|w| w.invocation == Invocation::Async)
+        .flat_map(|w| w.functions.iter().copied());
+    let from_traces = scenario.traces.iter().flat_map(|t| t.async_functions());
+    for f in from_workloads.chain(from_traces) {
+        if let Some(r) = receives_async.get_mut(f) {
+            *r = true;
         }
     }
     for (i, ((cfg, stats), cost)) in run.functions.iter_mut().zip(&costs).enumerate() {
@@ -117,13 +122,25 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         queues.insert(cfg.name.clone(), queue_json(stats, cfg.kind, &target));
     }
     let mut traces = Map::new();
-    for (name, t) in &run.traces {
+    for (i, (name, t)) in run.traces.iter().enumerate() {
         let mut v = json!({
             "rows": t.rows,
             "invocations": t.replayed,
             "functions": t.functions,
             "skipped_rows": t.skipped_rows,
         });
+        if let Some(cfg) = scenario.traces.get(i) {
+            v["targets"] = json!(cfg.target_names);
+            if !cfg.deliveries.is_empty() {
+                v["async_requests"] = json!(t.asynchronous);
+                v["queued_requests"] = json!(t.queued);
+            }
+            if !cfg.groups.is_empty() {
+                let distinct: std::collections::BTreeSet<usize> =
+                    cfg.groups.iter().copied().collect();
+                v["services"] = json!(distinct.len());
+            }
+        }
         if let Some(e) = &t.error {
             v["error"] = json!(e);
         }

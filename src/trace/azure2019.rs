@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
 
-use super::{Prep, Source, Spread, lambda_memory, lambda_name, row_error};
+use super::{Prep, Source, Spread, TraceFunction, lambda_memory, lambda_name, row_error};
 use crate::engine::SimDuration;
 
 const MINUTE_NS: u64 = 60_000_000_000;
@@ -225,7 +225,13 @@ pub fn prepare(
         quantiles.push(q.clone());
         let trigger = Some(rec[3].to_string()).filter(|t| !t.is_empty());
         let memory = if per_app { None } else { mem.get(id).map(|&mb| lambda_memory(mb)) };
-        functions.push((lambda_name(id, 12), memory, trigger));
+        functions.push(TraceFunction {
+            name: lambda_name(id, 12),
+            memory_mb: memory,
+            trigger,
+            app: Some(rec[1].to_string()),
+            owner: Some(rec[0].to_string()),
+        });
         apps.push(rec[1].to_string());
     }
     if per_app {
@@ -234,7 +240,8 @@ pub fn prepare(
             *per.entry(a.as_str()).or_default() += 1;
         }
         for (f, app) in functions.iter_mut().zip(&apps) {
-            f.1 = mem.get(app).map(|&mb: &f64| lambda_memory(mb / per[app.as_str()] as f64));
+            f.memory_mb =
+                mem.get(app).map(|&mb: &f64| lambda_memory(mb / per[app.as_str()] as f64));
         }
     }
     let source = Source::Azure2019 {

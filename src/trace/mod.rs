@@ -1,9 +1,11 @@
-//! Trace replay: `[[trace]]` sections turned into Lambda functions and request streams.
+//! Trace replay: `[[trace]]` sections turned into request streams and the components they
+//! create (a Lambda function per trace function, or a service per group of them).
 //!
 //! ```text
 //! [[trace]] --prepare (one streaming pass: functions, rows, bad rows)--> TraceConfig
-//!     |                                                      + generated [[lambda.function]]s
-//!     '--open at run start--> TraceStream (one pending arrival) --RequestArrived--> Lambda
+//!     |                      + generated [[lambda.function]]s or [[service]]s (config::validate)
+//!     '--open at run start--> TraceStream (one pending arrival) --TraceArrived--> each target:
+//!            Lambda (sync or async), a service, an API route, or a queue (`trigger_map`)
 //! ```
 //!
 //! Formats ([`azure2019`], [`records`] for azure2021 and `requests`) read their files as
@@ -66,8 +68,9 @@ pub enum Spread {
     Even,
 }
 
-/// A recorded workload replayed as Lambda invocations: each function of the trace becomes a
-/// `[[lambda.function]]` built from `template`, and its requests synchronous invocations.
+/// A recorded workload replayed against its targets: by default each function of the trace
+/// becomes a `[[lambda.function]]` built from `template`, and its requests synchronous
+/// invocations.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrace {
@@ -100,9 +103,23 @@ pub struct RawTrace {
     /// Above 0. Default 1.0.
     #[schemars(extend("default" = 1.0, "exclusiveMinimum" = 0))]
     pub time_scale: Option<f64>,
-    /// What the trace functions become: "lambda". Default "lambda".
-    #[schemars(extend("default" = "lambda", "enum" = ["lambda"]))]
+    /// Where the requests go: "lambda" (a function per trace function, built from
+    /// `template`), "service" (a service per group of trace functions, see `group_by`, built
+    /// from `template`), "function:NAME", "service:NAME" or "api:NAME" (with `route`): every
+    /// request to one declared component. Give `target` or `targets`, not both. Default
+    /// "lambda".
+    #[schemars(extend("default" = "lambda"))]
     pub target: Option<String>,
+    /// Several targets, each receiving an identical copy of the trace's requests (same arrival
+    /// times, same run times); at most one of "lambda" and "service".
+    pub targets: Option<Vec<String>>,
+    /// With an `api:NAME` target: which route the requests call, e.g. "POST /orders";
+    /// optional when the API has one route.
+    pub route: Option<String>,
+    /// With target "service": which trace functions share a service: "function" (one
+    /// service each), "app", "owner", "trigger" or "all". Default "function".
+    #[schemars(extend("default" = "function"))]
+    pub group_by: Option<GroupBy>,
     /// Share, 0..=1, of each request's run time that is CPU work: the trace's run times are
     /// taken as run times on one vCPU, and a function with more (or less) memory runs the
     /// CPU share faster (or slower), as for a `[[workload]]`. Default 0.0 (run times as given).
@@ -113,11 +130,35 @@ pub struct RawTrace {
     #[schemars(extend("default" = 1))]
     #[schemars(range(min = 1, max = 1024))]
     pub threads: Option<i64>,
-    /// The settings of every function of the trace: any `[[lambda.function]]` keys except
-    /// `name`, `alias` and `copies`; it must give `runtime` or `init_duration`. Default `{}`.
-    // The schema refers to these keys as `FunctionTemplate`.
+    /// How the requests of each trigger are delivered: "sync" (the default), "async" (Lambda
+    /// targets invoke asynchronously; services and APIs have no asynchronous path and receive
+    /// the request as usual) or "queue:NAME" (the request becomes a message on that declared
+    /// `[[queue]]`, whose mapping invokes its function, instead of going to the targets).
+    /// Keys are the trace's triggers (azure2019 `Trigger`), e.g.
+    /// `{ queue = "queue:jobs", timer = "async" }`. Default: every request synchronous.
+    pub trigger_map: Option<std::collections::BTreeMap<String, String>>,
+    /// The settings of every component the trace creates. Target "lambda": any
+    /// `[[lambda.function]]` keys except `name`, `alias` and `copies`; it must give `runtime`
+    /// or `init_duration`. Target "service": any `[[service]]` keys except `name`. Default `{}`.
+    // The schema refers to these keys as `Template`.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub template: Option<toml::Table>,
+}
+
+/// Which trace functions share a generated service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    /// One service per trace function.
+    Function,
+    /// One service per application (azure2019 `HashApp`, azure2021 `app`).
+    App,
+    /// One service per owner (azure2019 `HashOwner`).
+    Owner,
+    /// One service per trigger (azure2019 `Trigger`).
+    Trigger,
+    /// One service for the whole trace.
+    All,
 }
 
 /// Where a trace's requests come from.
@@ -156,8 +197,19 @@ pub struct TraceConfig {
     /// CPU share of the run times (given on one vCPU) and the vCPUs it can use.
     pub cpu_bound: f64,
     pub threads: u32,
-    /// Index into `lambda.functions` of each trace function.
+    /// Index into `lambda.functions` of each trace function (empty without a `lambda` target).
     pub functions: Vec<usize>,
+    /// The functions the trace declares.
+    pub function_count: usize,
+    /// Where each request goes: one copy to every target.
+    pub targets: Vec<Target>,
+    /// Each target as written (`lambda`, `service:web`, `api:shop`), for the summary.
+    pub target_names: Vec<String>,
+    /// With a `service` target: index into `services` of each trace function's service.
+    pub groups: Vec<usize>,
+    /// How each trace function's requests are delivered (`trigger_map`); empty: all
+    /// synchronous.
+    pub deliveries: Vec<Delivery>,
     /// Data rows read (good and bad).
     pub rows: u64,
     /// Malformed rows (skipped with `--skip-bad-rows`), in any of the trace's files (for
@@ -167,8 +219,54 @@ pub struct TraceConfig {
     pub first_bad_row: Option<String>,
 }
 
+/// One target of a trace: where a copy of each request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `"lambda"`: each trace function's generated function ([`TraceConfig::functions`]).
+    Lambda,
+    /// `"function:NAME"`: every request to one declared function (index into the functions).
+    Function(usize),
+    /// `"service:NAME"`: every request to one declared service (index into the services).
+    Service(usize),
+    /// `"api:NAME"` with `route`: every request through one route of an API.
+    Api { api: usize, route: usize },
+    /// `"service"`: each trace function's generated service ([`TraceConfig::groups`]).
+    Services,
+}
+
+/// How a trace function's requests are delivered (`trigger_map`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// To every target, synchronously.
+    Sync,
+    /// To every target; Lambda targets invoke asynchronously.
+    Async,
+    /// Once, as a message on this queue (index into the queues), instead of to the targets.
+    Queue(usize),
+}
+
+impl TraceConfig {
+    /// The functions (indices into `lambda.functions`) that receive asynchronous events.
+    pub fn async_functions(&self) -> Vec<usize> {
+        let is_async = |f: usize| self.deliveries.get(f) == Some(&Delivery::Async);
+        let mut out = Vec::new();
+        for t in &self.targets {
+            match *t {
+                Target::Lambda => out.extend(
+                    self.functions.iter().enumerate().filter(|(f, _)| is_async(*f)).map(|x| *x.1),
+                ),
+                Target::Function(i) if (0..self.function_count).any(is_async) => out.push(i),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 /// What validation learns from a trace's files before the functions exist.
 pub struct Prepared {
+    /// Index of the trace in the scenario's `[[trace]]` list.
+    pub index: usize,
     pub config: TraceConfig,
     /// The functions to generate: name, memory from the trace and label (the trigger), if any.
     pub functions: Vec<TraceFunction>,
@@ -178,8 +276,20 @@ pub struct Prepared {
 /// rows, malformed rows and the first of them.
 pub type Prep = (Source, Vec<TraceFunction>, u64, u64, Option<String>);
 
-/// A function a trace declares: name, memory from the trace, and its trigger as a label.
-pub type TraceFunction = (String, Option<u32>, Option<String>);
+/// A function a trace declares, with what the trace tells of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TraceFunction {
+    /// The generated name (see the module docs).
+    pub name: String,
+    /// Memory from the trace, a valid Lambda size.
+    pub memory_mb: Option<u32>,
+    /// The trigger (azure2019's `Trigger`: `http`, `timer`, `queue`, `event`, ...).
+    pub trigger: Option<String>,
+    /// The application (azure2019's `HashApp`, azure2021's `app`), as written in the trace.
+    pub app: Option<String>,
+    /// The owner (azure2019's `HashOwner`), as written in the trace.
+    pub owner: Option<String>,
+}
 
 /// Scanning a trace (the first pass: functions, row offsets, malformed rows) reads the whole
 /// file; a sweep validates every point's scenario, so the same trace would be scanned once per
@@ -244,11 +354,6 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
     for (i, t) in raw.iter().enumerate() {
         let at = crate::problem::item_key("trace", i, &t.name);
         let key = |k: &str| format!("{at}.{k}");
-        if let Some(target) = &t.target
-            && target != "lambda"
-        {
-            bad(key("target"), format!("\"{target}\" is not supported; allowed \"lambda\""));
-        }
         let time_scale = t.time_scale.unwrap_or(1.0);
         if !(time_scale.is_finite() && time_scale > 0.0) {
             bad(key("time_scale"), format!("{time_scale} is not allowed; use a number > 0"));
@@ -344,13 +449,8 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
                 continue;
             }
         };
-        let mut seen = HashMap::new();
-        for (n, _, _) in &functions {
-            if seen.insert(n.as_str(), ()).is_some() {
-                bad(key("name"), format!("two trace functions get the same name \"{n}\""));
-            }
-        }
         out.push(Prepared {
+            index: i,
             config: TraceConfig {
                 name: t.name.clone(),
                 source,
@@ -360,6 +460,11 @@ pub fn prepare(raw: &[RawTrace], base_dir: &Path, problems: &mut Vec<Problem>) -
                 cpu_bound: cpu_bound.clamp(0.0, 1.0),
                 threads,
                 functions: Vec::new(),
+                function_count: functions.len(),
+                targets: Vec::new(),
+                target_names: Vec::new(),
+                groups: Vec::new(),
+                deliveries: Vec::new(),
                 rows,
                 bad_rows,
                 first_bad_row,
@@ -398,6 +503,9 @@ pub struct TraceStats {
     pub replayed: u64,
     pub functions: u64,
     pub skipped_rows: u64,
+    /// Requests delivered asynchronously and requests put on a queue (`trigger_map`).
+    pub asynchronous: u64,
+    pub queued: u64,
     /// Sorted runs spilled to temporary files (`records` traces longer than a chunk).
     pub spilled_runs: u64,
     /// A file that could not be read during the run (the stream ended there).
@@ -431,7 +539,7 @@ impl TraceStream {
         let stop_ns = cfg.length.map_or(u64::MAX, |l| start_ns.saturating_add(l.0));
         let mut stats = TraceStats {
             rows: cfg.rows,
-            functions: cfg.functions.len() as u64,
+            functions: cfg.function_count as u64,
             skipped_rows: cfg.bad_rows,
             ..TraceStats::default()
         };

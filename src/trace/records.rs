@@ -150,7 +150,15 @@ pub fn prepare(path: &Path, format: Format, trace: &str) -> Result<super::Prep, 
             }
         }
     }
-    let functions = order.iter().map(|id| (name_of(format, id, trace), None, None)).collect();
+    let functions = order
+        .iter()
+        .map(|id| super::TraceFunction {
+            name: name_of(format, id, trace),
+            app: (format == Format::Azure2021)
+                .then(|| id.split_once('/').map_or("", |(app, _)| app).to_string()),
+            ..super::TraceFunction::default()
+        })
+        .collect();
     let source = Source::Records {
         path: path.to_path_buf(),
         format,

@@ -36,7 +36,7 @@ fn resolve<'a>(schema: &'a Json, mut node: &'a Json) -> (&'a Json, Option<String
 /// free key paths of `[sweep] parameters` are not expanded.
 fn schema_paths(schema: &Json, node: &Json, prefix: &str, out: &mut BTreeSet<String>) {
     let (node, name) = resolve(schema, node);
-    if matches!(name.as_deref(), Some("Distribution" | "FunctionTemplate" | "Duration")) {
+    if matches!(name.as_deref(), Some("Distribution" | "Template" | "Duration")) {
         return;
     }
     if let Some(Json::Array(alts)) = node.get("anyOf") {

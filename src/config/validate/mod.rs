@@ -131,7 +131,7 @@ pub fn validate(
     }
 
     // trace functions join the declared ones before those are validated
-    let mut traces = traces::add_trace_functions(&mut c, &mut raw, base_dir);
+    let traces = traces::add_trace_components(&mut c, &mut raw, base_dir);
     if let Some(l) = &raw.lambda {
         c.declare("function", l.function.iter().map(|f| f.name.as_str()));
     }
@@ -189,7 +189,6 @@ pub fn validate(
     });
 
     let lambda = validate_lambda(&mut c, raw.lambda.as_ref(), base_dir);
-    traces::resolve(&mut traces, &lambda.functions);
     let queues = validate_queues(&mut c, &raw.queue, &lambda.functions);
     let services = services::validate_services(&mut c, &raw.service, base_dir, duration);
     let apigateway = validate_apis(
@@ -199,6 +198,15 @@ pub fn validate(
         &lambda.functions,
         &services,
         base_dir,
+    );
+    let traces = traces::resolve(
+        &mut c,
+        traces,
+        &lambda.functions,
+        &services,
+        &apigateway.apis,
+        &queues,
+        &raw.trace,
     );
     let targets = workloads::Targets {
         functions: &lambda.functions,
@@ -264,7 +272,7 @@ pub fn validate(
             RawVolumeTiers::Monthly => VolumeTiers::Monthly,
         },
         workloads,
-        traces: traces.into_iter().map(|t| t.config).collect(),
+        traces,
         has_sweep,
         slo,
     })

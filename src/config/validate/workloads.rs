@@ -281,7 +281,7 @@ pub(super) fn resolve_function(
 }
 
 /// The (api, route) an `api:NAME` target and the workload's `route` name.
-fn resolve_route(
+pub(super) fn resolve_route(
     c: &mut Checker,
     key: &str,
     route_key: &str,
