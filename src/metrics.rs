@@ -1,7 +1,8 @@
 //! Metrics in bounded memory: log-linear histograms, time-weighted levels, per-minute rows.
 //!
-//! Nothing here grows with the number of requests: a histogram is a fixed array of counters,
-//! a level keeps a running integral, and the time series has one row per simulated minute.
+//! Nothing here grows with the number of requests: a histogram holds at most a fixed array of
+//! counters (only the range of values seen), a level keeps a running integral, and the time
+//! series has one row per simulated minute.
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -316,8 +317,8 @@ pub struct MinuteRow {
 pub const TRACKED: usize = 8;
 
 /// Where each component's per-minute count goes in [`MinuteRow::components`]: functions from
-/// 0, then APIs, then services; `None` (nothing tracked) when there are more than [`TRACKED`]
-/// components or fewer than two.
+/// 0, then APIs, then services; nothing is tracked (`tracked` false) when there are more than
+/// [`TRACKED`] components or fewer than two.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ComponentSlots {
     pub functions: usize,

@@ -221,6 +221,8 @@ pub fn render(summary: &Value) -> String {
             // fixed capacity: "2 tasks"; autoscaled: "4.3 tasks (max 6)"
             let tasks = if max > mean + 1e-9 {
                 format!("{mean:.1} tasks (max {})", count(max))
+            } else if (mean - 1.0).abs() < 1e-9 {
+                "1 task".to_string()
             } else {
                 format!("{} tasks", count(mean))
             };
