@@ -139,6 +139,9 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
                 let distinct: std::collections::BTreeSet<usize> =
                     cfg.groups.iter().copied().collect();
                 v["services"] = json!(distinct.len());
+                if !cfg.functions.is_empty() {
+                    v["fleet"] = fleet_json(scenario, cfg, &functions, &services);
+                }
             }
         }
         if let Some(e) = &t.error {
@@ -311,6 +314,103 @@ fn services_json(services: &[(ServiceConfig, ServiceStats)], projection: f64) ->
         out.insert(cfg.name.clone(), v);
     }
     (Value::Object(out), total)
+}
+
+/// One group of a fleet: its Lambda functions taken together, and its service.
+#[derive(Default)]
+struct Group {
+    requests: f64,
+    lambda_usd: f64,
+    lambda_monthly: f64,
+    /// Throttled, errored or timed out, and what was offered (invocations + throttles).
+    lambda_failed: f64,
+    lambda_offered: f64,
+}
+
+/// A trace replayed both as Lambda functions and as services (`targets = ["lambda",
+/// "service"]`): each group's functions paired with the service made for the group, so the
+/// answer reads per group, not as one row per component. A side fails in a group when more
+/// than 1 % of what was offered to it failed (throttled, errored or timed out on Lambda;
+/// rejected, cut or interrupted on the service); a failing side is never the cheaper one.
+/// Groups are counted by request rate too, in decades of requests per second, since which
+/// platform is cheaper turns on a group's traffic.
+fn fleet_json(
+    scenario: &Scenario,
+    cfg: &crate::trace::TraceConfig,
+    functions: &Map<String, Value>,
+    services: &Value,
+) -> Value {
+    let measured = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
+    let num = |v: &Value, path: &[&str]| -> f64 {
+        path.iter().fold(v, |v, k| &v[*k]).as_f64().unwrap_or(0.0)
+    };
+    let mut groups: std::collections::BTreeMap<usize, Group> = Default::default();
+    for (i, &f) in cfg.functions.iter().enumerate() {
+        let (Some(&g), Some(fc)) = (cfg.groups.get(i), scenario.lambda.functions.get(f)) else {
+            continue;
+        };
+        let Some(fj) = functions.get(&fc.name) else { continue };
+        let group = groups.entry(g).or_default();
+        group.lambda_usd += num(fj, &["cost_usd", "total"]);
+        group.lambda_monthly += num(fj, &["cost_usd", "monthly"]);
+        group.lambda_failed +=
+            num(fj, &["throttles"]) + num(fj, &["errors"]) + num(fj, &["timeouts"]);
+        group.lambda_offered += num(fj, &["invocations"]) + num(fj, &["throttles"]);
+    }
+    let fails = |failed: f64, offered: f64| offered > 0.0 && failed / offered > 0.01;
+    let (mut lambda_usd, mut lambda_monthly, mut service_usd, mut service_monthly) =
+        (0.0, 0.0, 0.0, 0.0);
+    let (mut lambda_failing, mut service_failing) = (0u64, 0u64);
+    let (mut on_lambda, mut on_service, mut neither) = (0u64, 0u64, 0u64);
+    // decade of requests per second -> (groups, cheaper on lambda, cheaper on services)
+    let mut by_rate: std::collections::BTreeMap<i32, (u64, u64, u64)> = Default::default();
+    for (&g, group) in &mut groups {
+        let Some(sc) = scenario.services.get(g) else { continue };
+        let sj = &services[sc.name.as_str()];
+        group.requests = num(sj, &["requests"]);
+        let s_usd = num(sj, &["cost_usd", "total"]);
+        let s_failed =
+            num(sj, &["rejected"]) + num(sj, &["drained_cut"]) + num(sj, &["interrupted"]);
+        let (l_fails, s_fails) =
+            (fails(group.lambda_failed, group.lambda_offered), fails(s_failed, group.requests));
+        lambda_usd += group.lambda_usd;
+        lambda_monthly += group.lambda_monthly;
+        service_usd += s_usd;
+        service_monthly += num(sj, &["cost_usd", "monthly"]);
+        lambda_failing += u64::from(l_fails);
+        service_failing += u64::from(s_fails);
+        let (l, s) = match (l_fails, s_fails) {
+            (true, true) => (false, false),
+            (false, true) => (true, false),
+            (true, false) => (false, true),
+            (false, false) => (group.lambda_usd <= s_usd, group.lambda_usd > s_usd),
+        };
+        on_lambda += u64::from(l);
+        on_service += u64::from(s);
+        neither += u64::from(!l && !s);
+        let rate = if measured > 0.0 { group.requests / measured } else { 0.0 };
+        let decade = if rate > 0.0 { rate.log10().floor() as i32 } else { i32::MIN };
+        let bin = by_rate.entry(decade).or_default();
+        *bin = (bin.0 + 1, bin.1 + u64::from(l), bin.2 + u64::from(s));
+    }
+    let by_rate: Vec<Value> = by_rate
+        .into_iter()
+        .map(|(d, (n, l, s))| {
+            let (from, to) =
+                if d == i32::MIN { (0.0, 0.0) } else { (10f64.powi(d), 10f64.powi(d + 1)) };
+            json!({ "requests_per_s_from": from, "requests_per_s_to": to, "groups": n,
+                    "cheaper_on_lambda": l, "cheaper_on_services": s })
+        })
+        .collect();
+    json!({
+        "groups": groups.len(),
+        "lambda": { "cost_usd": lambda_usd, "monthly_usd": lambda_monthly, "failing_groups": lambda_failing },
+        "services": { "cost_usd": service_usd, "monthly_usd": service_monthly, "failing_groups": service_failing },
+        "cheaper_on_lambda": on_lambda,
+        "cheaper_on_services": on_service,
+        "neither": neither,
+        "by_rate": by_rate,
+    })
 }
 
 /// The parts of a service's block that its capacity adds: Spot, the ECS-on-EC2 cluster, the

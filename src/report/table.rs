@@ -240,6 +240,11 @@ pub fn render(summary: &Value) -> String {
     if !options.is_empty() {
         out.push_str(&comparison(&options));
     }
+    for (name, t) in summary.get("traces").and_then(Value::as_object).into_iter().flatten() {
+        if let Some(f) = t.get("fleet").filter(|f| f.is_object()) {
+            out.push_str(&fleet_line(name, f));
+        }
+    }
     let reps = num(summary, &["replications"]);
     let total = num(summary, &["cost_usd", "total"]);
     let period = match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
@@ -257,10 +262,70 @@ pub fn render(summary: &Value) -> String {
     out
 }
 
+/// A fleet's groups paired across platforms (`traces.NAME.fleet`), in one line: totals per
+/// platform and where each group is cheaper, by request rate.
+fn fleet_line(name: &str, f: &Value) -> String {
+    let side = |k: &str| {
+        format!(
+            "{k} ${:.2}/month ({} failing)",
+            num(f, &[k, "monthly_usd"]),
+            count(num(f, &[k, "failing_groups"]))
+        )
+    };
+    let bins: Vec<String> = f["by_rate"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| {
+            let (from, to) = (num(b, &["requests_per_s_from"]), num(b, &["requests_per_s_to"]));
+            let range = if to > 0.0 { format!("{from}-{to}/s") } else { "idle".into() };
+            format!(
+                "{range}: {} of {} on lambda, {} on services",
+                count(num(b, &["cheaper_on_lambda"])),
+                count(num(b, &["groups"])),
+                count(num(b, &["cheaper_on_services"]))
+            )
+        })
+        .collect();
+    format!(
+        "fleet {name}: {} groups, {}, {}; cheaper on lambda in {}, on services in {}, neither \
+         carries its load in {} ({})\n",
+        count(num(f, &["groups"])),
+        side("lambda"),
+        side("services"),
+        count(num(f, &["cheaper_on_lambda"])),
+        count(num(f, &["cheaper_on_services"])),
+        count(num(f, &["neither"])),
+        bins.join("; ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_fleet_reads_in_one_line() {
+        let f = json!({
+            "groups": 3,
+            "lambda": { "cost_usd": 1.0, "monthly_usd": 30.0, "failing_groups": 0 },
+            "services": { "cost_usd": 2.0, "monthly_usd": 60.0, "failing_groups": 1 },
+            "cheaper_on_lambda": 2, "cheaper_on_services": 1, "neither": 0,
+            "by_rate": [
+                { "requests_per_s_from": 0.1, "requests_per_s_to": 1.0, "groups": 2,
+                  "cheaper_on_lambda": 2, "cheaper_on_services": 0 },
+                { "requests_per_s_from": 10.0, "requests_per_s_to": 100.0, "groups": 1,
+                  "cheaper_on_lambda": 0, "cheaper_on_services": 1 }]
+        });
+        assert_eq!(
+            fleet_line("apps", &f),
+            "fleet apps: 3 groups, lambda $30.00/month (0 failing), services $60.00/month (1 \
+             failing); cheaper on lambda in 2, on services in 1, neither carries its load in 0 \
+             (0.1-1/s: 2 of 2 on lambda, 0 on services; 10-100/s: 0 of 1 on lambda, 1 on \
+             services)\n"
+        );
+    }
 
     #[test]
     fn renders_one_line_per_function_with_separators() {

@@ -143,6 +143,11 @@ pub struct RawTrace {
     // The schema refers to these keys as `Template`.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub template: Option<toml::Table>,
+    /// The settings of the services target "service" creates when the trace also targets
+    /// "lambda" (whose functions take `template`): any `[[service]]` keys except `name`.
+    /// Required then; refused otherwise (a trace with only "service" uses `template`).
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub service_template: Option<toml::Table>,
 }
 
 /// Which trace functions share a generated service.

@@ -431,3 +431,55 @@ fn a_bad_trigger_map_names_the_trigger_and_what_is_allowed() {
     let e = load(dir.path(), body, &[("t.csv", &csv)]).expect_err("no triggers");
     assert!(e.contains("trace \"r\".trigger_map") && e.contains("gives no triggers"), "{e}");
 }
+
+#[test]
+fn a_fleet_pairs_each_groups_functions_with_its_service() {
+    // See: issue 15 ("the distribution over groups ... not a table of every group").
+    // app1 = f1 + f2 (108 requests in 3 minutes: 0.6/s), app2 = f3 (3: 0.017/s); each app
+    // is a Fargate service of one task (about $0.0025 for 3 minutes) and its functions on
+    // Lambda (108 requests of 10 ms: a few millionths of a dollar), so Lambda is cheaper in
+    // both groups
+    let dir = tempfile::tempdir().unwrap();
+    let s = ok(grouped(
+        dir.path(),
+        &format!(
+            "targets = [\"lambda\", \"service\"]\ngroup_by = \"app\"\n\
+             template = {{ runtime = \"python3.12\" }}\nservice_{TEMPLATE}"
+        ),
+    ));
+    let summary = summarize(&s);
+    let fleet = &summary["traces"]["az"]["fleet"];
+    assert_eq!(fleet["groups"], 2, "{fleet}");
+    let lambda: f64 = ["f1", "f2", "f3"]
+        .iter()
+        .map(|f| f64_at(&summary, &format!("functions.{f}.cost_usd.total")))
+        .sum();
+    let services: f64 = ["app1", "app2"]
+        .iter()
+        .map(|a| f64_at(&summary, &format!("services.{a}.cost_usd.total")))
+        .sum();
+    assert!((f64_at(fleet, "lambda.cost_usd") - lambda).abs() < 1e-12, "{fleet}");
+    assert!((f64_at(fleet, "services.cost_usd") - services).abs() < 1e-12, "{fleet}");
+    assert!(lambda > 0.0 && lambda < services);
+    assert_eq!(f64_at(fleet, "cheaper_on_lambda"), 2.0);
+    assert_eq!(f64_at(fleet, "cheaper_on_services") + f64_at(fleet, "neither"), 0.0);
+    // by request rate: one group per decade, 0.1-1/s and 0.01-0.1/s
+    let bins = fleet["by_rate"].as_array().unwrap();
+    let ranges: Vec<(f64, f64, f64)> = bins
+        .iter()
+        .map(|b| {
+            (f64_at(b, "requests_per_s_from"), f64_at(b, "requests_per_s_to"), f64_at(b, "groups"))
+        })
+        .collect();
+    assert_eq!(ranges, [(0.01, 0.1, 1.0), (0.1, 1.0, 1.0)]);
+    // both targets need the services' own template; alone, "service" takes `template`
+    let both = "targets = [\"lambda\", \"service\"]\ntemplate = { runtime = \"python3.12\" }";
+    let e = grouped(dir.path(), both).unwrap_err();
+    assert!(e.contains("trace \"az\".service_template") && e.contains("missing"), "{e}");
+    let e = grouped(dir.path(), &format!("target = \"service\"\nservice_{TEMPLATE}")).unwrap_err();
+    assert!(e.contains("service_template") && e.contains("applies only when"), "{e}");
+    // the terminal reads the fleet in one line
+    let text = slsim::report::table::render(&summary);
+    assert!(text.contains("fleet az: 2 groups"), "{text}");
+    assert!(text.contains("cheaper on lambda in 2, on services in 0"), "{text}");
+}

@@ -85,10 +85,19 @@ fn specs(c: &mut Checker, at: &str, t: &RawTrace) -> Vec<(String, String, Spec)>
         out.push((k, w.to_string(), spec));
     }
     let has = |want: &dyn Fn(&Spec) -> bool| out.iter().any(|(_, _, s)| want(s));
-    if has(&|s| *s == Spec::Lambda) && has(&|s| *s == Spec::Services) {
-        let msg = "\"lambda\" and \"service\" both build components from the one `template`; \
-                   replay the trace in two [[trace]] sections instead";
-        c.bad(key("targets"), msg);
+    let both = has(&|s| *s == Spec::Lambda) && has(&|s| *s == Spec::Services);
+    match (both, t.service_template.is_some()) {
+        (true, false) => c.bad(
+            key("service_template"),
+            "missing: with both \"lambda\" and \"service\" targets the functions take \
+             `template` and the services `service_template` ([[service]] keys but name)",
+        ),
+        (false, true) => c.bad(
+            key("service_template"),
+            "applies only when a trace targets both \"lambda\" and \"service\"; a trace \
+             targeting \"service\" alone takes its service keys in `template`",
+        ),
+        _ => {}
     }
     if t.group_by.is_some() && !has(&|s| *s == Spec::Services) {
         c.bad(key("group_by"), "applies only to target \"service\"");
@@ -214,7 +223,11 @@ fn add_services(
             return Vec::new();
         }
     };
-    let template = t.template.clone();
+    // with a "lambda" target too, the services have their own template
+    let (template, template_key) = match &t.service_template {
+        Some(s) => (Some(s.clone()), "service_template"),
+        None => (t.template.clone(), "template"),
+    };
     let mut made = HashSet::new();
     let mut services = Vec::new();
     for name in &groups {
@@ -224,7 +237,7 @@ fn add_services(
         match service_from_template(template.as_ref(), name) {
             Ok(s) => services.push(s),
             Err(e) => {
-                c.bad(format!("{at}.template"), e);
+                c.bad(format!("{at}.{template_key}"), e);
                 return Vec::new();
             }
         }
@@ -239,7 +252,7 @@ fn add_services(
             let prefix = crate::problem::item_key("service", 0, &first.name);
             for mut p in scratch.problems {
                 if let Some(rest) = p.key.strip_prefix(&prefix) {
-                    p.key = format!("{at}.template{rest}");
+                    p.key = format!("{at}.{template_key}{rest}");
                 }
                 c.problems.push(p);
             }
