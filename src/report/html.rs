@@ -408,6 +408,16 @@ fn summary_tables(summary: &Json) -> String {
             &rows,
         ));
     }
+    // fleets: each group's functions paired with its service, summed up in one line
+    for (name, t) in summary.get("traces").and_then(Json::as_object).into_iter().flatten() {
+        if let Some(f) = t.get("fleet").filter(|f| f.is_object()) {
+            out.push_str(&format!(
+                "<h2>Fleet {}</h2>\n<p>{}</p>\n",
+                escape(name),
+                escape(table::fleet_line(name, f).trim_end())
+            ));
+        }
+    }
     if let Some(costs) = summary.get("cost_usd").and_then(Json::as_object) {
         let ci = summary.get("ci95").and_then(|c| c.get("cost_usd"));
         let period = span(num(summary, &["measured_seconds"]));

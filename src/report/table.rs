@@ -264,7 +264,7 @@ pub fn render(summary: &Value) -> String {
 
 /// A fleet's groups paired across platforms (`traces.NAME.fleet`), in one line: totals per
 /// platform and where each group is cheaper, by request rate.
-fn fleet_line(name: &str, f: &Value) -> String {
+pub fn fleet_line(name: &str, f: &Value) -> String {
     let side = |k: &str| {
         format!(
             "{k} ${:.2}/month ({} failing)",

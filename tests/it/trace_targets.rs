@@ -482,4 +482,7 @@ fn a_fleet_pairs_each_groups_functions_with_its_service() {
     let text = slsim::report::table::render(&summary);
     assert!(text.contains("fleet az: 2 groups"), "{text}");
     assert!(text.contains("cheaper on lambda in 2, on services in 0"), "{text}");
+    // and report.html in its own section
+    let html = slsim::report::html::run_page("groups", &summary, None, dir.path(), &[]);
+    assert!(html.contains("<h2>Fleet az</h2>") && html.contains("fleet az: 2 groups"), "{html}");
 }
