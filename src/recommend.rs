@@ -784,15 +784,7 @@ mod tests {
                 )
             })
             .collect();
-        let table = SweepTable::new(vec!["lambda.function.f.memory_size".into()], &rows);
-        let comps: Vec<Components> = rows.iter().map(|r| Components::of_summary(&r.1)).collect();
-        let slo = Slo {
-            limits: vec![(SloKey::P95Ms, 1000.0)],
-            components: None,
-            raw: crate::config::raw::RawSlo { p95_ms: Some(1000.0), ..Default::default() },
-        };
-        let numbers: Vec<usize> = (0..rows.len()).collect();
-        Recommendation::new("s", &table, &numbers, &comps, &slo, false)
+        judge(&rows)
     }
 
     /// [`judged`] with each point's per-replication costs (seeds 1, 2, 3, ...).
@@ -814,7 +806,13 @@ mod tests {
                 )
             })
             .collect();
-        let table = SweepTable::new(vec!["lambda.function.f.memory_size".into()], &rows);
+        judge(&rows)
+    }
+
+    /// The points `(parameters, summary)` of function `f`'s memory sweep judged against
+    /// `p95_ms <= 1000`.
+    fn judge(rows: &[(Json, Json)]) -> Recommendation {
+        let table = SweepTable::new(vec!["lambda.function.f.memory_size".into()], rows);
         let comps: Vec<Components> = rows.iter().map(|r| Components::of_summary(&r.1)).collect();
         let slo = Slo {
             limits: vec![(SloKey::P95Ms, 1000.0)],

@@ -44,6 +44,13 @@ pub fn erlang_b(c: u32, a: f64) -> f64 {
 
 /// The validation error of a one-function scenario whose function has `keys` added (the
 /// function is `f`, Python 3.12; one Poisson workload targets it).
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load `a`.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let b = erlang_b(c, a);
+    let rho = a / c as f64;
+    b / (1.0 - rho + rho * b)
+}
+
 pub fn function_error(keys: &str) -> String {
     let text = format!(
         r#"

@@ -25,13 +25,6 @@ fn service(keys: &str, rate: f64, work: &str, duration: &str) -> serde_json::Val
     )))
 }
 
-/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load `a`.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let b = erlang_b(c, a);
-    let rho = a / c as f64;
-    b / (1.0 - rho + rho * b)
-}
-
 #[test]
 fn one_task_is_an_m_m_c_queue_erlang_c() {
     // c = 4 requests at once, a = 3 (3/s x 1 s): P(wait) = C(4, 3), mean wait C / (4 - 3) s

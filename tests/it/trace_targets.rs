@@ -158,13 +158,6 @@ fn poisson_trace(rate: f64, mean_s: f64, secs: f64) -> String {
     }
 }
 
-/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load `a`.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let b = erlang_b(c, a);
-    let rho = a / c as f64;
-    b / (1.0 - rho + rho * b)
-}
-
 #[test]
 fn a_poisson_trace_on_one_service_reproduces_erlang_c() {
     // See: issue 15. As tests/it/services.rs's synthetic workload: c = 4, a = 3 (3/s x 1 s):
