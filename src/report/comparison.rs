@@ -18,6 +18,8 @@ use super::table::{Platform, compared, count};
 
 /// Failures above this share of a platform's requests mark it failing (1 %).
 pub const FAILING_SHARE: f64 = 0.01;
+/// Options the verdict names one by one; past this it sums them up.
+pub const MAX_VERDICT_OPTIONS: usize = 12;
 /// The month the verdict and the chart price in: 30 days, in seconds.
 pub const MONTH_SECONDS: f64 = 30.0 * 86_400.0;
 
@@ -228,8 +230,32 @@ fn millis(x: f64) -> String {
 
 /// The one-line verdict, hyperfine style: each option's monthly cost and p99, or why it
 /// fails, and the cheapest passing option's lead over the next cheapest passing one.
-/// Empty without options.
+/// Empty without options. Past [`MAX_VERDICT_OPTIONS`] options (a fleet's hundreds) the
+/// line names only the cheapest option that carries its load and counts the failing ones;
+/// the side-by-side table lists them all.
 pub fn verdict(options: &[Compared]) -> String {
+    if options.len() > MAX_VERDICT_OPTIONS {
+        let failing = options.iter().filter(|c| c.failure.is_some()).count();
+        // a fleet's options serve different requests (one app each): none is the cheaper
+        // choice for the others' traffic
+        let same_load = options.iter().all(|c| c.platform.requests == options[0].platform.requests);
+        let best = match options.iter().find(|c| c.cheapest) {
+            _ if !same_load => {
+                "they serve different requests, so compare them per million requests".into()
+            }
+            Some(c) => format!(
+                "the cheapest that carries its load is {}: {}/month, p99 {}",
+                c.label,
+                dollars(c.monthly_usd),
+                millis(c.platform.p99_ms)
+            ),
+            None => "none carries its load".into(),
+        };
+        return format!(
+            "{} options, {failing} failing; {best} (every option in the side-by-side table)",
+            options.len()
+        );
+    }
     let next = options
         .iter()
         .filter(|c| c.failure.is_none() && !c.cheapest)
@@ -338,6 +364,33 @@ mod tests {
             "fn + http api: $90.00/month, p99 306 ms: the only one that carries its load; \
              web + http api: fails (64 % rejected)"
         );
+    }
+
+    #[test]
+    fn a_verdict_over_many_options_names_the_cheapest_and_counts_the_failing() {
+        let mut options = compare(&summary(0.0));
+        let template = options[0].clone();
+        options.extend((0..12).map(|i| Compared {
+            label: format!("extra-{i}"),
+            failure: (i < 3).then_some(Failure::Share { what: "rejected", share: 0.5 }),
+            cheapest: false,
+            ..template.clone()
+        }));
+        let cheapest = options.iter().find(|c| c.cheapest).map(|c| c.label.clone());
+        // the same requests to every option: the cheapest is named
+        for c in &mut options {
+            c.platform.requests = 1000.0;
+        }
+        let line = verdict(&options);
+        assert!(line.starts_with(&format!("{} options, 3 failing; ", options.len())), "{line}");
+        match cheapest {
+            Some(l) => assert!(line.contains(&format!("carries its load is {l}: ")), "{line}"),
+            None => assert!(line.contains("none carries its load"), "{line}"),
+        }
+        // a fleet's options serve different requests: none is called the cheaper choice
+        options[0].platform.requests = 10.0;
+        let line = verdict(&options);
+        assert!(line.contains("serve different requests") && !line.contains("cheapest"), "{line}");
     }
 
     #[test]

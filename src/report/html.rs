@@ -491,7 +491,7 @@ pub fn run_page(
         slo.evaluate(&crate::slo::Components::of_summary(summary), &figure, false)
     });
     let judged = slo.zip(checks.as_deref());
-    body.push_str(&opening::run_verdicts(&comparison::compare(summary), judged));
+    body.push_str(&opening::run_verdicts(&comparison::compare(summary), judged, summary));
     body.push_str(&opening::warnings_block(summary));
     let reps = num(summary, &["replications"]);
     let _ = writeln!(

@@ -11,9 +11,14 @@ use super::escape;
 use crate::report::comparison::{self, Compared};
 use crate::slo::{Check, Slo};
 
-/// The verdicts of a run: the comparison's line when platforms are compared, and the SLO
-/// checks' outcome when the scenario has `[slo]`; nothing when there is neither.
-pub(super) fn run_verdicts(options: &[Compared], slo: Option<(&Slo, &[Check])>) -> String {
+/// The verdicts of a run: the comparison's line when platforms are compared, the SLO checks'
+/// outcome when the scenario has `[slo]`, and each fleet's line (`traces.NAME.fleet`);
+/// nothing when there is none of these.
+pub(super) fn run_verdicts(
+    options: &[Compared],
+    slo: Option<(&Slo, &[Check])>,
+    summary: &Json,
+) -> String {
     let mut lines = Vec::new();
     if !options.is_empty() {
         lines
@@ -21,6 +26,12 @@ pub(super) fn run_verdicts(options: &[Compared], slo: Option<(&Slo, &[Check])>) 
     }
     if let Some((slo, checks)) = slo {
         lines.push(slo_verdict(slo, checks));
+    }
+    for (name, t) in summary.get("traces").and_then(Json::as_object).into_iter().flatten() {
+        if let Some(f) = t.get("fleet").filter(|f| f.is_object()) {
+            let line = crate::report::table::fleet_line(name, f);
+            lines.push(format!("<p>{}</p>", escape(line.trim_end())));
+        }
     }
     if lines.is_empty() {
         return String::new();
