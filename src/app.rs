@@ -32,7 +32,7 @@ pub struct RunOptions {
 #[derive(Debug)]
 pub struct RunReport {
     pub out_dir: PathBuf,
-    pub summary: serde_json::Value,
+    pub summary: crate::summary::Summary,
     pub files: Vec<PathBuf>,
     /// Requests simulated (arrivals at functions and records put on queues), over all
     /// replications and the warm-up.
@@ -78,9 +78,15 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
 
     let mut files = Vec::new();
     let path = out_dir.join("summary.json");
-    report::write_json(&path, &summary)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    summary.write_file(&path).with_context(|| format!("cannot write {}", path.display()))?;
     files.push(path);
+    if !summary.functions().is_empty() {
+        let path = out_dir.join("functions.csv");
+        summary
+            .write_functions_csv(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        files.push(path);
+    }
 
     // The time series and charts show the first replication (the one run with the seed itself).
     let path = out_dir.join("timeseries.csv");
@@ -107,7 +113,7 @@ pub fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> anyhow::Result<Ru
 }
 
 /// The messages of `summary.json`'s `warnings`, in order, for the terminal.
-pub fn warning_messages(summary: &serde_json::Value) -> Vec<&str> {
+pub fn warning_messages(summary: &crate::summary::Summary) -> Vec<&str> {
     summary["warnings"]
         .as_array()
         .map(|ws| ws.iter().filter_map(|w| w["message"].as_str()).collect())

@@ -27,6 +27,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     })
 }
 
+/// Writes `path` atomically (temporary file + rename), streaming through `write` (buffered).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
+    use std::io::Write;
+    let tmp = temp_path(path, "");
+    let result = std::fs::File::create(&tmp).and_then(|f| {
+        let mut w = io::BufWriter::new(f);
+        write(&mut w)?;
+        w.flush()?;
+        w.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()
+    });
+    result.and_then(|_| std::fs::rename(&tmp, path)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// `summary.json`, pretty-printed with a final newline.
 pub fn write_json(path: &Path, value: &serde_json::Value) -> io::Result<()> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;

@@ -13,7 +13,7 @@ use crate::summary;
 #[derive(Debug)]
 pub struct Simulated {
     /// `summary.json`: means over replications, with `ci95` when there are several.
-    pub summary: serde_json::Value,
+    pub summary: summary::Summary,
     /// The first replication in full (time series, histograms), for the CSV and charts.
     pub first: RunOutput,
     /// Requests simulated (arrivals at functions and records put on queues), over all
@@ -40,8 +40,7 @@ pub fn simulate_with_logs(
 ) -> Simulated {
     use rayon::prelude::*;
     let logs = Mutex::new(logs);
-    let mut runs: Vec<(serde_json::Value, u64, u64, Option<RunOutput>)> = (0..scenario
-        .replications)
+    let mut runs: Vec<(summary::Summary, u64, u64, Option<RunOutput>)> = (0..scenario.replications)
         .into_par_iter()
         .map(|r| {
             let mut sim = Simulation::new(scenario, sim::replication_seed(scenario.seed, r));
@@ -74,11 +73,8 @@ pub fn simulate_with_logs(
         })
         .collect();
     let first = runs[0].3.take().expect("replication 0 is kept whole");
-    let per_run: Vec<serde_json::Value> = runs.iter().map(|r| r.0.clone()).collect();
-    Simulated {
-        summary: summary::summarize(scenario, &per_run),
-        first,
-        requests: runs.iter().map(|r| r.1).sum(),
-        events: runs.iter().map(|r| r.2).sum(),
-    }
+    let requests = runs.iter().map(|r| r.1).sum();
+    let events = runs.iter().map(|r| r.2).sum();
+    let per_run: Vec<summary::Summary> = runs.into_iter().map(|r| r.0).collect();
+    Simulated { summary: summary::summarize(scenario, per_run), first, requests, events }
 }

@@ -61,10 +61,6 @@ pub struct Warning {
     pub limit: f64,
 }
 
-fn num(v: &Value, path: &[&str]) -> f64 {
-    path.iter().fold(v, |v, k| &v[*k]).as_f64().unwrap_or(0.0)
-}
-
 fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }
 }
@@ -105,24 +101,28 @@ fn near_timeout(component: &str, p99_ms: f64, timeout_ms: f64) -> Option<Warning
     })
 }
 
-/// The warnings of one replication: `summary` is its tree (as `summarize_run` builds it),
+/// What the checks read of a replication's summary: one number of a component (block,
+/// name, key path; 0 when absent).
+pub type Figures<'a> = &'a dyn Fn(&str, &str, &[&str]) -> f64;
+
+/// The warnings of one replication: `summary` gives its figures (as `summarize_run` builds it),
 /// `run` what the simulation returned (per-minute series, services' queues, time at limits).
-pub fn check(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warning> {
+pub fn check(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warning> {
     let mut out = functions(scenario, summary, run);
     for a in &scenario.apigateway.apis {
-        let s = &summary["apis"][a.name.as_str()];
+        let num = |path: &[&str]| summary("apis", &a.name, path);
         let c = format!("api:{}", a.name);
-        let requests = num(s, &["requests"]);
-        let of = |k: &str| (num(s, &[k]), requests, "requests");
+        let requests = num(&["requests"]);
+        let of = |k: &str| (num(&[k]), requests, "requests");
         out.extend(failure(&c, Kind::Throttles, "throttled", of("throttles")));
         out.extend(failure(&c, Kind::Timeouts, "timed out", of("timeouts")));
         out.extend(failure(&c, Kind::Errors, "failed", of("errors")));
-        out.extend(near_timeout(&c, num(s, &["latency_ms", "p99"]), a.timeout.0 as f64 / 1e6));
+        out.extend(near_timeout(&c, num(&["latency_ms", "p99"]), a.timeout.0 as f64 / 1e6));
     }
     for q in &scenario.queues {
-        let s = &summary["queues"][q.name.as_str()];
+        let num = |path: &[&str]| summary("queues", &q.name, path);
         let c = format!("queue:{}", q.name);
-        let failed = (num(s, &["failed"]), num(s, &["records"]), "records");
+        let failed = (num(&["failed"]), num(&["records"]), "records");
         out.extend(failure(&c, Kind::Errors, "lost (dead-lettered, discarded or expired)", failed));
     }
     out.extend(services(scenario, summary, run));
@@ -147,20 +147,20 @@ pub fn check(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warni
 /// Each function's failures (throttles of its attempts; errors and timeouts of its
 /// invocations), p99 near the timeout, keep-alive longer than the run, time at its reserved
 /// concurrency, and `memory_size` left at its default.
-fn functions(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warning> {
+fn functions(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warning> {
     let mut out = Vec::new();
     for (i, f) in scenario.lambda.functions.iter().enumerate() {
-        let s = &summary["functions"][f.name.as_str()];
+        let num = |path: &[&str]| summary("functions", &f.name, path);
         let c = format!("function:{}", f.name);
-        let invocations = num(s, &["invocations"]);
-        let throttles = num(s, &["throttles"]);
+        let invocations = num(&["invocations"]);
+        let throttles = num(&["throttles"]);
         let attempts = (throttles, invocations + throttles, "attempts");
         out.extend(failure(&c, Kind::Throttles, "throttled", attempts));
-        let of = |k: &str| (num(s, &[k]), invocations, "invocations");
+        let of = |k: &str| (num(&[k]), invocations, "invocations");
         out.extend(failure(&c, Kind::Errors, "failed", of("errors")));
         out.extend(failure(&c, Kind::Timeouts, "timed out", of("timeouts")));
         let timeout_ms = f.timeout.0 as f64 / 1e6;
-        out.extend(near_timeout(&c, num(s, &["latency_ms", "p99"]), timeout_ms));
+        out.extend(near_timeout(&c, num(&["latency_ms", "p99"]), timeout_ms));
         if let Dist::Constant(k) = f.keep_alive
             && scenario.duration.0 < k.0
         {
@@ -201,11 +201,11 @@ fn functions(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warni
 /// `memory_size` not given on a function that was invoked: the 128 MB default then decides
 /// its CPU share, its speed and its price. One warning per declared function (not per copy
 /// of a `copies` group, nor per version of an alias).
-fn memory_defaults(scenario: &Scenario, summary: &Value) -> Vec<Warning> {
+fn memory_defaults(scenario: &Scenario, summary: Figures) -> Vec<Warning> {
     let mut out: Vec<Warning> = Vec::new();
     let mut listed = std::collections::HashSet::new();
     for (i, f) in scenario.lambda.functions.iter().enumerate() {
-        if f.memory_given || num(&summary["functions"][f.name.as_str()], &["invocations"]) == 0.0 {
+        if f.memory_given || summary("functions", &f.name, &["invocations"]) == 0.0 {
             continue;
         }
         let group =
@@ -235,14 +235,14 @@ fn memory_defaults(scenario: &Scenario, summary: &Value) -> Vec<Warning> {
 
 /// Each service's rejections, `concurrency` left at 1, and its tasks' queue still growing at
 /// the end.
-fn services(scenario: &Scenario, summary: &Value, run: &RunOutput) -> Vec<Warning> {
+fn services(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warning> {
     let mut out = Vec::new();
     for (i, v) in scenario.services.iter().enumerate() {
-        let s = &summary["services"][v.name.as_str()];
+        let num = |path: &[&str]| summary("services", &v.name, path);
         let c = format!("service:{}", v.name);
-        let (requests, rejected) = (num(s, &["requests"]), num(s, &["rejected"]));
+        let (requests, rejected) = (num(&["requests"]), num(&["rejected"]));
         out.extend(failure(&c, Kind::Rejections, "rejected", (rejected, requests, "requests")));
-        if v.concurrency == 1 && (rejected > 0.0 || num(s, &["queued"]) > 0.0) {
+        if v.concurrency == 1 && (rejected > 0.0 || num(&["queued"]) > 0.0) {
             out.push(Warning {
                 component: c.clone(),
                 kind: Kind::ImplicitDefault,
@@ -331,11 +331,11 @@ pub fn to_json(warnings: &[Warning]) -> Value {
 
 /// The warnings of several replications' summaries (each with its `warnings` list): each
 /// (component, kind) once, from the first replication where it fired, in that order.
-pub fn merge(runs: &[Value]) -> Value {
+pub fn merge<'a>(runs: impl Iterator<Item = &'a Value>) -> Value {
     // a set of what is listed, so a fleet's thousands of warnings merge in linear time
     let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Value> = Vec::new();
-    for w in runs.iter().filter_map(|r| r["warnings"].as_array()).flatten() {
+    for w in runs.filter_map(|r| r["warnings"].as_array()).flatten() {
         if seen.insert((w["component"].to_string(), w["kind"].to_string())) {
             out.push(w.clone());
         }
@@ -380,7 +380,7 @@ mod tests {
         let b = json!({ "warnings": [
             { "component": "x", "kind": "errors", "value": 2 },
             { "component": "y", "kind": "errors", "value": 3 }] });
-        let m = merge(&[a, b]);
+        let m = merge([a, b].iter());
         assert_eq!(m.as_array().unwrap().len(), 2);
         assert_eq!(m[0]["value"], json!(1));
     }

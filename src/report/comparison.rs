@@ -12,7 +12,11 @@
 //! (the break-even sweep chart sums the same APIs). The terminal table, `compare.png` and the
 //! run report all read [`compare`], so they never disagree.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
+
+use crate::summary::Summary;
 
 use super::table::{Platform, compared, count};
 
@@ -88,15 +92,15 @@ pub struct Compared {
 
 /// The share of an API's figures that falls to `target`: by the requests each of its
 /// integrations received, evenly when none received any.
-fn share(summary: &Value, api: &Value, target: &str) -> f64 {
+fn share(summary: &Summary, api: &Value, target: &str) -> f64 {
     let targets: Vec<&str> =
         api["integrations"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     if !targets.contains(&target) {
         return 0.0;
     }
     let requests = |t: &str| match t.split_once(':') {
-        Some(("function", n)) => num(&summary["functions"][n], &["invocations"]),
-        Some(("service", n)) => num(&summary["services"][n], &["requests"]),
+        Some(("function", n)) => summary.figure("functions", n, &["invocations"]),
+        Some(("service", n)) => summary.figure("services", n, &["requests"]),
         _ => 0.0,
     };
     let all: f64 = targets.iter().map(|t| requests(t)).sum();
@@ -123,10 +127,10 @@ fn component_monthly(c: &Value, measured: f64) -> f64 {
 
 /// The options to compare (see [`super::table::compared`] for when there are any), in the
 /// summary's order, functions first.
-pub fn compare(summary: &Value) -> Vec<Compared> {
+pub fn compare(summary: &Summary) -> Vec<Compared> {
     let all = compared(summary);
-    let measured = num(summary, &["measured_seconds"]);
-    let apis = summary.get("apis").and_then(Value::as_object);
+    let measured = num(&summary["measured_seconds"], &[]);
+    let apis = summary["apis"].as_object();
     let mut out: Vec<Compared> = all
         .into_iter()
         .map(|p| {
@@ -135,7 +139,8 @@ pub fn compare(summary: &Value) -> Vec<Compared> {
             } else {
                 ("services", "service")
             };
-            let own = &summary[block][&p.name];
+            let own = summary.entry(block, &p.name).map(Cow::into_owned).unwrap_or_default();
+            let own = &own;
             let target = format!("{key}:{}", p.name);
             let mut parts = vec![p.kind.clone()];
             if own.get("load_balancer").is_some_and(Value::is_object) {
@@ -319,7 +324,7 @@ mod tests {
 
     #[test]
     fn an_api_fronting_two_targets_is_split_by_their_requests() {
-        let c = compare(&summary(0.0));
+        let c = compare(&Summary::from_value(summary(0.0)));
         assert_eq!(
             (c[0].label.as_str(), c[0].includes.as_str()),
             ("fn + http api", "lambda + http api")
@@ -333,18 +338,18 @@ mod tests {
         // without a load balancer, no "alb"
         let mut s = summary(0.0);
         s["services"]["web"]["load_balancer"] = Value::Null;
-        assert_eq!(compare(&s)[1].includes, "fargate + http api");
+        assert_eq!(compare(&Summary::from_value(s.clone()))[1].includes, "fargate + http api");
     }
 
     #[test]
     fn a_platform_rejecting_more_than_one_percent_fails_and_is_never_cheapest() {
-        let c = compare(&summary(1_920_000.0));
+        let c = compare(&Summary::from_value(summary(1_920_000.0)));
         let f = c[1].failure.as_ref().expect("web fails");
         assert_eq!(f.describe(), "64 % rejected");
         assert!(c[0].cheapest);
         // one percent exactly still carries its load
-        assert!(compare(&summary(30_000.0))[1].failure.is_none());
-        assert!(compare(&summary(30_001.0))[1].failure.is_some());
+        assert!(compare(&Summary::from_value(summary(30_000.0)))[1].failure.is_none());
+        assert!(compare(&Summary::from_value(summary(30_001.0)))[1].failure.is_some());
     }
 
     #[test]
@@ -352,13 +357,13 @@ mod tests {
         let mut s = summary(0.0);
         s["services"]["web"]["cost_usd"]["total"] = json!(-2.5); // web: $0.50 with its share
         s["services"]["web"]["latency_ms"]["p99"] = json!(302.0);
-        let v = verdict(&compare(&s));
+        let v = verdict(&compare(&Summary::from_value(s.clone())));
         assert_eq!(
             v,
             "fn + http api: $90.00/month, p99 306 ms; \
              web + http api: $15.00/month, p99 302 ms: 6.00x cheaper than fn"
         );
-        let v = verdict(&compare(&summary(1_920_000.0)));
+        let v = verdict(&compare(&Summary::from_value(summary(1_920_000.0))));
         assert_eq!(
             v,
             "fn + http api: $90.00/month, p99 306 ms: the only one that carries its load; \
@@ -368,7 +373,7 @@ mod tests {
 
     #[test]
     fn a_verdict_over_many_options_names_the_cheapest_and_counts_the_failing() {
-        let mut options = compare(&summary(0.0));
+        let mut options = compare(&Summary::from_value(summary(0.0)));
         let template = options[0].clone();
         options.extend((0..12).map(|i| Compared {
             label: format!("extra-{i}"),

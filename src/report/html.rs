@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 
 use crate::recommend::{Recommendation, short_key};
 use crate::slo::{Check, Slo};
+use crate::summary::Summary;
 use crate::sweep::table::SweepTable;
 
 use super::{comparison, table};
@@ -226,17 +227,19 @@ fn span(secs: f64) -> String {
 }
 
 /// The tables of one summary: functions, APIs, services, side by side, costs.
-fn summary_tables(summary: &Json) -> String {
+fn summary_tables(summary: &Summary) -> String {
     let mut out = String::new();
     let block = |name: &str| summary.get(name).and_then(Json::as_object).filter(|m| !m.is_empty());
-    if let Some(functions) = block("functions") {
+    let functions = table::listed(summary, "functions", &["invocations"]);
+    if !functions.rows.is_empty() {
         let rows: Vec<_> = functions
+            .rows
             .iter()
             .map(|(name, f)| {
                 (
                     String::new(),
                     vec![
-                        text(name.clone()),
+                        text(name.to_string()),
                         n(table::count(num(f, &["invocations"]))),
                         n(format!("{:.2}", 100.0 * num(f, &["cold_start_ratio"]))),
                         n(table::count(num(f, &["throttles"]))),
@@ -254,6 +257,9 @@ fn summary_tables(summary: &Json) -> String {
             })
             .collect();
         out.push_str("<h2>Functions</h2>\n");
+        if let Some(note) = functions.note("functions", "invocations") {
+            let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(&note));
+        }
         out.push_str(&html_table(
             "functions",
             &headers(&[
@@ -315,14 +321,16 @@ fn summary_tables(summary: &Json) -> String {
             &rows,
         ));
     }
-    if let Some(services) = block("services") {
+    let services = table::listed(summary, "services", &["requests"]);
+    if !services.rows.is_empty() {
         let rows: Vec<_> = services
+            .rows
             .iter()
             .map(|(name, v)| {
                 (
                     String::new(),
                     vec![
-                        text(name.clone()),
+                        text(name.to_string()),
                         text(v.get("platform").and_then(Json::as_str).unwrap_or("")),
                         n(table::count(num(v, &["requests"]))),
                         n(table::count(num(v, &["rejected"]))),
@@ -338,6 +346,9 @@ fn summary_tables(summary: &Json) -> String {
             })
             .collect();
         out.push_str("<h2>Services</h2>\n");
+        if let Some(note) = services.note("services", "requests") {
+            let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(&note));
+        }
         out.push_str(&html_table(
             "services",
             &headers(&[
@@ -420,7 +431,7 @@ fn summary_tables(summary: &Json) -> String {
     }
     if let Some(costs) = summary.get("cost_usd").and_then(Json::as_object) {
         let ci = summary.get("ci95").and_then(|c| c.get("cost_usd"));
-        let period = span(num(summary, &["measured_seconds"]));
+        let period = span(num(&summary["measured_seconds"], &[]));
         let rows: Vec<_> = costs
             .iter()
             .filter_map(|(k, v)| {
@@ -479,29 +490,32 @@ fn checks_table(slo: &Slo, checks: &[Check], basis: &str) -> String {
 /// `[slo]`, then the charts of `stems`.
 pub fn run_page(
     title: &str,
-    summary: &Json,
+    summary: &Summary,
     slo: Option<&Slo>,
     dir: &Path,
     stems: &[String],
 ) -> String {
     let mut body = format!("<h1>slsim run: {}</h1>\n", escape(title));
     let checks = slo.map(|slo| {
-        let table = SweepTable::new(Vec::new(), &[(Json::Null, summary.clone())]);
+        let tree = summary.to_value();
+        let components = crate::slo::Components::of_summary(&tree);
+        let table = SweepTable::new(Vec::new(), &[(Json::Null, tree)]);
         let figure = |name: &str| table.figure(name).and_then(|f| table.value(0, f));
-        slo.evaluate(&crate::slo::Components::of_summary(summary), &figure, false)
+        slo.evaluate(&components, &figure, false)
     });
     let judged = slo.zip(checks.as_deref());
     body.push_str(&opening::run_verdicts(&comparison::compare(summary), judged, summary));
     body.push_str(&opening::warnings_block(summary));
-    let reps = num(summary, &["replications"]);
+    let top = |key: &str| num(&summary[key], &[]);
+    let reps = top("replications");
     let _ = writeln!(
         body,
         "<p class=\"meta\">seed {}, {} simulated seconds ({} measured: {}), {} replication{}{}; \
          costs are of the measured period unless per 30-day month</p>",
-        num(summary, &["seed"]),
-        num(summary, &["simulated_seconds"]),
-        num(summary, &["measured_seconds"]),
-        span(num(summary, &["measured_seconds"])),
+        top("seed"),
+        top("simulated_seconds"),
+        top("measured_seconds"),
+        span(top("measured_seconds")),
         reps,
         if reps == 1.0 { "" } else { "s: figures are means" },
         summary["price_table"]["region"]

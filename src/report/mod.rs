@@ -100,7 +100,7 @@ pub fn write_charts(
     dir: &Path,
     title: &str,
     run: &RunOutput,
-    summary: &serde_json::Value,
+    summary: &crate::summary::Summary,
 ) -> Result<Vec<PathBuf>, chart::ChartError> {
     let rows = &run.minutes[..];
     // the components counted one by one per minute (two to eight), named in slot order
@@ -236,14 +236,11 @@ pub fn draw_atomic(
 
 /// The cost of every function, API and service, split by what it is charged for (the keys of
 /// its `cost_usd` block but `total`): one bar per component for the cost chart.
-pub fn cost_parts(summary: &serde_json::Value) -> Vec<(String, Vec<(String, f64)>)> {
+pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<(String, Vec<(String, f64)>)> {
     let mut out = Vec::new();
     for (block, kind) in [("functions", "Lambda"), ("apis", "API Gateway"), ("services", "service")]
     {
-        let Some(items) = summary.get(block).and_then(serde_json::Value::as_object) else {
-            continue;
-        };
-        for (name, item) in items {
+        for (name, item) in summary.entries(block) {
             let Some(cost) = item.get("cost_usd").and_then(serde_json::Value::as_object) else {
                 continue;
             };
@@ -252,7 +249,7 @@ pub fn cost_parts(summary: &serde_json::Value) -> Vec<(String, Vec<(String, f64)
                 .filter(|(k, _)| k.as_str() != "total")
                 .filter_map(|(k, v)| Some((format!("{kind} {}", k.replace('_', " ")), v.as_f64()?)))
                 .collect();
-            out.push((name.clone(), parts));
+            out.push((name.to_string(), parts));
         }
     }
     out

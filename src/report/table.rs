@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use crate::summary::Summary;
+
 use super::comparison::{self, Compared};
 
 fn num(v: &Value, path: &[&str]) -> f64 {
@@ -74,14 +76,130 @@ impl Platform {
     }
 }
 
+/// Past this many components, a block's table (terminal and report.html) lists the costliest
+/// ones only, with a line for the rest: a fleet's 50,000 functions are in `summary.json` and
+/// `functions.csv`, not on a screen.
+pub const LISTED: usize = 20;
+
+/// The components of a block a table lists, and what the rest add up to.
+pub struct Listed<'a> {
+    /// All of them in the summary's order, or the [`LISTED`] costliest, costliest first.
+    pub rows: Vec<(&'a str, std::borrow::Cow<'a, Value>)>,
+    /// Components left out, their cost and their requests (`requests_key`).
+    pub rest: usize,
+    pub rest_usd: f64,
+    pub rest_requests: f64,
+    /// The busiest components (name, requests) and those with the most cold starts (name,
+    /// cold starts), when some are left out: what a reader of a fleet looks for next.
+    pub busiest: Vec<(String, f64)>,
+    pub coldest: Vec<(String, f64)>,
+}
+
+impl Listed<'_> {
+    /// `listing the 20 costliest of 50,000 functions; the other 49,980 cost $1.23 for
+    /// 456,789 invocations (every one in summary.json and functions.csv); the most invocations:
+    /// a (1,234), ...; the most cold starts: ...`, when some are left out.
+    pub fn note(&self, block: &str, unit: &str) -> Option<String> {
+        if self.rest == 0 {
+            return None;
+        }
+        let files =
+            if block == "functions" { "summary.json and functions.csv" } else { "summary.json" };
+        let top = |list: &[(String, f64)]| -> String {
+            list.iter().map(|(n, x)| format!("{n} ({})", count(*x))).collect::<Vec<_>>().join(", ")
+        };
+        let mut out = format!(
+            "listing the {} costliest of {} {block}; the other {} cost ${:.2} for {} {unit} \
+             (every one is in {files})",
+            self.rows.len(),
+            count((self.rows.len() + self.rest) as f64),
+            count(self.rest as f64),
+            self.rest_usd,
+            count(self.rest_requests),
+        );
+        if !self.busiest.is_empty() {
+            out.push_str(&format!("; the most {unit}: {}", top(&self.busiest)));
+        }
+        if !self.coldest.is_empty() {
+            out.push_str(&format!("; the most cold starts: {}", top(&self.coldest)));
+        }
+        Some(out)
+    }
+}
+
+/// The components of `block` to list (see [`LISTED`]). Ties in cost keep the summary's
+/// order. Only the listed components' trees are built.
+pub fn listed<'a>(summary: &'a Summary, block: &str, requests_key: &[&str]) -> Listed<'a> {
+    let names: Vec<&str> = match summary.table(block) {
+        Some(t) => t.names().collect(),
+        None => summary
+            .get(block)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(n, _)| n.as_str())
+            .collect(),
+    };
+    let figure = |n: &str, path: &[&str]| summary.figure(block, n, path);
+    if names.len() <= LISTED {
+        let rows = summary.entries(block).collect();
+        return Listed {
+            rows,
+            rest: 0,
+            rest_usd: 0.0,
+            rest_requests: 0.0,
+            busiest: Vec::new(),
+            coldest: Vec::new(),
+        };
+    }
+    let top_by = |path: &[&str], n: usize| -> Vec<usize> {
+        let mut order: Vec<(usize, f64)> =
+            names.iter().enumerate().map(|(i, name)| (i, figure(name, path))).collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        order.into_iter().take(n).map(|(i, _)| i).collect()
+    };
+    let costliest = top_by(&["cost_usd", "total"], LISTED);
+    let mut listed = vec![false; names.len()];
+    for &i in &costliest {
+        listed[i] = true;
+    }
+    let (mut rest_usd, mut rest_requests) = (0.0, 0.0);
+    for (i, name) in names.iter().enumerate() {
+        if !listed[i] {
+            rest_usd += figure(name, &["cost_usd", "total"]);
+            rest_requests += figure(name, requests_key);
+        }
+    }
+    let named = |path: &[&str]| -> Vec<(String, f64)> {
+        top_by(path, 5)
+            .into_iter()
+            .map(|i| (names[i].to_string(), figure(names[i], path)))
+            .filter(|(_, x)| *x > 0.0)
+            .collect()
+    };
+    let rows = costliest
+        .iter()
+        .filter_map(|&i| Some((names[i], summary.entry(block, names[i])?)))
+        .collect();
+    Listed {
+        rows,
+        rest: names.len() - costliest.len(),
+        rest_usd,
+        rest_requests,
+        busiest: named(requests_key),
+        coldest: if block == "functions" { named(&["cold_starts"]) } else { Vec::new() },
+    }
+}
+
 /// Every function and service of a summary, functions first, in the summary's order.
-pub fn platforms(summary: &Value) -> Vec<Platform> {
+pub fn platforms(summary: &Summary) -> Vec<Platform> {
     let mut out = Vec::new();
     let latency = |v: &Value, q: &str| num(v, &["latency_ms", q]);
-    if let Some(functions) = summary.get("functions").and_then(Value::as_object) {
-        for (name, f) in functions {
+    {
+        for (name, f) in summary.entries("functions") {
+            let f = &*f;
             out.push(Platform {
-                name: name.clone(),
+                name: name.to_string(),
                 kind: "lambda".into(),
                 requests: num(f, &["invocations"]),
                 p50_ms: latency(f, "p50"),
@@ -93,10 +211,11 @@ pub fn platforms(summary: &Value) -> Vec<Platform> {
             });
         }
     }
-    if let Some(services) = summary.get("services").and_then(Value::as_object) {
-        for (name, v) in services {
+    {
+        for (name, v) in summary.entries("services") {
+            let v = &*v;
             out.push(Platform {
-                name: name.clone(),
+                name: name.to_string(),
                 kind: v.get("platform").and_then(Value::as_str).unwrap_or("service").into(),
                 requests: num(v, &["requests"]),
                 p50_ms: latency(v, "p50"),
@@ -113,7 +232,7 @@ pub fn platforms(summary: &Value) -> Vec<Platform> {
 
 /// The platforms to show side by side: all of them when services are compared with functions
 /// or each other, none otherwise (the terminal table and `compare.png` both follow this).
-pub fn compared(summary: &Value) -> Vec<Platform> {
+pub fn compared(summary: &Summary) -> Vec<Platform> {
     let all = platforms(summary);
     if all.len() >= 2 && all.iter().any(|p| p.kind != "lambda") { all } else { Vec::new() }
 }
@@ -162,7 +281,7 @@ pub(crate) fn status(c: &Compared) -> String {
 }
 
 /// One line per function, then the total cost.
-pub fn render(summary: &Value) -> String {
+pub fn render(summary: &Summary) -> String {
     let header = [
         "function",
         "invocations",
@@ -178,10 +297,12 @@ pub fn render(summary: &Value) -> String {
         "cost USD",
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    if let Some(functions) = summary.get("functions").and_then(Value::as_object) {
-        for (name, f) in functions {
+    let functions = listed(summary, "functions", &["invocations"]);
+    {
+        for (name, f) in &functions.rows {
+            let f = &**f;
             rows.push(vec![
-                name.clone(),
+                name.to_string(),
                 count(num(f, &["invocations"])),
                 format!("{:.2}", 100.0 * num(f, &["cold_start_ratio"])),
                 count(num(f, &["throttles"])),
@@ -201,6 +322,10 @@ pub fn render(summary: &Value) -> String {
     if rows.len() > 1 {
         out.push_str(&aligned(&rows));
     }
+    if let Some(note) = functions.note("functions", "invocations") {
+        out.push_str(&note);
+        out.push('\n');
+    }
     if let Some(apis) = summary.get("apis").and_then(Value::as_object) {
         for (name, a) in apis {
             out.push_str(&format!(
@@ -215,8 +340,10 @@ pub fn render(summary: &Value) -> String {
             ));
         }
     }
-    if let Some(services) = summary.get("services").and_then(Value::as_object) {
-        for (name, v) in services {
+    let services = listed(summary, "services", &["requests"]);
+    {
+        for (name, v) in &services.rows {
+            let v = &**v;
             let (mean, max) = (num(v, &["tasks", "mean"]), num(v, &["tasks", "max"]));
             // fixed capacity: "2 tasks"; autoscaled: "4.3 tasks (max 6)"
             let tasks = if max > mean + 1e-9 {
@@ -236,6 +363,10 @@ pub fn render(summary: &Value) -> String {
             ));
         }
     }
+    if let Some(note) = services.note("services", "requests") {
+        out.push_str(&note);
+        out.push('\n');
+    }
     let options = comparison::compare(summary);
     if !options.is_empty() {
         out.push_str(&comparison(&options));
@@ -245,8 +376,8 @@ pub fn render(summary: &Value) -> String {
             out.push_str(&fleet_line(name, f));
         }
     }
-    let reps = num(summary, &["replications"]);
-    let total = num(summary, &["cost_usd", "total"]);
+    let reps = num(&summary["replications"], &[]);
+    let total = num(&summary["cost_usd"], &["total"]);
     let period = match summary.get("ci95").map(|ci| num(ci, &["cost_usd", "total"])) {
         Some(h) if reps > 1.0 => {
             format!("${total:.2} ± {h:.2} (95% CI over {reps} replications)")
@@ -335,7 +466,7 @@ mod tests {
                 "latency_ms": { "p50": 10.0, "p95": 20.0, "p99": 30.04 }, "cost_usd": { "total": 1.234 } } },
             "cost_usd": { "total": 1.234 }
         });
-        let t = render(&s);
+        let t = render(&Summary::from_value(s.clone()));
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 4, "{t}");
         assert!(
@@ -360,11 +491,11 @@ mod tests {
                 "cost_usd": { "total": 1.0 } } },
             "cost_usd": { "total": 4.0 }
         });
-        let p = platforms(&s);
+        let p = platforms(&Summary::from_value(s.clone()));
         assert_eq!(p.len(), 2);
         assert_eq!((p[0].usd_per_million(), p[1].usd_per_million()), (1.5, 0.5));
         assert_eq!((p[0].failed, p[1].failed), (20.0, 200.0));
-        let t = render(&s);
+        let t = render(&Summary::from_value(s.clone()));
         let line = t.lines().find(|l| l.starts_with("web ")).expect(&t);
         let cells: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(
@@ -388,7 +519,7 @@ mod tests {
         // Lambda alone: no comparison
         let only: Value =
             json!({ "functions": s["functions"].clone(), "cost_usd": { "total": 3.0 } });
-        assert!(!render(&only).contains("side by side"));
+        assert!(!render(&Summary::from_value(only.clone())).contains("side by side"));
     }
 
     #[test]
@@ -400,7 +531,7 @@ mod tests {
                 "latency_ms": { "p50": 1.0, "p99": 2.0 }, "cost_usd": { "total": 1.0 } } },
             "cost_usd": { "total": 1.125 }
         });
-        let t = render(&s);
+        let t = render(&Summary::from_value(s.clone()));
         assert!(!t.contains("invocations"), "no functions, no function table: {t}");
         assert!(t.contains("service web: 1,200 requests, 3 rejected, p50 80.0 ms, p99 250.0 ms, 2 tasks, $0.12\n"), "{t}");
         assert!(t.contains("service api: 10 requests, 0 rejected, p50 1.0 ms, p99 2.0 ms, 4.2 tasks (max 6), $1.00\n"), "{t}");
@@ -414,7 +545,7 @@ mod tests {
                 "latency_ms": { "p50": 20.04, "p99": 99.96 }, "cost_usd": { "total": 0.0025 } } },
             "cost_usd": { "total": 0.0025 }
         });
-        let t = render(&s);
+        let t = render(&Summary::from_value(s.clone()));
         assert!(t.contains("api shop: 2,500 requests, 12 throttled, 1 5xx, 0 timed out, p50 20.0 ms, p99 100.0 ms, $0.00\n"), "{t}");
     }
 
@@ -423,11 +554,12 @@ mod tests {
         let s = json!({ "replications": 1, "functions": {},
             "cost_usd": { "total": 1.234, "monthly": 3553.92 } });
         assert!(
-            render(&s).ends_with("total cost: $1.23 for the period, $3553.92 per 30-day month\n")
+            render(&Summary::from_value(s.clone()))
+                .ends_with("total cost: $1.23 for the period, $3553.92 per 30-day month\n")
         );
         let s = json!({ "replications": 3, "functions": {},
             "cost_usd": { "total": 1.234, "monthly": 3553.92 }, "ci95": { "cost_usd": { "total": 0.1 } } });
-        assert!(render(&s).ends_with(
+        assert!(render(&Summary::from_value(s.clone())).ends_with(
             "total cost: $1.23 ± 0.10 (95% CI over 3 replications) for the period, $3553.92 per 30-day month\n"
         ));
     }

@@ -443,11 +443,15 @@ fn run_point(prep: &Prepared, p: &PreparedPoint, out_dir: &Path) -> anyhow::Resu
         "point": p.index,
         "parameters": parameters_json(&prep.spec, &p.values),
         "fingerprint": p.fingerprint,
-        "summary": sim.summary,
+        "summary": null,
     });
     let path = point_path(out_dir, p.index);
-    crate::files::write_json(&path, &doc)
-        .with_context(|| format!("cannot write {}", path.display()))
+    // streamed: a fleet's point summary is never one tree in memory
+    crate::files::write_atomic_with(&path, |w| {
+        crate::summary::write_nested(w, &doc, "summary", &sim.summary)?;
+        w.write_all(b"\n")
+    })
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The swept key paths of a manifest.

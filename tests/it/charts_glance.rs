@@ -18,7 +18,7 @@ fn run_into(text: &str, dir: &Path) -> serde_json::Value {
         threads: Some(1),
         ..RunOptions::default()
     };
-    run_scenario(&scenario(text), &opts).expect("runs").summary
+    run_scenario(&scenario(text), &opts).expect("runs").summary.to_value()
 }
 
 /// timeseries.csv: its header and its rows.

@@ -15,7 +15,7 @@ pub fn scenario(toml: &str) -> Scenario {
 
 /// Runs all replications and returns summary.json's tree.
 pub fn summarize(s: &Scenario) -> Value {
-    slsim::app::simulate(s).summary
+    slsim::app::simulate(s).summary.to_value()
 }
 
 /// The summary of the only function.

@@ -85,7 +85,7 @@ fn the_api_cost_in_the_comparison_is_the_price_arithmetic() {
     assert!((f64_at(&s, "apis.shop.cost_usd.total") - api_usd).abs() < 1e-12);
     let (fn_requests, web_requests) =
         (f64_at(&s, "functions.fn.invocations"), f64_at(&s, "services.web.requests"));
-    let c = comparison::compare(&s);
+    let c = comparison::compare(&slsim::summary::Summary::from_value(s.clone()));
     let names: Vec<(&str, &str)> =
         c.iter().map(|c| (c.label.as_str(), c.includes.as_str())).collect();
     assert_eq!(
@@ -117,7 +117,7 @@ fn the_api_cost_in_the_comparison_is_the_price_arithmetic() {
 #[test]
 fn an_overloaded_option_is_marked_failing_and_never_cheapest() {
     let s = summary();
-    let c = comparison::compare(&s);
+    let c = comparison::compare(&slsim::summary::Summary::from_value(s.clone()));
     let tiny = c.iter().find(|c| c.platform.name == "tiny").expect("tiny compared");
     let failure = tiny.failure.as_ref().expect("tiny fails");
     let rejected = f64_at(&s, "services.tiny.rejected") / f64_at(&s, "services.tiny.requests");
@@ -132,7 +132,7 @@ fn an_overloaded_option_is_marked_failing_and_never_cheapest() {
     // the healthy ones stay silent
     assert!(c.iter().filter(|c| c.platform.name != "tiny").all(|c| c.failure.is_none()));
     // the terminal table says so
-    let table = slsim::report::table::render(&s);
+    let table = slsim::report::table::render(&slsim::summary::Summary::from_value(s.clone()));
     let table = table.split("side by side").nth(1).expect("a side-by-side table");
     let row = table.lines().find(|l| l.starts_with("tiny ")).expect(table);
     assert!(row.ends_with(&format!("fails: {}", failure.describe())), "{row}");
@@ -143,7 +143,7 @@ fn an_overloaded_option_is_marked_failing_and_never_cheapest() {
 #[test]
 fn the_verdict_line_follows_the_table() {
     let s = summary();
-    let c = comparison::compare(&s);
+    let c = comparison::compare(&slsim::summary::Summary::from_value(s.clone()));
     let verdict = comparison::verdict(&c);
     let (f, w) = (&c[0], &c[1]);
     let expect = format!(
@@ -158,15 +158,22 @@ fn the_verdict_line_follows_the_table() {
             .round(),
     );
     assert_eq!(verdict, expect);
-    let table = slsim::report::table::render(&s);
+    let table = slsim::report::table::render(&slsim::summary::Summary::from_value(s.clone()));
     assert!(table.contains(&format!("\n{verdict}\n")), "{table}");
 }
 
 #[test]
 fn the_report_marks_the_failing_option_and_prints_the_verdict() {
     let s = summary();
-    let page = slsim::report::html::run_page("t", &s, None, std::path::Path::new("."), &[]);
-    let verdict = comparison::verdict(&comparison::compare(&s));
+    let page = slsim::report::html::run_page(
+        "t",
+        &slsim::summary::Summary::from_value(s.clone()),
+        None,
+        std::path::Path::new("."),
+        &[],
+    );
+    let verdict =
+        comparison::verdict(&comparison::compare(&slsim::summary::Summary::from_value(s.clone())));
     assert!(page.contains(&slsim::report::html::escape(&verdict)), "{page}");
     assert!(page.contains("<tr class=\"fail\"><td>tiny</td>"), "{page}");
     assert!(page.contains("fails: "), "{page}");
@@ -178,7 +185,7 @@ fn a_service_whose_queue_grows_through_the_run_fails_with_its_backlog() {
     let text = SCENARIO.replace("queue_limit = 1\n", "queue_limit = 100000\n");
     let s = summarize(&scenario(&text));
     assert_eq!(f64_at(&s, "services.tiny.rejected"), 0.0);
-    let c = comparison::compare(&s);
+    let c = comparison::compare(&slsim::summary::Summary::from_value(s.clone()));
     let tiny = c.iter().find(|c| c.platform.name == "tiny").expect("tiny compared");
     let p50 = f64_at(&s, "services.tiny.latency_ms.p50");
     assert!(p50 > 60_000.0, "{p50}");

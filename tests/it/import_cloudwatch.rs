@@ -106,7 +106,7 @@ fn an_imported_scenario_runs_and_gives_back_the_observed_figures() {
     let out = cloudwatch::import(&orders_args(), "orders").unwrap();
     let (_dir, scenario, _) = load(&out, "orders");
     let sim = slsim::run::simulate(&scenario);
-    let f = &sim.summary["functions"]["orders-api"];
+    let f = &sim.summary.to_value()["functions"]["orders-api"];
     let n = f["invocations"].as_f64().unwrap();
     // 4,354 observed; Poisson sd 66: 4 sd
     assert!((n - 4354.0).abs() < 4.0 * 4354f64.sqrt(), "{n}");
@@ -257,7 +257,7 @@ fn power_tuning_gives_back_the_law_the_durations_were_made_with() {
     assert_eq!(scenario.lambda.functions[0].memory_mb, 128);
     assert!(out.scenario.contains("memory_size\" = [128, 256, 512, 1024, 1536, 2048, 3008]"));
     let sim = slsim::run::simulate(&scenario);
-    assert!(sim.summary["functions"]["tuned"]["invocations"].as_f64().unwrap() > 3000.0);
+    assert!(sim.summary.to_value()["functions"]["tuned"]["invocations"].as_f64().unwrap() > 3000.0);
 }
 
 #[test]

@@ -49,7 +49,7 @@ fn run_logged(s: &Scenario, dir: &Path) -> Value {
         logs: Some(SampleRate::ALL),
         ..RunOptions::default()
     };
-    run_scenario(s, &opts).expect("runs").summary
+    run_scenario(s, &opts).expect("runs").summary.to_value()
 }
 
 fn args(files: Vec<PathBuf>) -> Args {

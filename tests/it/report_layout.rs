@@ -130,13 +130,21 @@ fn a_run_page_opens_with_the_verdicts_and_warnings_before_any_table() {
     let s = scenario(text);
     let summary = summarize(&s);
     let dir = tempfile::tempdir().expect("temp dir");
-    let html = slsim::report::html::run_page("layout", &summary, s.slo.as_ref(), dir.path(), &[]);
+    let html = slsim::report::html::run_page(
+        "layout",
+        &slsim::summary::Summary::from_value(summary.clone()),
+        s.slo.as_ref(),
+        dir.path(),
+        &[],
+    );
     let first_table = at(&html, "<table");
     let verdicts = at(&html, "<section id=\"verdicts\">");
     let warnings = at(&html, "<div id=\"warnings\"");
     assert!(verdicts < warnings && warnings < first_table, "verdicts, warnings, then tables");
     // the comparison's verdict line and the SLO outcome are in the opening, not further down
-    let verdict = slsim::report::comparison::verdict(&slsim::report::comparison::compare(&summary));
+    let verdict = slsim::report::comparison::verdict(&slsim::report::comparison::compare(
+        &slsim::summary::Summary::from_value(summary.clone()),
+    ));
     let line = at(&html, &slsim::report::html::escape(&verdict));
     assert!(verdicts < line && line < warnings, "{html}");
     // both run 1 s against a 500 ms objective

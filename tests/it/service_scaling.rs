@@ -376,9 +376,9 @@ fn step_scaling_drains_and_resizes_give_the_same_bytes_twice() {
             ..RunOptions::default()
         };
         let report = run_scenario(&s, &opts).expect("runs");
-        conserved(&report.summary["services"]["web"]);
+        conserved(&report.summary.to_value()["services"]["web"]);
         let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
-        (read("summary.json"), read("timeseries.csv"), report.summary)
+        (read("summary.json"), read("timeseries.csv"), report.summary.to_value())
     };
     let (a, b) = (bytes(), bytes());
     assert_eq!(a.0, b.0);

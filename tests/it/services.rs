@@ -425,7 +425,7 @@ fn the_time_series_counts_every_service_request_and_503() {
         .iter()
         .fold((0, 0), |(a, b), m| (a + m.service_requests, b + m.service_rejected));
     assert_eq!(run.minutes.len(), 10);
-    let summary = slsim::summary::summarize_run(&s, &mut run);
+    let summary = slsim::summary::summarize_run(&s, &mut run).to_value();
     let web = &summary["services"]["web"];
     assert_eq!(requests as f64, f64_at(web, "requests"));
     assert_eq!(rejected as f64, f64_at(web, "rejected"));

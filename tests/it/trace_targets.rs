@@ -87,7 +87,8 @@ fn one_trace_replayed_to_lambda_and_a_service_gives_both_the_same_requests_minut
     assert_eq!(invoked, 1790.0);
     assert_eq!(f64_at(&summary, "services.web.requests"), 1790.0);
     // the side-by-side comparison picks up both platforms
-    let options = slsim::report::comparison::compare(&summary);
+    let options =
+        slsim::report::comparison::compare(&slsim::summary::Summary::from_value(summary.clone()));
     let names: Vec<&str> = options.iter().map(|o| o.platform.name.as_str()).collect();
     assert_eq!(names, ["a", "b", "web"]);
 }
@@ -472,10 +473,16 @@ fn a_fleet_pairs_each_groups_functions_with_its_service() {
     let e = grouped(dir.path(), &format!("target = \"service\"\nservice_{TEMPLATE}")).unwrap_err();
     assert!(e.contains("service_template") && e.contains("applies only when"), "{e}");
     // the terminal reads the fleet in one line
-    let text = slsim::report::table::render(&summary);
+    let text = slsim::report::table::render(&slsim::summary::Summary::from_value(summary.clone()));
     assert!(text.contains("fleet az: 2 groups"), "{text}");
     assert!(text.contains("cheaper on lambda in 2, on services in 0"), "{text}");
     // and report.html in its own section
-    let html = slsim::report::html::run_page("groups", &summary, None, dir.path(), &[]);
+    let html = slsim::report::html::run_page(
+        "groups",
+        &slsim::summary::Summary::from_value(summary.clone()),
+        None,
+        dir.path(),
+        &[],
+    );
     assert!(html.contains("<h2>Fleet az</h2>") && html.contains("fleet az: 2 groups"), "{html}");
 }

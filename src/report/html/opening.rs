@@ -17,7 +17,7 @@ use crate::slo::{Check, Slo};
 pub(super) fn run_verdicts(
     options: &[Compared],
     slo: Option<(&Slo, &[Check])>,
-    summary: &Json,
+    summary: &crate::summary::Summary,
 ) -> String {
     let mut lines = Vec::new();
     if !options.is_empty() {
@@ -66,7 +66,7 @@ fn slo_verdict(slo: &Slo, checks: &[Check]) -> String {
 const MAX_SWEEP_WARNINGS: usize = 20;
 
 /// `summary.json`'s warnings; nothing when there are none.
-pub(super) fn warnings_block(summary: &Json) -> String {
+pub(super) fn warnings_block(summary: &crate::summary::Summary) -> String {
     let Some(ws) = summary["warnings"].as_array().filter(|ws| !ws.is_empty()) else {
         return String::new();
     };

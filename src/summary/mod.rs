@@ -6,7 +6,13 @@
 //! under `ci95`. Because this works on the tree, every figure added later (APIs, services,
 //! queues) gets its mean and confidence interval without code here.
 
+use std::borrow::Cow;
+use std::io::{self, Write};
+
 use serde_json::{Map, Value, json};
+
+pub mod table;
+pub use table::Table;
 
 use crate::apigw::ApiStats;
 use crate::apigw::billing::ApiUsage;
@@ -23,8 +29,199 @@ use crate::metrics::Histogram;
 use crate::service::ServiceStats;
 use crate::sim::RunOutput;
 
+/// The blocks held as [`Table`]s: one entry per component, as many as a fleet has.
+pub const TABLE_BLOCKS: [&str; 2] = ["functions", "services"];
+
+/// A summary in memory: the JSON tree of `summary.json`, except that the blocks of
+/// [`TABLE_BLOCKS`] (and their `ci95` mirrors) are held as [`Table`]s, a few hundred bytes a
+/// component instead of a tree of maps each. In the tree their keys hold `null`, so the key
+/// order of the file is kept. Index it like the tree for every other key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    tree: Value,
+    /// `functions`, `services`.
+    blocks: [Table; 2],
+    /// Their `ci95` mirrors (with replications).
+    ci: Option<[Table; 2]>,
+}
+
+impl Summary {
+    /// A summary from its JSON tree (as read back from `summary.json`, or built in a test).
+    pub fn from_value(mut tree: Value) -> Summary {
+        let take = |v: &mut Value| -> [Table; 2] {
+            TABLE_BLOCKS.map(|k| match v.get_mut(k).map(Value::take) {
+                Some(Value::Object(m)) => Table::from_object(m),
+                _ => Table::new(),
+            })
+        };
+        let blocks = take(&mut tree);
+        let ci = tree.get_mut("ci95").filter(|c| c.is_object()).map(take);
+        Summary { tree, blocks, ci }
+    }
+
+    /// The whole tree (small summaries and tests: a fleet's is large).
+    pub fn to_value(&self) -> Value {
+        let mut tree = self.tree.clone();
+        let fill = |v: &mut Value, tables: &[Table; 2]| {
+            for (k, t) in TABLE_BLOCKS.iter().zip(tables) {
+                if v.get(*k).is_some() {
+                    v[*k] = t.to_object();
+                }
+            }
+        };
+        fill(&mut tree, &self.blocks);
+        if let (Some(ci), Some(c)) = (&self.ci, tree.get_mut("ci95")) {
+            fill(c, ci);
+        }
+        tree
+    }
+
+    pub fn functions(&self) -> &Table {
+        &self.blocks[0]
+    }
+
+    pub fn services(&self) -> &Table {
+        &self.blocks[1]
+    }
+
+    /// The `ci95` mirror of a table block (with replications).
+    pub fn ci_table(&self, block: &str) -> Option<&Table> {
+        let i = TABLE_BLOCKS.iter().position(|b| *b == block)?;
+        self.ci.as_ref().map(|c| &c[i])
+    }
+
+    /// A table block by its key (`functions`, `services`).
+    pub fn table(&self, block: &str) -> Option<&Table> {
+        TABLE_BLOCKS.iter().position(|b| *b == block).map(|i| &self.blocks[i])
+    }
+
+    /// The components of any block (`functions`, `apis`, `services`, `queues`...) with their
+    /// figures, each built as the iterator reaches it.
+    pub fn entries<'a>(
+        &'a self,
+        block: &str,
+    ) -> Box<dyn Iterator<Item = (&'a str, Cow<'a, Value>)> + 'a> {
+        match self.table(block) {
+            Some(t) => Box::new(t.iter().map(|(n, v)| (n, Cow::Owned(v)))),
+            None => match self.tree.get(block).and_then(Value::as_object) {
+                Some(m) => Box::new(m.iter().map(|(n, v)| (n.as_str(), Cow::Borrowed(v)))),
+                None => Box::new(std::iter::empty()),
+            },
+        }
+    }
+
+    /// One component's figures.
+    pub fn entry<'a>(&'a self, block: &str, name: &str) -> Option<Cow<'a, Value>> {
+        match self.table(block) {
+            Some(t) => t.get(name).map(Cow::Owned),
+            None => self.tree.get(block)?.get(name).map(Cow::Borrowed),
+        }
+    }
+
+    /// One number of a component (0 when absent).
+    pub fn figure(&self, block: &str, name: &str, path: &[&str]) -> f64 {
+        match self.table(block) {
+            Some(t) => t.figure(name, path).and_then(Value::as_f64).unwrap_or(0.0),
+            None => {
+                path.iter().fold(&self.tree[block][name], |v, k| &v[*k]).as_f64().unwrap_or(0.0)
+            }
+        }
+    }
+
+    /// A top-level key of the tree (`None` for a table block: see [`Summary::table`]).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.tree.get(key).filter(|_| !TABLE_BLOCKS.contains(&key))
+    }
+
+    /// Writes `summary.json` (with a final newline) atomically, streamed.
+    pub fn write_file(&self, path: &std::path::Path) -> io::Result<()> {
+        crate::files::write_atomic_with(path, |w| {
+            self.write_pretty(w, 0)?;
+            w.write_all(b"\n")
+        })
+    }
+
+    /// `functions.csv`: a row per function with the figures of `summary.json` (see
+    /// [`Table::write_csv`]), written atomically.
+    pub fn write_functions_csv(&self, path: &std::path::Path) -> io::Result<()> {
+        crate::files::write_atomic_with(path, |w| self.functions().write_csv(w, "function"))
+    }
+
+    /// Sets a top-level key (not a table block).
+    pub fn set(&mut self, key: &str, v: Value) {
+        self.tree[key] = v;
+    }
+
+    /// `summary.json`: pretty-printed as `serde_json::to_string_pretty` would print the whole
+    /// tree, streamed block by block (the tree of every component is never held at once).
+    pub fn write_pretty(&self, w: &mut dyn Write, level: usize) -> io::Result<()> {
+        let Value::Object(map) = &self.tree else {
+            return table::write_pretty(w, &self.tree, level);
+        };
+        write_object(w, map, level, &self.blocks, |w, k, v, level| match (k, &self.ci, v) {
+            ("ci95", Some(ci), Value::Object(c)) => {
+                write_object(w, c, level, ci, |w, _, v, level| table::write_pretty(w, v, level))
+            }
+            (_, _, v) => table::write_pretty(w, v, level),
+        })
+    }
+}
+
+impl std::ops::Index<&str> for Summary {
+    type Output = Value;
+    /// A top-level key of the tree; a table block's key gives `null` (use [`Summary::table`]).
+    fn index(&self, key: &str) -> &Value {
+        &self.tree[key]
+    }
+}
+
+/// `doc` (an object) pretty-printed with `summary` streamed in place of its `key` (a sweep
+/// point's file: its parameters, then the point's summary).
+pub fn write_nested(
+    w: &mut dyn Write,
+    doc: &Value,
+    key: &str,
+    summary: &Summary,
+) -> io::Result<()> {
+    let Value::Object(map) = doc else { return table::write_pretty(w, doc, 0) };
+    write_object(w, map, 0, &Default::default(), |w, k, v, level| {
+        if k == key { summary.write_pretty(w, level) } else { table::write_pretty(w, v, level) }
+    })
+}
+
+/// An object whose [`TABLE_BLOCKS`] keys are written from `tables`, the other values by `other`.
+fn write_object(
+    w: &mut dyn Write,
+    map: &Map<String, Value>,
+    level: usize,
+    tables: &[Table; 2],
+    other: impl Fn(&mut dyn Write, &str, &Value, usize) -> io::Result<()>,
+) -> io::Result<()> {
+    if map.is_empty() {
+        return w.write_all(b"{}");
+    }
+    w.write_all(b"{")?;
+    for (i, (k, v)) in map.iter().enumerate() {
+        w.write_all(if i > 0 { b",\n" } else { b"\n" })?;
+        for _ in 0..=level {
+            w.write_all(b"  ")?;
+        }
+        serde_json::to_writer(&mut *w, k)?;
+        w.write_all(b": ")?;
+        match TABLE_BLOCKS.iter().position(|b| b == k) {
+            Some(t) if v.is_null() => tables[t].write_pretty(w, level + 1)?,
+            _ => other(w, k, v, level + 1)?,
+        }
+    }
+    w.write_all(b"\n")?;
+    for _ in 0..level {
+        w.write_all(b"  ")?;
+    }
+    w.write_all(b"}")
+}
+
 /// The summary of one run (one replication).
-pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
+pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Summary {
     let end = SimTime(scenario.duration.0);
     let usages: Vec<_> = run.functions.iter().map(|(_, s)| s.usage.clone()).collect();
     let month = month_factor(scenario);
@@ -32,7 +229,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     let costs = billing::bill(scenario.prices, scenario.free_tier, month, &usages);
     // the month's bill: tiers and free tier applied to a month of the same traffic
     let monthly = billing::bill(scenario.prices, scenario.free_tier, projection, &usages);
-    let mut functions = Map::new();
+    let mut functions = Table::new();
     let (mut lambda_total, mut lambda_monthly) = (0.0, 0.0);
     // the functions an asynchronous workload or trace targets, marked once (not a search
     // per function)
@@ -75,13 +272,11 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
     for a in &scenario.lambda.aliases {
         let names: Vec<&str> =
             a.versions.iter().map(|&i| scenario.lambda.functions[i].name.as_str()).collect();
-        let total = |path: &[&str]| -> f64 {
-            names
-                .iter()
-                .map(|n| path.iter().fold(&functions[*n], |v, k| &v[*k]).as_f64().unwrap_or(0.0))
-                .sum()
+        let figure = |n: &str, path: &[&str]| -> f64 {
+            functions.figure(n, path).and_then(Value::as_f64).unwrap_or(0.0)
         };
-        let new_invocations = functions[names[1]]["invocations"].as_f64().unwrap_or(0.0);
+        let total = |path: &[&str]| -> f64 { names.iter().map(|n| figure(n, path)).sum() };
+        let new_invocations = figure(names[1], &["invocations"]);
         aliases.insert(
             a.name.clone(),
             json!({
@@ -149,17 +344,17 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
         }
         traces.insert(name.clone(), v);
     }
-    let mut summary = json!({
+    let tree = json!({
         "scenario": scenario.name,
         "seed": run.seed,
         "simulated_seconds": scenario.duration.as_secs_f64(),
         "measured_seconds": (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9,
-        "functions": functions,
+        "functions": null,
         "aliases": aliases,
         "workloads": workloads,
         "queues": queues,
         "apis": apis,
-        "services": services,
+        "services": null,
         "traces": traces,
         "cost_usd": {
             "total": lambda_total + api_total + services_total,
@@ -169,8 +364,10 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Value {
             "monthly": lambda_monthly + api_monthly + services_total * projection,
         },
     });
-    let warnings = crate::warnings::check(scenario, &summary, run);
-    summary["warnings"] = crate::warnings::to_json(&warnings);
+    let mut summary = Summary { tree, blocks: [functions, services], ci: None };
+    let figure = |block: &str, name: &str, path: &[&str]| summary.figure(block, name, path);
+    let warnings = crate::warnings::check(scenario, &figure, run);
+    summary.set("warnings", crate::warnings::to_json(&warnings));
     summary
 }
 
@@ -277,8 +474,8 @@ fn apis_json(
 
 /// The `services` block, and the services' total cost (tasks or instances and load
 /// balancers, over the measured period).
-fn services_json(services: &[(ServiceConfig, ServiceStats)], projection: f64) -> (Value, f64) {
-    let mut out = Map::new();
+fn services_json(services: &[(ServiceConfig, ServiceStats)], projection: f64) -> (Table, f64) {
+    let mut out = Table::new();
     let mut total = 0.0;
     for (cfg, s) in services {
         let (compute, alb) = crate::service::cost(cfg, s);
@@ -313,7 +510,7 @@ fn services_json(services: &[(ServiceConfig, ServiceStats)], projection: f64) ->
         capacity_json(&mut v, cfg, s);
         out.insert(cfg.name.clone(), v);
     }
-    (Value::Object(out), total)
+    (out, total)
 }
 
 /// One group of a fleet: its Lambda functions taken together, and its service.
@@ -337,25 +534,27 @@ struct Group {
 fn fleet_json(
     scenario: &Scenario,
     cfg: &crate::trace::TraceConfig,
-    functions: &Map<String, Value>,
-    services: &Value,
+    functions: &Table,
+    services: &Table,
 ) -> Value {
     let measured = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
-    let num = |v: &Value, path: &[&str]| -> f64 {
-        path.iter().fold(v, |v, k| &v[*k]).as_f64().unwrap_or(0.0)
+    let figure = |t: &Table, name: &str, path: &[&str]| -> f64 {
+        t.figure(name, path).and_then(Value::as_f64).unwrap_or(0.0)
     };
     let mut groups: std::collections::BTreeMap<usize, Group> = Default::default();
     for (i, &f) in cfg.functions.iter().enumerate() {
         let (Some(&g), Some(fc)) = (cfg.groups.get(i), scenario.lambda.functions.get(f)) else {
             continue;
         };
-        let Some(fj) = functions.get(&fc.name) else { continue };
+        if !functions.contains(&fc.name) {
+            continue;
+        }
+        let num = |path: &[&str]| figure(functions, &fc.name, path);
         let group = groups.entry(g).or_default();
-        group.lambda_usd += num(fj, &["cost_usd", "total"]);
-        group.lambda_monthly += num(fj, &["cost_usd", "monthly"]);
-        group.lambda_failed +=
-            num(fj, &["throttles"]) + num(fj, &["errors"]) + num(fj, &["timeouts"]);
-        group.lambda_offered += num(fj, &["invocations"]) + num(fj, &["throttles"]);
+        group.lambda_usd += num(&["cost_usd", "total"]);
+        group.lambda_monthly += num(&["cost_usd", "monthly"]);
+        group.lambda_failed += num(&["throttles"]) + num(&["errors"]) + num(&["timeouts"]);
+        group.lambda_offered += num(&["invocations"]) + num(&["throttles"]);
     }
     let fails = |failed: f64, offered: f64| offered > 0.0 && failed / offered > 0.01;
     let (mut lambda_usd, mut lambda_monthly, mut service_usd, mut service_monthly) =
@@ -366,17 +565,16 @@ fn fleet_json(
     let mut by_rate: std::collections::BTreeMap<i32, (u64, u64, u64)> = Default::default();
     for (&g, group) in &mut groups {
         let Some(sc) = scenario.services.get(g) else { continue };
-        let sj = &services[sc.name.as_str()];
-        group.requests = num(sj, &["requests"]);
-        let s_usd = num(sj, &["cost_usd", "total"]);
-        let s_failed =
-            num(sj, &["rejected"]) + num(sj, &["drained_cut"]) + num(sj, &["interrupted"]);
+        let num = |path: &[&str]| figure(services, &sc.name, path);
+        group.requests = num(&["requests"]);
+        let s_usd = num(&["cost_usd", "total"]);
+        let s_failed = num(&["rejected"]) + num(&["drained_cut"]) + num(&["interrupted"]);
         let (l_fails, s_fails) =
             (fails(group.lambda_failed, group.lambda_offered), fails(s_failed, group.requests));
         lambda_usd += group.lambda_usd;
         lambda_monthly += group.lambda_monthly;
         service_usd += s_usd;
-        service_monthly += num(sj, &["cost_usd", "monthly"]);
+        service_monthly += num(&["cost_usd", "monthly"]);
         lambda_failing += u64::from(l_fails);
         service_failing += u64::from(s_fails);
         let (l, s) = match (l_fails, s_fails) {
@@ -590,27 +788,55 @@ fn cost_json(c: &Cost) -> Value {
 }
 
 /// The summary of all replications: means in the contract's places, `ci95` beside them.
-pub fn summarize(scenario: &Scenario, runs: &[Value]) -> Value {
-    let (mut mean, ci) = combine(runs);
+pub fn summarize(scenario: &Scenario, runs: Vec<Summary>) -> Summary {
+    let trees: Vec<Value> = runs.iter().map(|r| r.tree.clone()).collect();
+    let (mut mean, ci) = combine(&trees);
+    let n = runs.len();
+    let (blocks, ci_blocks) = if n > 1 {
+        let [f, s] = TABLE_BLOCKS.map(|k| {
+            let tables: Vec<Table> =
+                runs.iter().map(|r| r.table(k).cloned().unwrap_or_default()).collect();
+            Table::combine(&tables)
+        });
+        ([f.0, s.0], Some([f.1, s.1]))
+    } else {
+        let blocks = runs.into_iter().next().map(|r| r.blocks).unwrap_or_default();
+        (blocks, None)
+    };
     if let Value::Object(map) = &mut mean {
         map.insert("seed".into(), json!(scenario.seed));
-        map.insert("warnings".into(), crate::warnings::merge(runs));
-        map.insert("replications".into(), json!(runs.len()));
-        if runs.len() > 1 {
+        map.insert("warnings".into(), crate::warnings::merge(trees.iter()));
+        map.insert("replications".into(), json!(n));
+        if n > 1 {
             map.insert(
                 "replication_seeds".into(),
-                runs.iter().map(|r| r["seed"].clone()).collect(),
+                trees.iter().map(|r| r["seed"].clone()).collect(),
             );
             // per replication, so sweeps can compare points paired (common random numbers)
             map.insert(
                 "replication_costs_usd".into(),
-                runs.iter().map(|r| r["cost_usd"]["total"].clone()).collect(),
+                trees.iter().map(|r| r["cost_usd"]["total"].clone()).collect(),
             );
-            if let Some(mut ci) = ci {
-                if let Value::Object(c) = &mut ci {
-                    c.remove("seed");
+            if let (Some(Value::Object(mut c)), Some(ci_blocks)) = (ci, &ci_blocks) {
+                c.remove("seed");
+                // the tables' places, in the order of the tree (a block with no half-width
+                // has none, as in the tree)
+                let mut ordered = Map::new();
+                for key in map.keys() {
+                    match TABLE_BLOCKS.iter().position(|b| b == key) {
+                        Some(t) if !ci_blocks[t].is_empty() => {
+                            ordered.insert(key.clone(), Value::Null);
+                        }
+                        Some(_) => {}
+                        None => {
+                            if let Some(v) = c.remove(key) {
+                                ordered.insert(key.clone(), v);
+                            }
+                        }
+                    }
                 }
-                map.insert("ci95".into(), ci);
+                ordered.extend(c);
+                map.insert("ci95".into(), Value::Object(ordered));
             }
         }
         let p = scenario.prices;
@@ -619,7 +845,7 @@ pub fn summarize(scenario: &Scenario, runs: &[Value]) -> Value {
             json!({ "region": p.region, "as_of": p.as_of, "source": p.source, "free_tier": scenario.free_tier }),
         );
     }
-    mean
+    Summary { tree: mean, blocks, ci: ci_blocks }
 }
 
 /// Mean and 95% confidence half-width of each number across `values` (trees of equal shape).
