@@ -121,7 +121,7 @@ impl Summary {
     /// One number of a component (0 when absent).
     pub fn figure(&self, block: &str, name: &str, path: &[&str]) -> f64 {
         match self.table(block) {
-            Some(t) => t.figure(name, path).and_then(Value::as_f64).unwrap_or(0.0),
+            Some(t) => t.figure(name, path).and_then(|v| v.as_f64()).unwrap_or(0.0),
             None => {
                 path.iter().fold(&self.tree[block][name], |v, k| &v[*k]).as_f64().unwrap_or(0.0)
             }
@@ -273,7 +273,7 @@ pub fn summarize_run(scenario: &Scenario, run: &mut RunOutput) -> Summary {
         let names: Vec<&str> =
             a.versions.iter().map(|&i| scenario.lambda.functions[i].name.as_str()).collect();
         let figure = |n: &str, path: &[&str]| -> f64 {
-            functions.figure(n, path).and_then(Value::as_f64).unwrap_or(0.0)
+            functions.figure(n, path).and_then(|v| v.as_f64()).unwrap_or(0.0)
         };
         let total = |path: &[&str]| -> f64 { names.iter().map(|n| figure(n, path)).sum() };
         let new_invocations = figure(names[1], &["invocations"]);
@@ -539,7 +539,7 @@ fn fleet_json(
 ) -> Value {
     let measured = (scenario.duration.0 - scenario.warmup.0) as f64 / 1e9;
     let figure = |t: &Table, name: &str, path: &[&str]| -> f64 {
-        t.figure(name, path).and_then(Value::as_f64).unwrap_or(0.0)
+        t.figure(name, path).and_then(|v| v.as_f64()).unwrap_or(0.0)
     };
     let mut groups: std::collections::BTreeMap<usize, Group> = Default::default();
     for (i, &f) in cfg.functions.iter().enumerate() {

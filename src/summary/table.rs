@@ -3,8 +3,9 @@
 //!
 //! A fleet of 50,000 functions with some forty figures each is 2 million JSON leaves: as
 //! `serde_json` trees (a map, its keys and its hash index per object) that took about 8 KB a
-//! function, 400 MB a replication. Here a row is its scalar leaves alone (32 bytes each) and
-//! the key paths are stored once. A component whose tree has another shape than the first
+//! function, 400 MB a replication. Here a row is its scalar leaves alone (16 bytes each:
+//! a number, or an index into the table's pool of distinct texts) and the key paths are
+//! stored once. A component whose tree has another shape than the first
 //! one's (an extra block, an array) keeps its tree: correctness never depends on the shape.
 //!
 //! [`Table::get`] rebuilds a component's tree on demand (key order as built), so readers
@@ -24,12 +25,27 @@ pub struct Table {
     names: Vec<String>,
     rows: Vec<Row>,
     index: HashMap<String, usize>,
+    /// The distinct texts of the leaves (`label`, `architecture`: a handful, however many
+    /// rows).
+    texts: Vec<String>,
+    text_ids: HashMap<String, u32>,
+}
+
+/// A scalar of a flat row, as small as a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Leaf {
+    Pos(u64),
+    Neg(i64),
+    Float(f64),
+    Bool(bool),
+    Text(u32),
+    Null,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum Row {
     /// The leaves, one per schema path.
-    Flat(Box<[Value]>),
+    Flat(Box<[Leaf]>),
     /// A tree of another shape, kept whole.
     Tree(Value),
 }
@@ -65,7 +81,7 @@ impl Table {
             self.schema = paths;
         }
         let row = match flatten(&tree, &self.schema) {
-            Some(leaves) => Row::Flat(leaves),
+            Some(values) => Row::Flat(values.iter().map(|v| self.leaf_of(v)).collect()),
             None => Row::Tree(tree),
         };
         match self.index.get(&name) {
@@ -92,7 +108,7 @@ impl Table {
     }
 
     /// One figure of a component (`path` of keys), without building its tree.
-    pub fn figure(&self, name: &str, path: &[&str]) -> Option<&Value> {
+    pub fn figure(&self, name: &str, path: &[&str]) -> Option<Value> {
         let &i = self.index.get(name)?;
         self.leaf(i, path)
     }
@@ -107,22 +123,57 @@ impl Table {
         Value::Object(self.iter().map(|(n, v)| (n.to_string(), v)).collect())
     }
 
-    fn leaf(&self, i: usize, path: &[&str]) -> Option<&Value> {
+    fn leaf_of(&mut self, v: &Value) -> Leaf {
+        match v {
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Leaf::Pos(u),
+                (None, Some(i)) => Leaf::Neg(i),
+                _ => Leaf::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            Value::Bool(b) => Leaf::Bool(*b),
+            Value::String(s) => match self.text_ids.get(s) {
+                Some(&id) => Leaf::Text(id),
+                None => {
+                    let id = self.texts.len() as u32;
+                    self.texts.push(s.clone());
+                    self.text_ids.insert(s.clone(), id);
+                    Leaf::Text(id)
+                }
+            },
+            _ => Leaf::Null,
+        }
+    }
+
+    fn value_of(&self, l: Leaf) -> Value {
+        match l {
+            Leaf::Pos(u) => Value::from(u),
+            Leaf::Neg(i) => Value::from(i),
+            Leaf::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+            Leaf::Bool(b) => Value::Bool(b),
+            Leaf::Text(id) => Value::String(self.texts[id as usize].clone()),
+            Leaf::Null => Value::Null,
+        }
+    }
+
+    fn leaf(&self, i: usize, path: &[&str]) -> Option<Value> {
         match &self.rows[i] {
             Row::Flat(leaves) => {
                 let k = self
                     .schema
                     .iter()
                     .position(|p| p.iter().map(String::as_str).eq(path.iter().copied()))?;
-                leaves.get(k)
+                leaves.get(k).map(|&l| self.value_of(l))
             }
-            Row::Tree(t) => path.iter().try_fold(t, |v, k| v.get(*k)),
+            Row::Tree(t) => path.iter().try_fold(t, |v, k| v.get(*k)).cloned(),
         }
     }
 
     fn tree(&self, i: usize) -> Value {
         match &self.rows[i] {
-            Row::Flat(leaves) => unflatten(&self.schema, leaves),
+            Row::Flat(leaves) => {
+                let values: Vec<Value> = leaves.iter().map(|&l| self.value_of(l)).collect();
+                unflatten(&self.schema, &values)
+            }
             Row::Tree(t) => t.clone(),
         }
     }
@@ -150,7 +201,7 @@ impl Table {
                     let column: Vec<Value> = tables
                         .iter()
                         .map(|t| match &t.rows[i] {
-                            Row::Flat(l) => l[k].clone(),
+                            Row::Flat(l) => t.value_of(l[k]),
                             Row::Tree(_) => Value::Null,
                         })
                         .collect();
@@ -162,7 +213,8 @@ impl Table {
                 }
                 mean.index.insert(name.clone(), mean.names.len());
                 mean.names.push(name.clone());
-                mean.rows.push(Row::Flat(m.into_boxed_slice()));
+                let leaves = m.iter().map(|v| mean.leaf_of(v)).collect();
+                mean.rows.push(Row::Flat(leaves));
                 if !c.is_empty() {
                     ci.insert(name.clone(), Value::Object(c));
                 }
@@ -204,12 +256,12 @@ impl Table {
             record.push(name.clone());
             match &self.rows[i] {
                 Row::Flat(leaves) if columns.len() == leaves.len() => {
-                    record.extend(leaves.iter().map(cell));
+                    record.extend(leaves.iter().map(|&l| cell(&self.value_of(l))));
                 }
                 _ => {
                     for p in &columns {
                         let path: Vec<&str> = p.iter().map(String::as_str).collect();
-                        record.push(self.leaf(i, &path).map(cell).unwrap_or_default());
+                        record.push(self.leaf(i, &path).as_ref().map(cell).unwrap_or_default());
                     }
                 }
             }
@@ -293,7 +345,7 @@ fn cell(v: &Value) -> String {
 }
 
 /// The leaves of `v` in `schema` order, if `v` has exactly that shape.
-fn flatten(v: &Value, schema: &[Vec<String>]) -> Option<Box<[Value]>> {
+fn flatten<'a>(v: &'a Value, schema: &[Vec<String>]) -> Option<Vec<&'a Value>> {
     if schema.is_empty() {
         return None;
     }
@@ -302,7 +354,7 @@ fn flatten(v: &Value, schema: &[Vec<String>]) -> Option<Box<[Value]>> {
     if !collect(v, schema, &mut Vec::new(), &mut k, &mut out) || k != schema.len() {
         return None;
     }
-    Some(out.into_boxed_slice())
+    Some(out)
 }
 
 /// Depth-first over `v`, checking each leaf's path against `schema[*k]`.
@@ -311,7 +363,7 @@ fn collect<'a>(
     schema: &[Vec<String>],
     prefix: &mut Vec<&'a str>,
     k: &mut usize,
-    out: &mut Vec<Value>,
+    out: &mut Vec<&'a Value>,
 ) -> bool {
     match v {
         Value::Object(m) if m.is_empty() => false,
@@ -328,7 +380,7 @@ fn collect<'a>(
                 return false;
             }
             *k += 1;
-            out.push(leaf.clone());
+            out.push(leaf);
             true
         }
     }
@@ -418,8 +470,8 @@ mod tests {
             serde_json::to_string(&obj).unwrap(),
             r#"{"a":{"n":1,"lat":{"p50":2.5,"max":3},"label":"x"},"b":{"n":4,"lat":{"p50":1.0,"max":9},"label":"y"},"c":{"n":2,"list":[1,2]}}"#
         );
-        assert_eq!(t.figure("b", &["lat", "max"]), Some(&json!(9)));
-        assert_eq!(t.figure("c", &["list"]), Some(&json!([1, 2])));
+        assert_eq!(t.figure("b", &["lat", "max"]), Some(json!(9)));
+        assert_eq!(t.figure("c", &["list"]), Some(json!([1, 2])));
         assert_eq!(t.figure("a", &["nope"]), None);
         assert!(matches!(t.rows[0], Row::Flat(_)) && matches!(t.rows[2], Row::Tree(_)));
     }
