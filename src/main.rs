@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a scenario; write summary.json, timeseries.csv, charts (and logs), print a table.
+    /// Simulate a scenario; write summary.json, functions.csv, timeseries.csv, charts (and logs), print a table.
     Run(RunArgs),
     /// Run every point of the scenario's [sweep] section (and --param lists) in parallel;
     /// write sweep.csv, each point's summary and the sweep's charts.

@@ -89,6 +89,10 @@ fn caption(stem: &str) -> String {
         "queues" => "Queue backlog and age of the oldest record",
         "api" => "API Gateway requests, throttles and timeouts per minute",
         "compare" => "Cost and p99 latency by platform",
+        "fleet" => {
+            "The fleet's functions: the share of functions by invocations per day, cold-start \
+             ratio and idle GB-seconds per day"
+        }
         _ => "",
     };
     if known.is_empty() { stem.replace(['_', '-'], " ") } else { known.to_string() }
@@ -368,7 +372,13 @@ fn summary_tables(summary: &Summary) -> String {
         ));
     }
     let options = comparison::compare(summary);
-    if !options.is_empty() {
+    if options.len() > table::LISTED {
+        let _ = writeln!(
+            out,
+            "<h2>Side by side</h2>\n<p class=\"meta\">{}</p>",
+            escape(&table::too_many_options(options.len()))
+        );
+    } else if !options.is_empty() {
         let rows: Vec<_> = options
             .iter()
             .map(|c| {
@@ -497,10 +507,13 @@ pub fn run_page(
 ) -> String {
     let mut body = format!("<h1>slsim run: {}</h1>\n", escape(title));
     let checks = slo.map(|slo| {
-        let tree = summary.to_value();
-        let components = crate::slo::Components::of_summary(&tree);
-        let table = SweepTable::new(Vec::new(), &[(Json::Null, tree)]);
-        let figure = |name: &str| table.figure(name).and_then(|f| table.value(0, f));
+        let components = crate::slo::Components {
+            functions: summary.names("functions"),
+            apis: summary.names("apis"),
+            services: summary.names("services"),
+        };
+        // each figure looked up where it is (a fleet's summary is never flattened whole)
+        let figure = |name: &str| summary.dotted_figure(name);
         slo.evaluate(&components, &figure, false)
     });
     let judged = slo.zip(checks.as_deref());

@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod comparison;
+pub mod fleet_chart;
 pub mod html;
 pub mod sweep_chart;
 pub mod sweep_outputs;
@@ -142,6 +143,9 @@ pub fn write_charts(
         run.services.iter().map(|(c, s)| (c.name.clone(), &s.minutes[..])).collect();
     let services = &services;
     type Draw<'a> = Box<dyn Fn(&Path) -> Result<(), chart::ChartError> + 'a>;
+    // a fleet: how its functions are distributed (a table of thousands says nothing)
+    let fleet =
+        (summary.functions().len() > table::LISTED).then(|| fleet_chart::distributions(summary));
     let mut charts: Vec<(&str, Draw)> = vec![
         (
             "requests",
@@ -189,7 +193,8 @@ pub fn write_charts(
             }),
         ));
     }
-    if !platforms.is_empty() {
+    // past LISTED options a bar each is unreadable: the tables say so instead
+    if !platforms.is_empty() && platforms.len() <= table::LISTED {
         charts.push((
             "compare",
             Box::new(|p| {
@@ -198,6 +203,19 @@ pub fn write_charts(
                     &format!("{title}: monthly cost (with what fronts it) and p99 by platform"),
                     platforms,
                 )
+            }),
+        ));
+    }
+    if let Some(panels) = &fleet {
+        let n = summary.functions().len();
+        charts.push((
+            "fleet",
+            Box::new(move |p| {
+                let t = format!(
+                    "{title}: the fleet's {} functions (share of functions)",
+                    table::count(n as f64)
+                );
+                fleet_chart::fleet(p, &t, panels)
             }),
         ));
     }
@@ -235,9 +253,10 @@ pub fn draw_atomic(
 }
 
 /// The cost of every function, API and service, split by what it is charged for (the keys of
-/// its `cost_usd` block but `total`): one bar per component for the cost chart.
+/// its `cost_usd` block but `total` and `monthly`): one bar per component for the cost chart;
+/// past [`table::LISTED`] components, the costliest and one bar for the rest.
 pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<(String, Vec<(String, f64)>)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(String, Vec<(String, f64)>)> = Vec::new();
     for (block, kind) in [("functions", "Lambda"), ("apis", "API Gateway"), ("services", "service")]
     {
         for (name, item) in summary.entries(block) {
@@ -246,11 +265,38 @@ pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<(String, Vec<(String
             };
             let parts = cost
                 .iter()
-                .filter(|(k, _)| k.as_str() != "total")
+                // `monthly` is the same cost over a month, not a part of it
+                .filter(|(k, _)| !matches!(k.as_str(), "total" | "monthly"))
                 .filter_map(|(k, v)| Some((format!("{kind} {}", k.replace('_', " ")), v.as_f64()?)))
                 .collect();
             out.push((name.to_string(), parts));
         }
+    }
+    // past LISTED components: the costliest, then one bar for the rest (parts summed)
+    if out.len() > table::LISTED {
+        let total = |parts: &[(String, f64)]| parts.iter().map(|p| p.1).sum::<f64>();
+        let mut order: Vec<usize> = (0..out.len()).collect();
+        order.sort_by(|&a, &b| total(&out[b].1).total_cmp(&total(&out[a].1)).then(a.cmp(&b)));
+        let rest = out.len() - table::LISTED;
+        let mut others: Vec<(String, f64)> = Vec::new();
+        let mut listed = Vec::with_capacity(table::LISTED + 1);
+        let mut all: Vec<Option<(String, Vec<(String, f64)>)>> =
+            out.into_iter().map(Some).collect();
+        for &i in order.iter().take(table::LISTED) {
+            if let Some(item) = all[i].take() {
+                listed.push(item);
+            }
+        }
+        for item in all.into_iter().flatten() {
+            for (label, usd) in item.1 {
+                match others.iter_mut().find(|o| o.0 == label) {
+                    Some(o) => o.1 += usd,
+                    None => others.push((label, usd)),
+                }
+            }
+        }
+        listed.push((format!("{} others", table::count(rest as f64)), others));
+        return listed;
     }
     out
 }
@@ -269,5 +315,31 @@ mod tests {
         let names: Vec<_> =
             std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn cost_parts_leave_out_the_monthly_figure_and_sum_up_a_fleet() {
+        let function = |usd: f64| {
+            serde_json::json!({ "cost_usd": { "requests": usd / 4.0, "duration": usd * 0.75,
+                                              "total": usd, "monthly": usd * 720.0 } })
+        };
+        let mut functions = serde_json::Map::new();
+        for i in 0..25 {
+            functions.insert(format!("f{i}"), function(f64::from(i + 1)));
+        }
+        let summary = crate::summary::Summary::from_value(
+            serde_json::json!({ "functions": functions, "apis": {}, "services": {} }),
+        );
+        let parts = cost_parts(&summary);
+        // the 20 costliest (f24 = $25 first), then the 5 others: 1 + 2 + 3 + 4 + 5 = $15
+        assert_eq!(parts.len(), 21);
+        assert_eq!(parts[0].0, "f24");
+        assert_eq!(parts[19].0, "f5");
+        assert_eq!(parts[20].0, "5 others");
+        let sum = |p: &[(String, f64)]| p.iter().map(|x| x.1).sum::<f64>();
+        assert_eq!(sum(&parts[20].1), 15.0);
+        assert_eq!(sum(&parts[0].1), 25.0, "no monthly part: {:?}", parts[0].1);
+        let labels: Vec<&str> = parts[20].1.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(labels, ["Lambda requests", "Lambda duration"]);
     }
 }

@@ -11,7 +11,7 @@ fn num(v: &Value, path: &[&str]) -> f64 {
 }
 
 /// Formats counts with thousands separators (`12,345`), rounding means of replications.
-pub(crate) fn count(x: f64) -> String {
+pub fn count(x: f64) -> String {
     let s = format!("{:.0}", x.round());
     let (sign, digits) = s.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", &s));
     let mut out = String::new();
@@ -240,6 +240,13 @@ pub fn compared(summary: &Summary) -> Vec<Platform> {
 /// The side-by-side table of the options, each costed with what fronts it (the `includes`
 /// column), failing ones marked in the `carries load` column, then the verdict line.
 fn comparison(options: &[Compared]) -> String {
+    if options.len() > LISTED {
+        return format!(
+            "\nside by side: {}\n{}\n",
+            too_many_options(options.len()),
+            comparison::verdict(options)
+        );
+    }
     let header = ["platform", "includes", "requests", "p50 ms", "p95 ms", "p99 ms", "failed %"];
     let header2 = ["capacity", "cost USD", "USD/month", "USD per M", "carries load"];
     let mut rows: Vec<Vec<String>> =
@@ -268,6 +275,16 @@ fn comparison(options: &[Compared]) -> String {
          USD/month: a 30-day month; each with what fronts it)\n{}{}\n",
         aligned(&rows),
         comparison::verdict(options)
+    )
+}
+
+/// What replaces the side-by-side table (and the `compare` chart) past [`LISTED`] options:
+/// a fleet's functions and services, each serving its own share of the requests.
+pub fn too_many_options(n: usize) -> String {
+    format!(
+        "{n} options, more than the {LISTED} a table lists or a chart can show: each one's \
+         figures are in summary.json (functions also in functions.csv), and a fleet's line \
+         sums them up by group"
     )
 }
 

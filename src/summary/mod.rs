@@ -128,6 +128,48 @@ impl Summary {
         }
     }
 
+    /// The names of a block's components, in order.
+    pub fn names(&self, block: &str) -> Vec<String> {
+        match self.table(block) {
+            Some(t) => t.names().map(str::to_string).collect(),
+            None => self.tree[block]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A figure by its dotted name, as a sweep table names it (`functions.api.latency_ms.p99`,
+    /// `cost_usd.total`): its mean and 95 % half-width (0 without replications). A
+    /// component's name may hold dots: each split of the name is tried against the block's
+    /// components, so a lookup costs a few probes, not a scan of the fleet.
+    pub fn dotted_figure(&self, name: &str) -> Option<(f64, f64)> {
+        let (block, rest) = name.split_once('.')?;
+        let mean_ci = |m: Option<f64>, c: Option<f64>| m.map(|m| (m, c.unwrap_or(0.0)));
+        let tree_at = |root: &Value, path: &str| {
+            path.split('.').try_fold(root, |v, k| v.get(k)).and_then(Value::as_f64)
+        };
+        if let Some(i) = TABLE_BLOCKS.iter().position(|b| *b == block) {
+            let table = &self.blocks[i];
+            for (at, _) in rest.match_indices('.') {
+                let (component, leaf) = (&rest[..at], &rest[at + 1..]);
+                if !table.contains(component) {
+                    continue;
+                }
+                let path: Vec<&str> = leaf.split('.').collect();
+                let m = table.figure(component, &path).and_then(|v| v.as_f64());
+                let c = self
+                    .ci
+                    .as_ref()
+                    .and_then(|ci| ci[i].figure(component, &path))
+                    .and_then(|v| v.as_f64());
+                return mean_ci(m, c);
+            }
+            return None;
+        }
+        mean_ci(tree_at(&self.tree, name), tree_at(&self.tree["ci95"], name))
+    }
+
     /// A top-level key of the tree (`None` for a table block: see [`Summary::table`]).
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.tree.get(key).filter(|_| !TABLE_BLOCKS.contains(&key))

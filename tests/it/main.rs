@@ -15,6 +15,7 @@ mod determinism;
 mod docs_links;
 mod docs_outputs;
 mod docs_scenario;
+mod fleet_summary;
 mod import_cloudwatch;
 mod import_infra;
 mod import_logs;
