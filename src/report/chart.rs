@@ -162,14 +162,16 @@ pub fn requests_over_time(
     for s in bottom.iter_mut().filter(|s| s.points.iter().all(|p| p.1 == 0.0)) {
         zero.push(std::mem::take(&mut s.label));
     }
+    let (axis, per) = (time_axis(rows).label, row_unit(rows));
     let x_desc = match zero.is_empty() {
-        true => MINUTES.to_string(),
-        false => format!("{MINUTES}; none in any minute: {}", zero.join(", ")),
+        true => axis.to_string(),
+        false => format!("{axis}; none in any {per}: {}", zero.join(", ")),
     };
     render!(path, |root| {
         let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
-        time_panel(&upper, path, (title, MINUTES), "requests per minute", rows, &top)?;
-        time_panel(&lower, path, ("", &x_desc), "per minute", rows, &bottom)?;
+        let requests = format!("requests per {per}");
+        time_panel(&upper, path, (title, axis), &requests, rows, &top)?;
+        time_panel(&lower, path, ("", &x_desc), &format!("per {per}"), rows, &bottom)?;
     })
 }
 
@@ -215,7 +217,7 @@ pub fn api_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(),
             r.api_timeouts as f64
         }),
     ];
-    time_chart(path, title, "requests per minute", rows, &series)
+    time_chart(path, title, &format!("requests per {}", row_unit(rows)), rows, &series)
 }
 
 /// Concurrency (mean and max per minute) and environments (mean and max per minute) over time.
@@ -260,8 +262,9 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
         })];
     render!(path, |root| {
         let (top, bottom) = root.split_vertically(SIZE.1 / 2);
-        time_panel(&top, path, (title, MINUTES), "records", rows, &backlog)?;
-        time_panel(&bottom, path, ("", MINUTES), "age (s)", rows, &age)?;
+        let axis = time_axis(rows).label;
+        time_panel(&top, path, (title, axis), "records", rows, &backlog)?;
+        time_panel(&bottom, path, ("", axis), "age (s)", rows, &age)?;
     })
 }
 
@@ -305,11 +308,13 @@ pub fn services_over_time(
     }
     // several services: the kinds of line are told under the axis, the lower panel's telling
     // the minutes
-    let key = if several { "thick: running, dashed: desired, thin: pending" } else { MINUTES };
+    let axis = time_axis(rows).label;
+    let key = if several { "thick: running, dashed: desired, thin: pending" } else { axis };
+    let y_tasks = format!("tasks (mean over the {})", row_unit(rows));
     render!(path, |root| {
         let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
-        time_panel(&upper, path, (&title, key), "tasks (mean over the minute)", rows, &tasks)?;
-        time_panel(&lower, path, ("", MINUTES), "CPU utilisation (%)", rows, &cpu)?;
+        time_panel(&upper, path, (&title, key), &y_tasks, rows, &tasks)?;
+        time_panel(&lower, path, ("", axis), "CPU utilisation (%)", rows, &cpu)?;
     })
 }
 
@@ -652,11 +657,41 @@ fn time_chart(
     rows: &[MinuteRow],
     series: &[Series],
 ) -> Result<(), ChartError> {
-    render!(path, |root| time_panel(&root, path, (title, MINUTES), y_desc, rows, series)?)
+    let axis = time_axis(rows).label;
+    render!(path, |root| time_panel(&root, path, (title, axis), y_desc, rows, series)?)
 }
 
-/// The x axis of the per-minute charts.
-const MINUTES: &str = "minutes since start";
+/// The time axis of the charts over time: minutes since the start for runs up to 7 days (as
+/// long as they keep a row per minute by default), hours up to 90 days, days beyond.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TimeAxis {
+    /// Minutes in one unit of the axis.
+    minutes: f64,
+    label: &'static str,
+}
+
+fn time_axis(rows: &[MinuteRow]) -> TimeAxis {
+    let end = rows.last().map_or(0.0, |r| start_minutes(r) + width_minutes(r));
+    match end {
+        _ if end > 90.0 * 1440.0 => TimeAxis { minutes: 1440.0, label: "days since start" },
+        _ if end > 7.0 * 1440.0 => TimeAxis { minutes: 60.0, label: "hours since start" },
+        _ => TimeAxis { minutes: 1.0, label: "minutes since start" },
+    }
+}
+
+/// What one row covers, for the axes' "per ...": the widest row (the step; rows cut by the
+/// warm-up or the end are narrower), as "minute", "5 minutes", "hour", "6 hours", "day".
+fn row_unit(rows: &[MinuteRow]) -> String {
+    let widest = rows.iter().map(width_minutes).fold(1.0, f64::max).round() as u64;
+    match widest {
+        1 => "minute".to_string(),
+        60 => "hour".to_string(),
+        1440 => "day".to_string(),
+        m if m % 1440 == 0 => format!("{} days", m / 1440),
+        m if m % 60 == 0 => format!("{} hours", m / 60),
+        m => format!("{m} minutes"),
+    }
+}
 
 /// One per-minute chart drawn on `area` (the whole image, or a panel of it), with its title
 /// (none if empty) and the description under its x axis.
@@ -671,10 +706,12 @@ fn time_panel<DB: DrawingBackend>(
     let err = fail(path);
     let xs = || series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
     let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-    // points sit mid-minute; the axis spans the whole minutes
+    // points sit mid-row; the axis spans the whole rows
+    let unit = time_axis(rows).minutes;
+    let half = rows.iter().map(width_minutes).fold(1.0, f64::max) / unit / 2.0;
     let x = span(
-        xs().fold(f64::INFINITY, f64::min) - 0.5,
-        xs().fold(f64::NEG_INFINITY, f64::max) + 0.5,
+        xs().fold(f64::INFINITY, f64::min) - half,
+        xs().fold(f64::NEG_INFINITY, f64::max) + half,
     );
     let (y_lo, y_hi) = ys.fold((0.0_f64, 0.0_f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
     // headroom above the data keeps the legend clear of the lines
@@ -710,8 +747,13 @@ fn time_panel<DB: DrawingBackend>(
             .label("warm-up")
             .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], shade));
     }
+    // no more than two points per pixel column, the lowest and the highest of each (a year
+    // of minutes would otherwise draw half a million points per line)
+    let columns = chart.plotting_area().dim_in_pixel().0;
     for s in series {
-        draw_series(&mut chart, s).map_err(&err)?;
+        let points = downsample(&s.points, &x, columns);
+        let s = Series { label: s.label.clone(), style: s.style, dashed: s.dashed, points };
+        draw_series(&mut chart, &s).map_err(&err)?;
     }
     if series.iter().all(|s| s.points.is_empty()) {
         no_data(area).map_err(&err)?;
@@ -805,7 +847,44 @@ pub(crate) fn fail<E: Display>(path: &Path) -> impl Fn(E) -> ChartError + '_ {
     move |e| ChartError { path: path.display().to_string(), message: e.to_string() }
 }
 
-/// A per-minute series: x in minutes since start (middle of each minute), non-finite values skipped.
+/// The points of a line to draw in `columns` pixel columns spanning `x`: for each column, the
+/// point with the lowest value and the one with the highest (in their order), so every peak
+/// and every trough survives; all the points when they are no more than two per column.
+/// `points` are in increasing x.
+pub(crate) fn downsample(points: &[(f64, f64)], x: &Range<f64>, columns: u32) -> Vec<(f64, f64)> {
+    let columns = columns.max(1) as usize;
+    if points.len() <= 2 * columns {
+        return points.to_vec();
+    }
+    let width = (x.end - x.start).max(f64::MIN_POSITIVE);
+    let last = (columns - 1) as f64;
+    let column =
+        |p: &(f64, f64)| ((p.0 - x.start) / width * columns as f64).floor().clamp(0.0, last);
+    let mut out = Vec::with_capacity(2 * columns);
+    let mut i = 0;
+    while i < points.len() {
+        let c = column(&points[i]);
+        let (mut lo, mut hi, mut j) = (i, i, i + 1);
+        while j < points.len() && column(&points[j]) == c {
+            if points[j].1 < points[lo].1 {
+                lo = j;
+            }
+            if points[j].1 > points[hi].1 {
+                hi = j;
+            }
+            j += 1;
+        }
+        out.push(points[lo.min(hi)]);
+        if lo != hi {
+            out.push(points[lo.max(hi)]);
+        }
+        i = j;
+    }
+    out
+}
+
+/// A series of one value per row: x in the chart's time unit (middle of each row), non-finite
+/// values skipped.
 fn minute_series(
     label: &str,
     style: ShapeStyle,
@@ -813,16 +892,17 @@ fn minute_series(
     rows: &[MinuteRow],
     value: impl Fn(&MinuteRow) -> f64,
 ) -> Series {
+    let unit = time_axis(rows).minutes;
     let points = rows
         .iter()
-        .map(|r| (midpoint(r), value(r)))
+        .map(|r| (midpoint(r) / unit, value(r)))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
     Series { label: label.to_string(), style, dashed, points }
 }
 
-/// A series of one value per minute: the `i`th drawn in the middle of `rows[i]` (of minute
-/// `i` past the rows), non-finite values skipped.
+/// A series of one value per row: the `i`th drawn in the middle of `rows[i]` (of minute `i`
+/// past the rows), non-finite values skipped.
 fn indexed_series(
     label: &str,
     style: ShapeStyle,
@@ -830,30 +910,40 @@ fn indexed_series(
     rows: &[MinuteRow],
     values: &[f64],
 ) -> Series {
+    let unit = time_axis(rows).minutes;
     let points = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| (rows.get(i).map_or(i as f64 + 0.5, midpoint), v))
+        .map(|(i, &v)| (rows.get(i).map_or(i as f64 + 0.5, midpoint) / unit, v))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
     Series { label: label.to_string(), style, dashed, points }
 }
 
 /// Start of a row in minutes since the start of the run.
-fn minutes(r: &MinuteRow) -> f64 {
+fn start_minutes(r: &MinuteRow) -> f64 {
     if r.start_s.is_finite() { r.start_s / 60.0 } else { r.minute as f64 }
 }
 
-/// Where a minute's totals are drawn: the middle of the minute.
-fn midpoint(r: &MinuteRow) -> f64 {
-    minutes(r) + 0.5
+/// Length of a row in minutes (a minute when it does not say).
+fn width_minutes(r: &MinuteRow) -> f64 {
+    if r.width_s.is_finite() && r.width_s > 0.0 { r.width_s / 60.0 } else { 1.0 }
 }
 
-/// The warm-up period as an x interval (from the first warm-up minute to the end of the last), clipped to `x`.
+/// Where a row's totals are drawn, in minutes: the middle of the row.
+fn midpoint(r: &MinuteRow) -> f64 {
+    start_minutes(r) + width_minutes(r) / 2.0
+}
+
+/// The warm-up period as an x interval in the chart's time unit (from the start of the first
+/// warm-up row to the end of the last), clipped to `x`.
 fn warmup_band(rows: &[MinuteRow], x: &Range<f64>) -> Option<(f64, f64)> {
-    let warm = rows.iter().filter(|r| r.warmup == 1).map(minutes).filter(|m| m.is_finite());
-    let (lo, hi) =
-        warm.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| (lo.min(m), hi.max(m + 1.0)));
+    let unit = time_axis(rows).minutes;
+    let warm = rows.iter().filter(|r| r.warmup == 1).filter(|r| start_minutes(r).is_finite());
+    let (lo, hi) = warm.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+        let m = start_minutes(r);
+        (lo.min(m / unit), hi.max((m + width_minutes(r)) / unit))
+    });
     let (lo, hi) = (lo.max(x.start), hi.min(x.end));
     (lo < hi).then_some((lo, hi))
 }
@@ -967,6 +1057,71 @@ mod tests {
         let bytes = std::fs::read(path).unwrap();
         assert!(bytes.len() > 8, "{} is empty", path.display());
         assert_eq!(&bytes[..4], b"\x89PNG", "{} is not a PNG", path.display());
+    }
+
+    proptest::proptest! {
+        // See: issue 16
+        #[test]
+        fn downsampling_keeps_every_pixel_columns_lowest_and_highest(
+            ys in proptest::collection::vec(-1e6f64..1e6, 1..5000),
+            columns in 1u32..400,
+        ) {
+            let points: Vec<(f64, f64)> =
+                ys.iter().enumerate().map(|(i, &y)| (i as f64 * 0.37 + 5.0, y)).collect();
+            let x = span(4.0, points[points.len() - 1].0 + 1.0);
+            let drawn = downsample(&points, &x, columns);
+            proptest::prop_assert!(drawn.len() <= points.len().min(2 * columns as usize).max(1));
+            proptest::prop_assert!(drawn.windows(2).all(|w| w[0].0 < w[1].0), "in x order");
+            proptest::prop_assert!(drawn.iter().all(|p| points.contains(p)), "points of the data");
+            let col = |p: &(f64, f64)| ((p.0 - x.start) / (x.end - x.start) * columns as f64) as u32;
+            for c in 0..columns {
+                let extremes = |pts: &[(f64, f64)]| {
+                    let ys = pts.iter().filter(|p| col(p) == c).map(|p| p.1);
+                    ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)))
+                };
+                proptest::prop_assert_eq!(extremes(&points), extremes(&drawn), "column {}", c);
+            }
+        }
+    }
+
+    #[test]
+    fn a_year_of_minutes_draws_a_small_chart_with_its_one_spike() {
+        // See: issue 16: 518,400 minutes drew a 224 MB SVG
+        let dir = tempfile::tempdir().unwrap();
+        let minutes = 360 * 1440;
+        let rows: Vec<MinuteRow> = (0..minutes)
+            .map(|m| MinuteRow {
+                minute: m,
+                start_s: m as f64 * 60.0,
+                width_s: 60.0,
+                requests: if m == 200_000 { 5_000 } else { m % 7 },
+                concurrency_max: (m % 3) as u32,
+                ..MinuteRow::default()
+            })
+            .collect();
+        let svg = dir.path().join("requests.svg");
+        requests_over_time(&svg, "a year", &rows, &[]).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(text.len() < 2_000_000, "{} bytes", text.len());
+        assert!(text.contains("days since start") && text.contains("requests per minute"));
+        // the spike's minute is drawn at its height: the y axis reaches past 5k
+        // the requests line (the first thick blue one): at most two points per pixel column,
+        // and its one spike still drawn (every other minute is within 6 requests of zero)
+        let line = text.split("<polyline").find(|l| l.contains("#1F77B4\" stroke-width=\"3"));
+        let points = line.and_then(|l| l.split("points=\"").nth(1)).unwrap_or_default();
+        let ys: Vec<f64> = points
+            .split_whitespace()
+            .take_while(|p| p.contains(','))
+            .filter_map(|p| p.split(',').nth(1)?.parse().ok())
+            .collect();
+        assert!(ys.len() > 500 && ys.len() <= 2 * SIZE.0 as usize, "{} points", ys.len());
+        let base = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let high: Vec<f64> = ys.iter().copied().filter(|&y| y < base - 10.0).collect();
+        assert_eq!(high.len(), 1, "one spike: {high:?}");
+        assert!(base - high[0] > 100.0, "drawn at its height: {} px", base - high[0]);
+        let png = dir.path().join("concurrency.png");
+        concurrency_over_time(&png, "a year", &rows).unwrap();
+        assert_png(&png);
     }
 
     #[test]
