@@ -88,6 +88,15 @@ struct Series {
     style: ShapeStyle,
     dashed: bool,
     points: Vec<(f64, f64)>,
+    /// A line of maxima (`..._max`): drawn through the highest point of each pixel column only
+    /// when there are more points than columns (the lowest of the maxima would only blur it).
+    peaks: bool,
+}
+
+impl Series {
+    fn peaks(self) -> Series {
+        Series { peaks: true, ..self }
+    }
 }
 
 /// Requests per minute over time, in two panels. Top: the requests generated (each workload's
@@ -232,13 +241,15 @@ pub fn concurrency_over_time(
         }),
         minute_series("concurrency (max)", COLOURS[0].mix(0.7).stroke_width(2), true, rows, |r| {
             f64::from(r.concurrency_max)
-        }),
+        })
+        .peaks(),
         minute_series("environments (mean)", COLOURS[1].stroke_width(2), false, rows, |r| {
             r.environments_mean
         }),
         minute_series("environments (max)", COLOURS[1].mix(0.7).stroke_width(2), true, rows, |r| {
             f64::from(r.environments_max)
-        }),
+        })
+        .peaks(),
     ];
     time_chart(path, title, "concurrent executions / environments", rows, &series)
 }
@@ -250,7 +261,8 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
     let backlog = [
         minute_series("backlog (max)", COLOURS[0].stroke_width(3), false, rows, |r| {
             r.queue_backlog_max as f64
-        }),
+        })
+        .peaks(),
         minute_series("records in", COLOURS[2].stroke_width(2), true, rows, |r| {
             r.queue_records as f64
         }),
@@ -259,7 +271,8 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
     let age =
         [minute_series("oldest record (max)", COLOURS[1].stroke_width(3), false, rows, |r| {
             r.queue_age_max_s
-        })];
+        })
+        .peaks()];
     render!(path, |root| {
         let (top, bottom) = root.split_vertically(SIZE.1 / 2);
         let axis = time_axis(rows).label;
@@ -362,6 +375,7 @@ fn latency_cdf_on<DB: DrawingBackend>(
             label: c.name.clone(),
             style: COLOURS[i % COLOURS.len()].stroke_width(2),
             dashed: false,
+            peaks: false,
             points: c
                 .points
                 .iter()
@@ -681,7 +695,7 @@ fn time_axis(rows: &[MinuteRow]) -> TimeAxis {
 
 /// What one row covers, for the axes' "per ...": the widest row (the step; rows cut by the
 /// warm-up or the end are narrower), as "minute", "5 minutes", "hour", "6 hours", "day".
-fn row_unit(rows: &[MinuteRow]) -> String {
+pub(crate) fn row_unit(rows: &[MinuteRow]) -> String {
     let widest = rows.iter().map(width_minutes).fold(1.0, f64::max).round() as u64;
     match widest {
         1 => "minute".to_string(),
@@ -751,8 +765,14 @@ fn time_panel<DB: DrawingBackend>(
     // of minutes would otherwise draw half a million points per line)
     let columns = chart.plotting_area().dim_in_pixel().0;
     for s in series {
-        let points = downsample(&s.points, &x, columns);
-        let s = Series { label: s.label.clone(), style: s.style, dashed: s.dashed, points };
+        let points = downsample(&s.points, &x, columns, s.peaks);
+        // a thinned line zigzags within each column: drawn thin, as the bitmap backend's wide
+        // strokes grow long spikes at sharp turns
+        let style = match points.len() < s.points.len() {
+            true => ShapeStyle { stroke_width: 1, ..s.style },
+            false => s.style,
+        };
+        let s = Series { label: s.label.clone(), points, style, ..*s };
         draw_series(&mut chart, &s).map_err(&err)?;
     }
     if series.iter().all(|s| s.points.is_empty()) {
@@ -849,11 +869,17 @@ pub(crate) fn fail<E: Display>(path: &Path) -> impl Fn(E) -> ChartError + '_ {
 
 /// The points of a line to draw in `columns` pixel columns spanning `x`: for each column, the
 /// point with the lowest value and the one with the highest (in their order), so every peak
-/// and every trough survives; all the points when they are no more than two per column.
-/// `points` are in increasing x.
-pub(crate) fn downsample(points: &[(f64, f64)], x: &Range<f64>, columns: u32) -> Vec<(f64, f64)> {
+/// and every trough survives; all the points when they are no more than two per column. With
+/// `peaks` (a line of maxima), the highest point of each column alone, once there are more
+/// points than columns. `points` are in increasing x.
+pub(crate) fn downsample(
+    points: &[(f64, f64)],
+    x: &Range<f64>,
+    columns: u32,
+    peaks: bool,
+) -> Vec<(f64, f64)> {
     let columns = columns.max(1) as usize;
-    if points.len() <= 2 * columns {
+    if points.len() <= if peaks { columns } else { 2 * columns } {
         return points.to_vec();
     }
     let width = (x.end - x.start).max(f64::MIN_POSITIVE);
@@ -874,9 +900,13 @@ pub(crate) fn downsample(points: &[(f64, f64)], x: &Range<f64>, columns: u32) ->
             }
             j += 1;
         }
-        out.push(points[lo.min(hi)]);
-        if lo != hi {
-            out.push(points[lo.max(hi)]);
+        if peaks {
+            out.push(points[hi]);
+        } else {
+            out.push(points[lo.min(hi)]);
+            if lo != hi {
+                out.push(points[lo.max(hi)]);
+            }
         }
         i = j;
     }
@@ -898,7 +928,7 @@ fn minute_series(
         .map(|r| (midpoint(r) / unit, value(r)))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
-    Series { label: label.to_string(), style, dashed, points }
+    Series { label: label.to_string(), style, dashed, points, peaks: false }
 }
 
 /// A series of one value per row: the `i`th drawn in the middle of `rows[i]` (of minute `i`
@@ -917,7 +947,7 @@ fn indexed_series(
         .map(|(i, &v)| (rows.get(i).map_or(i as f64 + 0.5, midpoint) / unit, v))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
-    Series { label: label.to_string(), style, dashed, points }
+    Series { label: label.to_string(), style, dashed, points, peaks: false }
 }
 
 /// Start of a row in minutes since the start of the run.
@@ -1065,12 +1095,16 @@ mod tests {
         fn downsampling_keeps_every_pixel_columns_lowest_and_highest(
             ys in proptest::collection::vec(-1e6f64..1e6, 1..5000),
             columns in 1u32..400,
+            peaks: bool,
         ) {
             let points: Vec<(f64, f64)> =
                 ys.iter().enumerate().map(|(i, &y)| (i as f64 * 0.37 + 5.0, y)).collect();
             let x = span(4.0, points[points.len() - 1].0 + 1.0);
-            let drawn = downsample(&points, &x, columns);
-            proptest::prop_assert!(drawn.len() <= points.len().min(2 * columns as usize).max(1));
+            let drawn = downsample(&points, &x, columns, peaks);
+            let per_column = if peaks { 1 } else { 2 };
+            let thinned = points.len() > per_column * columns as usize;
+            let most = if thinned { per_column * columns as usize } else { points.len() };
+            proptest::prop_assert!(drawn.len() <= most, "{} points", drawn.len());
             proptest::prop_assert!(drawn.windows(2).all(|w| w[0].0 < w[1].0), "in x order");
             proptest::prop_assert!(drawn.iter().all(|p| points.contains(p)), "points of the data");
             let col = |p: &(f64, f64)| ((p.0 - x.start) / (x.end - x.start) * columns as f64) as u32;
@@ -1079,7 +1113,11 @@ mod tests {
                     let ys = pts.iter().filter(|p| col(p) == c).map(|p| p.1);
                     ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)))
                 };
-                proptest::prop_assert_eq!(extremes(&points), extremes(&drawn), "column {}", c);
+                let (kept, all) = (extremes(&drawn), extremes(&points));
+                proptest::prop_assert_eq!(kept.1, all.1, "the highest of column {}", c);
+                if !(peaks && thinned) {
+                    proptest::prop_assert_eq!(kept.0, all.0, "the lowest of column {}", c);
+                }
             }
         }
     }

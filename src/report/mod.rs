@@ -150,7 +150,7 @@ pub fn write_charts(
             Box::new(|p| {
                 chart::requests_over_time(
                     p,
-                    &format!("{title}: requests per minute"),
+                    &format!("{title}: requests per {}", chart::row_unit(rows)),
                     rows,
                     components,
                 )
