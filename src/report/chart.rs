@@ -1143,15 +1143,18 @@ mod tests {
         assert!(text.len() < 2_000_000, "{} bytes", text.len());
         assert!(text.contains("days since start") && text.contains("requests per minute"));
         // the spike's minute is drawn at its height: the y axis reaches past 5k
-        // the requests line (the first thick blue one): at most two points per pixel column,
-        // and its one spike still drawn (every other minute is within 6 requests of zero)
-        let line = text.split("<polyline").find(|l| l.contains("#1F77B4\" stroke-width=\"3"));
-        let points = line.and_then(|l| l.split("points=\"").nth(1)).unwrap_or_default();
-        let ys: Vec<f64> = points
-            .split_whitespace()
-            .take_while(|p| p.contains(','))
-            .filter_map(|p| p.split(',').nth(1)?.parse().ok())
-            .collect();
+        // the requests line (the longest blue one, thinned): at most two points per pixel
+        // column, and its one spike still drawn (every other minute is within 6 of zero)
+        let ys_of = |l: &str| -> Vec<f64> {
+            let points = l.split("points=\"").nth(1).unwrap_or_default();
+            points
+                .split_whitespace()
+                .take_while(|p| p.contains(','))
+                .filter_map(|p| p.split(',').nth(1)?.parse().ok())
+                .collect()
+        };
+        let blue = text.split("<polyline").filter(|l| l.contains("stroke=\"#1F77B4\""));
+        let ys = blue.map(ys_of).max_by_key(Vec::len).unwrap_or_default();
         assert!(ys.len() > 500 && ys.len() <= 2 * SIZE.0 as usize, "{} points", ys.len());
         let base = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let high: Vec<f64> = ys.iter().copied().filter(|&y| y < base - 10.0).collect();
