@@ -322,6 +322,14 @@ pub struct MinuteRow {
     pub components: [u32; TRACKED],
 }
 
+impl MinuteRow {
+    /// The row's length in minutes (`width_s` / 60; 1 for a row that does not say): what a row
+    /// counts for when a figure is "minutes at a limit" and rows are wider than a minute.
+    pub fn minutes(&self) -> f64 {
+        if self.width_s > 0.0 { self.width_s / 60.0 } else { 1.0 }
+    }
+}
+
 /// Components whose requests are counted one by one per minute: a run with more draws totals
 /// per kind of component instead, so memory never grows with a fleet.
 pub const TRACKED: usize = 8;
@@ -864,7 +872,7 @@ mod tests {
         assert_eq!(rows.len(), 3);
         assert_eq!(rows.iter().map(|r| r.arrivals).collect::<Vec<_>>(), vec![60, 30, 0]);
         assert_eq!(rows.iter().map(|r| r.minute).collect::<Vec<_>>(), vec![0, 60, 120]);
-        assert!(rows.iter().all(|r| r.width_s == 3600.0));
+        assert!(rows.iter().all(|r| r.width_s == 3600.0 && r.minutes() == 60.0));
         assert!(rows.iter().all(|r| (r.cost_usd - 36.0).abs() < 1e-9));
         assert_eq!((rows[0].concurrency_mean, rows[0].concurrency_max), (1.0, 4));
         assert_eq!((rows[1].environments_mean, rows[1].environments_max), (1.0, 2));
