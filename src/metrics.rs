@@ -1,8 +1,10 @@
-//! Metrics in bounded memory: log-linear histograms, time-weighted levels, per-minute rows.
+//! Metrics in bounded memory: log-linear histograms, time-weighted levels, rows of a time series.
 //!
 //! Nothing here grows with the number of requests: a histogram holds at most a fixed array of
 //! counters (only the range of values seen), a level keeps a running integral, and the time
-//! series has one row per simulated minute.
+//! series has one row per step of simulated time: a minute, or coarser beyond
+//! [`AUTO_MAX_ROWS`] minutes (see [`RowGrid`]), so it never holds more than about ten thousand
+//! rows unless a scenario asks for a finer `timeseries_step`.
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -245,14 +247,18 @@ impl Level {
     }
 }
 
-/// One row of `timeseries.csv`: what happened in one simulated minute, summed over functions.
-/// Rows cover the arrival window `[0, duration)`; work that drains after it (in-flight
+/// One row of `timeseries.csv`: what happened in one step of simulated time (a minute unless
+/// [`RowGrid`] makes it coarser), summed over functions. Counts and costs are sums over the
+/// row, `_max` columns the most in it, `_mean` columns time-weighted means over it, and the
+/// duration percentiles are of the invocations started in it. Rows cover the arrival window
+/// `[0, duration)`; work that drains after it (in-flight
 /// invocations, asynchronous retries) is in summary.json but in no row. Request counts are of
 /// requests that arrived in the minute (asynchronous outcomes: of the minute they happened); cost is that of those requests plus the
 /// minute's provisioned concurrency, at list price (before the free tier and volume tiers,
 /// which apply to monthly totals, and without the 5-minute rounding of provisioned time).
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct MinuteRow {
+    /// The minute the row starts (its start in whole minutes since the start of the run).
     pub minute: u64,
     pub start_s: f64,
     /// 1 while in `simulation.warmup` (left out of summary.json).
@@ -305,11 +311,23 @@ pub struct MinuteRow {
     /// number of targets (`arrivals` counts one per function reached). Appended after the
     /// duration columns, so the older ones keep their places.
     pub requests: u64,
+    /// The row's length in seconds: the series' step (60 for a minute), less for a row cut by
+    /// the end of the warm-up or of the run. Appended last, so the older columns keep their
+    /// places.
+    pub width_s: f64,
     /// Requests that reached each component, by [`ComponentSlots`] (functions, then APIs,
     /// then services), when a run has at most [`TRACKED`] of them: the `requests` chart's
     /// per-component lines. Not a `timeseries.csv` column (the per-kind totals are).
     #[serde(skip)]
     pub components: [u32; TRACKED],
+}
+
+impl MinuteRow {
+    /// The row's length in minutes (`width_s` / 60; 1 for a row that does not say): what a row
+    /// counts for when a figure is "minutes at a limit" and rows are wider than a minute.
+    pub fn minutes(&self) -> f64 {
+        if self.width_s > 0.0 { self.width_s / 60.0 } else { 1.0 }
+    }
 }
 
 /// Components whose requests are counted one by one per minute: a run with more draws totals
@@ -350,13 +368,61 @@ impl ComponentSlots {
     }
 }
 
-/// Per-minute totals, built lazily: a minute closes when the first event of a later minute
-/// arrives, so no timer events are needed.
+/// Runs of at most this many minutes keep one row per minute when `timeseries_step` is
+/// "auto" (7 days); longer runs take the finest step of [`STEP_LADDER`] that keeps the rows
+/// within it. A row costs about 300 bytes in memory and 200 in `timeseries.csv`.
+pub const AUTO_MAX_ROWS: u64 = 7 * 24 * 60;
+
+/// The steps "auto" chooses from, in minutes: 1 min, 5 min, 15 min, 1 h, 6 h, 1 day.
+pub const STEP_LADDER: [u64; 6] = [1, 5, 15, 60, 360, 1440];
+
+/// The step "auto" gives a run of `duration`: a minute up to [`AUTO_MAX_ROWS`] minutes, then
+/// the finest of [`STEP_LADDER`] that keeps the rows within that number (a year: 1 hour).
+pub fn auto_step(duration: SimDuration) -> SimDuration {
+    let minutes = duration.0.div_ceil(MINUTE.0);
+    let step = STEP_LADDER.iter().copied().find(|&s| minutes.div_ceil(s) <= AUTO_MAX_ROWS);
+    SimDuration(step.unwrap_or(STEP_LADDER[STEP_LADDER.len() - 1]) * MINUTE.0)
+}
+
+/// Where the rows of the time series start and end: every `step` (a whole number of minutes)
+/// from the start of the run, except that the row holding the end of the warm-up (rounded up
+/// to a whole minute, as the 1-minute rows always did) is cut there, so no row mixes warm-up
+/// and measured time, and the last row ends with the run. The per-service rows share it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowGrid {
+    pub step: SimDuration,
+    warmup: SimTime,
+    end: SimTime,
+}
+
+impl RowGrid {
+    /// `step` `None` is "auto" ([`auto_step`] of the run's length); a step is rounded down to
+    /// whole minutes, at least one (validation refuses others).
+    pub fn new(step: Option<SimDuration>, warmup: SimTime, end: SimTime) -> RowGrid {
+        let step = step.unwrap_or_else(|| auto_step(SimDuration(end.0)));
+        let step = SimDuration((step.0 / MINUTE.0).max(1) * MINUTE.0);
+        let warmup = SimTime(warmup.0.div_ceil(MINUTE.0) * MINUTE.0);
+        RowGrid { step, warmup, end }
+    }
+
+    /// The end of the row starting at `start`.
+    pub fn row_end(&self, start: SimTime) -> SimTime {
+        let next = SimTime((start.0 / self.step.0 + 1).saturating_mul(self.step.0));
+        let next = if start < self.warmup && self.warmup < next { self.warmup } else { next };
+        next.min(self.end)
+    }
+}
+
+/// The time series, built lazily: a row closes when the first event past its end arrives, so
+/// no timer events are needed.
 #[derive(Debug)]
 pub struct MinuteSeries {
     rows: Vec<MinuteRow>,
     current: MinuteRow,
-    minute_start: SimTime,
+    row_start: SimTime,
+    /// The end of the open row.
+    row_end: SimTime,
+    grid: RowGrid,
     warmup: SimTime,
     end: SimTime,
     concurrency: MinuteLevel,
@@ -373,8 +439,8 @@ pub struct MinuteSeries {
     /// run just before a minute closes, so no timer events are needed.
     queue_oldest: Option<SimTime>,
     queue_sample_due: Option<SimTime>,
-    /// Handler run times of the invocations started in the open minute: one histogram,
-    /// emptied at each minute's close, so memory stays fixed whatever the traffic.
+    /// Handler run times of the invocations started in the open row: one histogram,
+    /// emptied at each row's close, so memory stays fixed whatever the traffic.
     durations: Histogram,
     slots: ComponentSlots,
 }
@@ -412,11 +478,19 @@ impl MinuteLevel {
 pub const MINUTE: SimDuration = SimDuration::from_secs(60);
 
 impl MinuteSeries {
+    /// Rows of a minute, or of the "auto" step for a long run (see [`auto_step`]).
     pub fn new(warmup: SimTime, end: SimTime) -> Self {
+        Self::with_step(warmup, end, None)
+    }
+
+    /// Rows of `step` (`None`: "auto"), laid out by [`RowGrid`].
+    pub fn with_step(warmup: SimTime, end: SimTime, step: Option<SimDuration>) -> Self {
         let mut s = MinuteSeries {
             rows: Vec::new(),
             current: MinuteRow::default(),
-            minute_start: SimTime::ZERO,
+            row_start: SimTime::ZERO,
+            row_end: SimTime::ZERO,
+            grid: RowGrid::new(step, warmup, end),
             warmup,
             end,
             concurrency: MinuteLevel::default(),
@@ -430,8 +504,13 @@ impl MinuteSeries {
             durations: Histogram::new(),
             slots: ComponentSlots::default(),
         };
-        s.open(0);
+        s.open(SimTime::ZERO);
         s
+    }
+
+    /// Where the rows start and end.
+    pub fn grid(&self) -> RowGrid {
+        self.grid
     }
 
     /// Counts each component's requests per minute by `slots` (see [`ComponentSlots`]).
@@ -443,42 +522,43 @@ impl MinuteSeries {
     #[inline]
     pub fn function_request(&mut self, i: usize) {
         if let Some(k) = self.slots.function(i) {
-            self.current.components[k] += 1;
+            self.current.components[k] = self.current.components[k].saturating_add(1);
         }
     }
 
     #[inline]
     pub fn api_request(&mut self, i: usize) {
         if let Some(k) = self.slots.api(i) {
-            self.current.components[k] += 1;
+            self.current.components[k] = self.current.components[k].saturating_add(1);
         }
     }
 
     #[inline]
     pub fn service_request(&mut self, i: usize) {
         if let Some(k) = self.slots.service(i) {
-            self.current.components[k] += 1;
+            self.current.components[k] = self.current.components[k].saturating_add(1);
         }
     }
 
-    fn open(&mut self, minute: u64) {
-        self.minute_start = SimTime(minute * MINUTE.0);
+    fn open(&mut self, start: SimTime) {
+        self.row_start = start;
+        self.row_end = self.grid.row_end(start);
         self.current = MinuteRow {
-            minute,
-            start_s: self.minute_start.as_secs_f64(),
-            warmup: u8::from(self.minute_start < self.warmup),
+            minute: start.0 / MINUTE.0,
+            start_s: start.as_secs_f64(),
+            warmup: u8::from(start < self.warmup),
             queue_backlog_max: self.queue_backlog,
+            width_s: (self.row_end.saturating_since(start)).as_secs_f64(),
             ..MinuteRow::default()
         };
-        self.queue_sample_due =
-            (self.minute_start < self.end).then(|| (self.minute_start + MINUTE).min(self.end));
+        self.queue_sample_due = (start < self.end).then_some(self.row_end);
     }
 
-    /// Closes every minute that ended at or before `t` (never past the run's end).
+    /// Closes every row that ended at or before `t` (never past the run's end).
     #[inline]
     pub fn advance(&mut self, t: SimTime) {
         let t = t.min(self.end);
-        while t.0 >= self.minute_start.0 + MINUTE.0 && self.minute_start < self.end {
+        while t >= self.row_end && self.row_start < self.end {
             self.close_current();
         }
     }
@@ -498,16 +578,16 @@ impl MinuteSeries {
     }
 
     fn close_current(&mut self) {
-        let minute_end = (self.minute_start + MINUTE).min(self.end);
-        let len = minute_end - self.minute_start;
-        self.accrue_fixed(minute_end);
+        let close_at = self.row_end;
+        let len = close_at - self.row_start;
+        self.accrue_fixed(close_at);
         self.current.cost_usd += std::mem::take(&mut self.fixed_accrued);
         (self.current.concurrency_mean, self.current.concurrency_max) =
-            self.concurrency.close(minute_end, len);
+            self.concurrency.close(close_at, len);
         (self.current.environments_mean, self.current.environments_max) =
-            self.environments.close(minute_end, len);
+            self.environments.close(close_at, len);
         if let Some(oldest) = self.queue_oldest {
-            let age = minute_end.saturating_since(oldest).as_secs_f64();
+            let age = close_at.saturating_since(oldest).as_secs_f64();
             self.current.queue_age_max_s = self.current.queue_age_max_s.max(age);
         }
         if self.durations.count() > 0 {
@@ -516,9 +596,8 @@ impl MinuteSeries {
             self.current.duration_p99_ms = Some(ms(0.99));
             self.durations.clear();
         }
-        let next = self.current.minute + 1;
         self.rows.push(std::mem::take(&mut self.current));
-        self.open(next);
+        self.open(close_at);
     }
 
     /// The row of the current minute (call [`advance`](Self::advance) first).
@@ -575,7 +654,7 @@ impl MinuteSeries {
     /// Closes the last (possibly partial) minute and returns all rows.
     pub fn finish(mut self) -> Vec<MinuteRow> {
         self.advance(self.end);
-        if self.minute_start < self.end {
+        if self.row_start < self.end {
             self.close_current();
         }
         self.rows
@@ -743,6 +822,61 @@ mod tests {
         assert_eq!(rows[0].environments_max, 2);
         assert_eq!(rows[1].environments_mean, 2.0);
         assert_eq!(rows[2].arrivals, 5);
+    }
+
+    #[test]
+    fn auto_step_keeps_a_minute_for_a_week_then_climbs_the_ladder() {
+        let days = |d: u64| SimDuration::from_secs(d * 86_400);
+        assert_eq!(auto_step(SimDuration::from_secs(600)), MINUTE);
+        assert_eq!(auto_step(days(7)), MINUTE, "10,080 rows");
+        assert_eq!(auto_step(days(8)), SimDuration::from_secs(300), "11,520 minutes: 2,304 rows");
+        assert_eq!(auto_step(days(35)), SimDuration::from_secs(300), "50,400 / 5 = 10,080");
+        assert_eq!(auto_step(days(36)), SimDuration::from_secs(900), "51,840 / 15 = 3,456");
+        assert_eq!(auto_step(days(360)), SimDuration::from_secs(3600), "8,640 rows");
+        assert_eq!(auto_step(days(366)), SimDuration::from_secs(3600), "8,784 rows");
+    }
+
+    #[test]
+    fn row_grid_cuts_the_rows_at_the_warmup_and_the_end() {
+        let (m, h) = (MINUTE.0, 60 * MINUTE.0);
+        // hourly rows, warm-up 90 s (rounded up to 2 minutes), 2.5 hours
+        let g = RowGrid::new(Some(SimDuration(h)), SimTime(90 * m / 60), SimTime(5 * h / 2));
+        assert_eq!(g.row_end(SimTime(0)), SimTime(2 * m));
+        assert_eq!(g.row_end(SimTime(2 * m)), SimTime(h));
+        assert_eq!(g.row_end(SimTime(h)), SimTime(2 * h));
+        assert_eq!(g.row_end(SimTime(2 * h)), SimTime(5 * h / 2));
+        // a step that is not whole minutes is rounded down (validation refuses it)
+        assert_eq!(
+            RowGrid::new(Some(SimDuration(90 * m / 60)), SimTime(0), SimTime(h)).step,
+            MINUTE
+        );
+    }
+
+    #[test]
+    fn hourly_rows_sum_counts_take_maxima_and_time_weighted_means() {
+        let (m, h) = (MINUTE.0, 60 * MINUTE.0);
+        let mut s = MinuteSeries::with_step(SimTime::ZERO, SimTime(3 * h), Some(SimDuration(h)));
+        s.add_fixed_cost_per_second(SimTime::ZERO, 0.01); // $36 an hour
+        for k in 0..90 {
+            let t = SimTime(k * m);
+            s.advance(t); // one arrival a minute for 90 minutes
+            s.row().arrivals += 1;
+            match k {
+                10 => s.concurrency_add(t, 4), // 4 from 10 to 25 min: a mean of 1 over the hour
+                25 => s.concurrency_add(t, -4),
+                _ => {}
+            }
+        }
+        s.environments_add(SimTime(h + 30 * m), 2); // 2 from 1.5 h on
+        let rows = s.finish();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.iter().map(|r| r.arrivals).collect::<Vec<_>>(), vec![60, 30, 0]);
+        assert_eq!(rows.iter().map(|r| r.minute).collect::<Vec<_>>(), vec![0, 60, 120]);
+        assert!(rows.iter().all(|r| r.width_s == 3600.0 && r.minutes() == 60.0));
+        assert!(rows.iter().all(|r| (r.cost_usd - 36.0).abs() < 1e-9));
+        assert_eq!((rows[0].concurrency_mean, rows[0].concurrency_max), (1.0, 4));
+        assert_eq!((rows[1].environments_mean, rows[1].environments_max), (1.0, 2));
+        assert_eq!((rows[2].environments_mean, rows[2].environments_max), (2.0, 2));
     }
 
     #[test]

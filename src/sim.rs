@@ -100,7 +100,7 @@ impl Simulation {
         let end = SimTime(scenario.duration.0);
         let warmup = SimTime(scenario.warmup.0);
         let mut queue: EventQueue<Event> = EventQueue::new();
-        let mut series = MinuteSeries::new(warmup, end);
+        let mut series = MinuteSeries::with_step(warmup, end, scenario.timeseries_step);
         series.track_components(crate::metrics::ComponentSlots::new(
             scenario.lambda.functions.len(),
             scenario.apigateway.apis.len(),
@@ -134,8 +134,9 @@ impl Simulation {
             warmup,
             messages,
         );
-        let services =
+        let mut services =
             ServiceModel::new(&scenario.services, warmup, end, derive_seed(seed, STREAM_SERVICES));
+        services.set_rows(series.grid());
         services.schedule(&mut queue);
         let api_targets = scenario
             .workloads

@@ -191,11 +191,27 @@ pub fn simulated(dir: &Path) -> Result<Simulated, ImportError> {
         })
         .collect();
     let inv_col = col("invocations");
+    // rows wider than a minute (`timeseries_step`, or "auto" past 7 days) cannot be laid
+    // against observed periods minute by minute; older files have no width: a minute each
+    let width_col = col("width_s");
     let mut minutes = Observed::new(0, 60, 0);
     let (mut invocations, mut usable) = (Vec::new(), Vec::new());
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
         let record = record.map_err(|e| err(format!("line {line}"), e.to_string()))?;
+        if let Some(width) = width_col.and_then(|c| record.get(c)?.trim().parse::<f64>().ok())
+            && width > 60.0
+        {
+            return Err(err(
+                format!("line {line}"),
+                format!(
+                    "has rows of {width} s, not of a minute: compare lays observed periods \
+                     against whole simulated minutes, so run the scenario again with \
+                     `timeseries_step = \"1m\"` in [simulation] (runs longer than 7 days \
+                     take coarser rows by default)"
+                ),
+            ));
+        }
         let number = |c: usize, name: &str| -> Result<Option<f64>, ImportError> {
             let s = record.get(c).unwrap_or("").trim();
             if s.is_empty() {

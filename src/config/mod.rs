@@ -34,6 +34,9 @@ pub struct Scenario {
     pub name: String,
     pub duration: SimDuration,
     pub warmup: SimDuration,
+    /// `timeseries_step`: the width of a row of the time series; `None` is "auto" (see
+    /// [`crate::metrics::auto_step`]).
+    pub timeseries_step: Option<SimDuration>,
     pub seed: u64,
     pub replications: u32,
     pub free_tier: bool,

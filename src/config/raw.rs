@@ -135,6 +135,67 @@ pub struct RawSimulation {
     #[schemars(extend("default" = 1))]
     #[schemars(range(min = 1, max = 10000))]
     pub replications: Option<u32>,
+    /// The width of a row of `timeseries.csv` (and of a point of the time charts): "auto", or a
+    /// duration of whole minutes from "1m" up to the run's `duration`. "auto" keeps a row per
+    /// minute for runs up to 7 days and otherwise takes the finest of 5m, 15m, 1h, 6h, 1d that
+    /// keeps at most 10,080 rows (a year: 1h). Default "auto".
+    #[schemars(extend("default" = "auto"))]
+    pub timeseries_step: Option<RawTimeseriesStep>,
+}
+
+/// `timeseries_step`: "auto" or a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawTimeseriesStep {
+    Auto,
+    Every(crate::engine::SimDuration),
+}
+
+impl<'de> Deserialize<'de> for RawTimeseriesStep {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct StepVisitor;
+        impl serde::de::Visitor<'_> for StepVisitor {
+            type Value = RawTimeseriesStep;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "\"auto\" or {}", crate::units::UNITS_HELP)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawTimeseriesStep, E> {
+                if v.trim() == "auto" {
+                    return Ok(RawTimeseriesStep::Auto);
+                }
+                crate::units::parse_duration(v)
+                    .map(RawTimeseriesStep::Every)
+                    .map_err(|e| E::custom(format!("{e}, or \"auto\"")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawTimeseriesStep, E> {
+                Err(E::custom(format!(
+                    "bare number {v} is not a step: use \"auto\" or a duration such as \"{v}m\""
+                )))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawTimeseriesStep, E> {
+                self.visit_i64(v as i64)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawTimeseriesStep, E> {
+                Err(E::custom(format!(
+                    "bare number {v} is not a step: use \"auto\" or a duration such as \"1h\""
+                )))
+            }
+        }
+        d.deserialize_any(StepVisitor)
+    }
+}
+
+impl JsonSchema for RawTimeseriesStep {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeseriesStep".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let duration = generator.subschema_for::<RawDuration>();
+        schemars::json_schema!({
+            "description": "\"auto\" or a duration of whole minutes (\"5m\", \"1h\").",
+            "anyOf": [{ "const": "auto" }, duration]
+        })
+    }
 }
 
 /// Which price table applies, and how free tiers and volume tiers apply to the simulated

@@ -88,6 +88,15 @@ struct Series {
     style: ShapeStyle,
     dashed: bool,
     points: Vec<(f64, f64)>,
+    /// A line of maxima (`..._max`): drawn through the highest point of each pixel column only
+    /// when there are more points than columns (the lowest of the maxima would only blur it).
+    peaks: bool,
+}
+
+impl Series {
+    fn peaks(self) -> Series {
+        Series { peaks: true, ..self }
+    }
 }
 
 /// Requests per minute over time, in two panels. Top: the requests generated (each workload's
@@ -162,14 +171,16 @@ pub fn requests_over_time(
     for s in bottom.iter_mut().filter(|s| s.points.iter().all(|p| p.1 == 0.0)) {
         zero.push(std::mem::take(&mut s.label));
     }
+    let (axis, per) = (time_axis(rows).label, row_unit(rows));
     let x_desc = match zero.is_empty() {
-        true => MINUTES.to_string(),
-        false => format!("{MINUTES}; none in any minute: {}", zero.join(", ")),
+        true => axis.to_string(),
+        false => format!("{axis}; none in any {per}: {}", zero.join(", ")),
     };
     render!(path, |root| {
         let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
-        time_panel(&upper, path, (title, MINUTES), "requests per minute", rows, &top)?;
-        time_panel(&lower, path, ("", &x_desc), "per minute", rows, &bottom)?;
+        let requests = format!("requests per {per}");
+        time_panel(&upper, path, (title, axis), &requests, rows, &top)?;
+        time_panel(&lower, path, ("", &x_desc), &format!("per {per}"), rows, &bottom)?;
     })
 }
 
@@ -215,7 +226,7 @@ pub fn api_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<(),
             r.api_timeouts as f64
         }),
     ];
-    time_chart(path, title, "requests per minute", rows, &series)
+    time_chart(path, title, &format!("requests per {}", row_unit(rows)), rows, &series)
 }
 
 /// Concurrency (mean and max per minute) and environments (mean and max per minute) over time.
@@ -230,13 +241,15 @@ pub fn concurrency_over_time(
         }),
         minute_series("concurrency (max)", COLOURS[0].mix(0.7).stroke_width(2), true, rows, |r| {
             f64::from(r.concurrency_max)
-        }),
+        })
+        .peaks(),
         minute_series("environments (mean)", COLOURS[1].stroke_width(2), false, rows, |r| {
             r.environments_mean
         }),
         minute_series("environments (max)", COLOURS[1].mix(0.7).stroke_width(2), true, rows, |r| {
             f64::from(r.environments_max)
-        }),
+        })
+        .peaks(),
     ];
     time_chart(path, title, "concurrent executions / environments", rows, &series)
 }
@@ -248,7 +261,8 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
     let backlog = [
         minute_series("backlog (max)", COLOURS[0].stroke_width(3), false, rows, |r| {
             r.queue_backlog_max as f64
-        }),
+        })
+        .peaks(),
         minute_series("records in", COLOURS[2].stroke_width(2), true, rows, |r| {
             r.queue_records as f64
         }),
@@ -257,11 +271,13 @@ pub fn queues_over_time(path: &Path, title: &str, rows: &[MinuteRow]) -> Result<
     let age =
         [minute_series("oldest record (max)", COLOURS[1].stroke_width(3), false, rows, |r| {
             r.queue_age_max_s
-        })];
+        })
+        .peaks()];
     render!(path, |root| {
         let (top, bottom) = root.split_vertically(SIZE.1 / 2);
-        time_panel(&top, path, (title, MINUTES), "records", rows, &backlog)?;
-        time_panel(&bottom, path, ("", MINUTES), "age (s)", rows, &age)?;
+        let axis = time_axis(rows).label;
+        time_panel(&top, path, (title, axis), "records", rows, &backlog)?;
+        time_panel(&bottom, path, ("", axis), "age (s)", rows, &age)?;
     })
 }
 
@@ -305,11 +321,13 @@ pub fn services_over_time(
     }
     // several services: the kinds of line are told under the axis, the lower panel's telling
     // the minutes
-    let key = if several { "thick: running, dashed: desired, thin: pending" } else { MINUTES };
+    let axis = time_axis(rows).label;
+    let key = if several { "thick: running, dashed: desired, thin: pending" } else { axis };
+    let y_tasks = format!("tasks (mean over the {})", row_unit(rows));
     render!(path, |root| {
         let (upper, lower) = root.split_vertically(SIZE.1 * 3 / 5);
-        time_panel(&upper, path, (&title, key), "tasks (mean over the minute)", rows, &tasks)?;
-        time_panel(&lower, path, ("", MINUTES), "CPU utilisation (%)", rows, &cpu)?;
+        time_panel(&upper, path, (&title, key), &y_tasks, rows, &tasks)?;
+        time_panel(&lower, path, ("", axis), "CPU utilisation (%)", rows, &cpu)?;
     })
 }
 
@@ -357,6 +375,7 @@ fn latency_cdf_on<DB: DrawingBackend>(
             label: c.name.clone(),
             style: COLOURS[i % COLOURS.len()].stroke_width(2),
             dashed: false,
+            peaks: false,
             points: c
                 .points
                 .iter()
@@ -652,11 +671,41 @@ fn time_chart(
     rows: &[MinuteRow],
     series: &[Series],
 ) -> Result<(), ChartError> {
-    render!(path, |root| time_panel(&root, path, (title, MINUTES), y_desc, rows, series)?)
+    let axis = time_axis(rows).label;
+    render!(path, |root| time_panel(&root, path, (title, axis), y_desc, rows, series)?)
 }
 
-/// The x axis of the per-minute charts.
-const MINUTES: &str = "minutes since start";
+/// The time axis of the charts over time: minutes since the start for runs up to 7 days (as
+/// long as they keep a row per minute by default), hours up to 90 days, days beyond.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TimeAxis {
+    /// Minutes in one unit of the axis.
+    minutes: f64,
+    label: &'static str,
+}
+
+fn time_axis(rows: &[MinuteRow]) -> TimeAxis {
+    let end = rows.last().map_or(0.0, |r| start_minutes(r) + width_minutes(r));
+    match end {
+        _ if end > 90.0 * 1440.0 => TimeAxis { minutes: 1440.0, label: "days since start" },
+        _ if end > 7.0 * 1440.0 => TimeAxis { minutes: 60.0, label: "hours since start" },
+        _ => TimeAxis { minutes: 1.0, label: "minutes since start" },
+    }
+}
+
+/// What one row covers, for the axes' "per ...": the widest row (the step; rows cut by the
+/// warm-up or the end are narrower), as "minute", "5 minutes", "hour", "6 hours", "day".
+pub(crate) fn row_unit(rows: &[MinuteRow]) -> String {
+    let widest = rows.iter().map(width_minutes).fold(1.0, f64::max).round() as u64;
+    match widest {
+        1 => "minute".to_string(),
+        60 => "hour".to_string(),
+        1440 => "day".to_string(),
+        m if m % 1440 == 0 => format!("{} days", m / 1440),
+        m if m % 60 == 0 => format!("{} hours", m / 60),
+        m => format!("{m} minutes"),
+    }
+}
 
 /// One per-minute chart drawn on `area` (the whole image, or a panel of it), with its title
 /// (none if empty) and the description under its x axis.
@@ -671,10 +720,12 @@ fn time_panel<DB: DrawingBackend>(
     let err = fail(path);
     let xs = || series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
     let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-    // points sit mid-minute; the axis spans the whole minutes
+    // points sit mid-row; the axis spans the whole rows
+    let unit = time_axis(rows).minutes;
+    let half = rows.iter().map(width_minutes).fold(1.0, f64::max) / unit / 2.0;
     let x = span(
-        xs().fold(f64::INFINITY, f64::min) - 0.5,
-        xs().fold(f64::NEG_INFINITY, f64::max) + 0.5,
+        xs().fold(f64::INFINITY, f64::min) - half,
+        xs().fold(f64::NEG_INFINITY, f64::max) + half,
     );
     let (y_lo, y_hi) = ys.fold((0.0_f64, 0.0_f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
     // headroom above the data keeps the legend clear of the lines
@@ -710,8 +761,19 @@ fn time_panel<DB: DrawingBackend>(
             .label("warm-up")
             .legend(move |(px, py)| Rectangle::new([(px, py - 6), (px + 20, py + 6)], shade));
     }
+    // no more than two points per pixel column, the lowest and the highest of each (a year
+    // of minutes would otherwise draw half a million points per line)
+    let columns = chart.plotting_area().dim_in_pixel().0;
     for s in series {
-        draw_series(&mut chart, s).map_err(&err)?;
+        let points = downsample(&s.points, &x, columns, s.peaks);
+        // a thinned line zigzags within each column: drawn thin, as the bitmap backend's wide
+        // strokes grow long spikes at sharp turns
+        let style = match points.len() < s.points.len() {
+            true => ShapeStyle { stroke_width: 1, ..s.style },
+            false => s.style,
+        };
+        let s = Series { label: s.label.clone(), points, style, ..*s };
+        draw_series(&mut chart, &s).map_err(&err)?;
     }
     if series.iter().all(|s| s.points.is_empty()) {
         no_data(area).map_err(&err)?;
@@ -805,7 +867,54 @@ pub(crate) fn fail<E: Display>(path: &Path) -> impl Fn(E) -> ChartError + '_ {
     move |e| ChartError { path: path.display().to_string(), message: e.to_string() }
 }
 
-/// A per-minute series: x in minutes since start (middle of each minute), non-finite values skipped.
+/// The points of a line to draw in `columns` pixel columns spanning `x`: for each column, the
+/// point with the lowest value and the one with the highest (in their order), so every peak
+/// and every trough survives; all the points when they are no more than two per column. With
+/// `peaks` (a line of maxima), the highest point of each column alone, once there are more
+/// points than columns. `points` are in increasing x.
+pub(crate) fn downsample(
+    points: &[(f64, f64)],
+    x: &Range<f64>,
+    columns: u32,
+    peaks: bool,
+) -> Vec<(f64, f64)> {
+    let columns = columns.max(1) as usize;
+    if points.len() <= if peaks { columns } else { 2 * columns } {
+        return points.to_vec();
+    }
+    let width = (x.end - x.start).max(f64::MIN_POSITIVE);
+    let last = (columns - 1) as f64;
+    let column =
+        |p: &(f64, f64)| ((p.0 - x.start) / width * columns as f64).floor().clamp(0.0, last);
+    let mut out = Vec::with_capacity(2 * columns);
+    let mut i = 0;
+    while i < points.len() {
+        let c = column(&points[i]);
+        let (mut lo, mut hi, mut j) = (i, i, i + 1);
+        while j < points.len() && column(&points[j]) == c {
+            if points[j].1 < points[lo].1 {
+                lo = j;
+            }
+            if points[j].1 > points[hi].1 {
+                hi = j;
+            }
+            j += 1;
+        }
+        if peaks {
+            out.push(points[hi]);
+        } else {
+            out.push(points[lo.min(hi)]);
+            if lo != hi {
+                out.push(points[lo.max(hi)]);
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+/// A series of one value per row: x in the chart's time unit (middle of each row), non-finite
+/// values skipped.
 fn minute_series(
     label: &str,
     style: ShapeStyle,
@@ -813,16 +922,17 @@ fn minute_series(
     rows: &[MinuteRow],
     value: impl Fn(&MinuteRow) -> f64,
 ) -> Series {
+    let unit = time_axis(rows).minutes;
     let points = rows
         .iter()
-        .map(|r| (midpoint(r), value(r)))
+        .map(|r| (midpoint(r) / unit, value(r)))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
-    Series { label: label.to_string(), style, dashed, points }
+    Series { label: label.to_string(), style, dashed, points, peaks: false }
 }
 
-/// A series of one value per minute: the `i`th drawn in the middle of `rows[i]` (of minute
-/// `i` past the rows), non-finite values skipped.
+/// A series of one value per row: the `i`th drawn in the middle of `rows[i]` (of minute `i`
+/// past the rows), non-finite values skipped.
 fn indexed_series(
     label: &str,
     style: ShapeStyle,
@@ -830,30 +940,40 @@ fn indexed_series(
     rows: &[MinuteRow],
     values: &[f64],
 ) -> Series {
+    let unit = time_axis(rows).minutes;
     let points = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| (rows.get(i).map_or(i as f64 + 0.5, midpoint), v))
+        .map(|(i, &v)| (rows.get(i).map_or(i as f64 + 0.5, midpoint) / unit, v))
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .collect();
-    Series { label: label.to_string(), style, dashed, points }
+    Series { label: label.to_string(), style, dashed, points, peaks: false }
 }
 
 /// Start of a row in minutes since the start of the run.
-fn minutes(r: &MinuteRow) -> f64 {
+fn start_minutes(r: &MinuteRow) -> f64 {
     if r.start_s.is_finite() { r.start_s / 60.0 } else { r.minute as f64 }
 }
 
-/// Where a minute's totals are drawn: the middle of the minute.
-fn midpoint(r: &MinuteRow) -> f64 {
-    minutes(r) + 0.5
+/// Length of a row in minutes (a minute when it does not say).
+fn width_minutes(r: &MinuteRow) -> f64 {
+    if r.width_s.is_finite() && r.width_s > 0.0 { r.width_s / 60.0 } else { 1.0 }
 }
 
-/// The warm-up period as an x interval (from the first warm-up minute to the end of the last), clipped to `x`.
+/// Where a row's totals are drawn, in minutes: the middle of the row.
+fn midpoint(r: &MinuteRow) -> f64 {
+    start_minutes(r) + width_minutes(r) / 2.0
+}
+
+/// The warm-up period as an x interval in the chart's time unit (from the start of the first
+/// warm-up row to the end of the last), clipped to `x`.
 fn warmup_band(rows: &[MinuteRow], x: &Range<f64>) -> Option<(f64, f64)> {
-    let warm = rows.iter().filter(|r| r.warmup == 1).map(minutes).filter(|m| m.is_finite());
-    let (lo, hi) =
-        warm.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| (lo.min(m), hi.max(m + 1.0)));
+    let unit = time_axis(rows).minutes;
+    let warm = rows.iter().filter(|r| r.warmup == 1).filter(|r| start_minutes(r).is_finite());
+    let (lo, hi) = warm.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+        let m = start_minutes(r);
+        (lo.min(m / unit), hi.max((m + width_minutes(r)) / unit))
+    });
     let (lo, hi) = (lo.max(x.start), hi.min(x.end));
     (lo < hi).then_some((lo, hi))
 }
@@ -967,6 +1087,82 @@ mod tests {
         let bytes = std::fs::read(path).unwrap();
         assert!(bytes.len() > 8, "{} is empty", path.display());
         assert_eq!(&bytes[..4], b"\x89PNG", "{} is not a PNG", path.display());
+    }
+
+    proptest::proptest! {
+        // See: issue 16
+        #[test]
+        fn downsampling_keeps_every_pixel_columns_lowest_and_highest(
+            ys in proptest::collection::vec(-1e6f64..1e6, 1..5000),
+            columns in 1u32..400,
+            peaks: bool,
+        ) {
+            let points: Vec<(f64, f64)> =
+                ys.iter().enumerate().map(|(i, &y)| (i as f64 * 0.37 + 5.0, y)).collect();
+            let x = span(4.0, points[points.len() - 1].0 + 1.0);
+            let drawn = downsample(&points, &x, columns, peaks);
+            let per_column = if peaks { 1 } else { 2 };
+            let thinned = points.len() > per_column * columns as usize;
+            let most = if thinned { per_column * columns as usize } else { points.len() };
+            proptest::prop_assert!(drawn.len() <= most, "{} points", drawn.len());
+            proptest::prop_assert!(drawn.windows(2).all(|w| w[0].0 < w[1].0), "in x order");
+            proptest::prop_assert!(drawn.iter().all(|p| points.contains(p)), "points of the data");
+            let col = |p: &(f64, f64)| ((p.0 - x.start) / (x.end - x.start) * columns as f64) as u32;
+            for c in 0..columns {
+                let extremes = |pts: &[(f64, f64)]| {
+                    let ys = pts.iter().filter(|p| col(p) == c).map(|p| p.1);
+                    ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)))
+                };
+                let (kept, all) = (extremes(&drawn), extremes(&points));
+                proptest::prop_assert_eq!(kept.1, all.1, "the highest of column {}", c);
+                if !(peaks && thinned) {
+                    proptest::prop_assert_eq!(kept.0, all.0, "the lowest of column {}", c);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_year_of_minutes_draws_a_small_chart_with_its_one_spike() {
+        // See: issue 16: 518,400 minutes drew a 224 MB SVG
+        let dir = tempfile::tempdir().unwrap();
+        let minutes = 360 * 1440;
+        let rows: Vec<MinuteRow> = (0..minutes)
+            .map(|m| MinuteRow {
+                minute: m,
+                start_s: m as f64 * 60.0,
+                width_s: 60.0,
+                requests: if m == 200_000 { 5_000 } else { m % 7 },
+                concurrency_max: (m % 3) as u32,
+                ..MinuteRow::default()
+            })
+            .collect();
+        let svg = dir.path().join("requests.svg");
+        requests_over_time(&svg, "a year", &rows, &[]).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(text.len() < 2_000_000, "{} bytes", text.len());
+        assert!(text.contains("days since start") && text.contains("requests per minute"));
+        // the spike's minute is drawn at its height: the y axis reaches past 5k
+        // the requests line (the longest blue one, thinned): at most two points per pixel
+        // column, and its one spike still drawn (every other minute is within 6 of zero)
+        let ys_of = |l: &str| -> Vec<f64> {
+            let points = l.split("points=\"").nth(1).unwrap_or_default();
+            points
+                .split_whitespace()
+                .take_while(|p| p.contains(','))
+                .filter_map(|p| p.split(',').nth(1)?.parse().ok())
+                .collect()
+        };
+        let blue = text.split("<polyline").filter(|l| l.contains("stroke=\"#1F77B4\""));
+        let ys = blue.map(ys_of).max_by_key(Vec::len).unwrap_or_default();
+        assert!(ys.len() > 500 && ys.len() <= 2 * SIZE.0 as usize, "{} points", ys.len());
+        let base = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let high: Vec<f64> = ys.iter().copied().filter(|&y| y < base - 10.0).collect();
+        assert_eq!(high.len(), 1, "one spike: {high:?}");
+        assert!(base - high[0] > 100.0, "drawn at its height: {} px", base - high[0]);
+        let png = dir.path().join("concurrency.png");
+        concurrency_over_time(&png, "a year", &rows).unwrap();
+        assert_png(&png);
     }
 
     #[test]

@@ -19,8 +19,10 @@ use crate::metrics::{Histogram, MinuteRow};
 use crate::service::metrics::ServiceMinute;
 use crate::sim::RunOutput;
 
-/// `timeseries.csv`: one row per simulated minute: the fields of [`MinuteRow`], then the
-/// `extra` columns (a name and one value per row, e.g. per-service metrics).
+/// `timeseries.csv`: one row per row of the time series (a minute, or the scenario's
+/// `timeseries_step`; [`crate::metrics::RowGrid`] bounds them to about ten thousand by
+/// default): the fields of [`MinuteRow`], then the `extra` columns (a name and one value per
+/// row, e.g. per-service metrics).
 pub fn write_timeseries(
     path: &Path,
     rows: &[MinuteRow],
@@ -152,7 +154,7 @@ pub fn write_charts(
             Box::new(|p| {
                 chart::requests_over_time(
                     p,
-                    &format!("{title}: requests per minute"),
+                    &format!("{title}: requests per {}", chart::row_unit(rows)),
                     rows,
                     components,
                 )

@@ -1,8 +1,10 @@
-//! Per-minute metrics of each service, as CloudWatch reports them, and the billing integral.
+//! Per-row metrics of each service (a row per minute, or per `timeseries_step`: the rows of
+//! the run's time series), as CloudWatch reports them, and the billing integral.
 //!
 //! Each task keeps running integrals (CPU time, requests held) that the events already update;
-//! a minute is closed lazily, when the first service event of a later minute arrives (or at the
-//! end), by one pass over the tasks. No timer events, nothing per request.
+//! a row is closed lazily, when the first service event past its end arrives (or at the end),
+//! by one pass over the tasks. No timer events, nothing per request. Below, "the minute" is
+//! the row: every figure is computed over the row's whole width.
 //!
 //! - `cpu_pct`: CPU time used over the vCPUs of the tasks running (serving or draining) in the
 //!   minute, time-weighted: ECS's CPUUtilization for the service.
@@ -20,7 +22,7 @@
 use super::{Service, Task};
 use crate::engine::{SimDuration, SimTime};
 
-/// One service's figures for one simulated minute.
+/// One service's figures for one row of the time series (a simulated minute by default).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ServiceMinute {
     pub cpu_pct: f64,
@@ -63,7 +65,7 @@ impl ServiceMinute {
     }
 }
 
-/// The per-service columns of `timeseries.csv`: [`COLUMNS`] per service, one value per minute.
+/// The per-service columns of `timeseries.csv`: [`COLUMNS`] per service, one value per row.
 pub fn timeseries_columns(
     services: &[(crate::config::ServiceConfig, super::ServiceStats)],
 ) -> Vec<(String, Vec<f64>)> {
@@ -98,7 +100,8 @@ impl Task {
 }
 
 impl Service {
-    /// Closes the minute `[a, b)`: one row from the tasks' integrals, which start again.
+    /// Closes the row `[a, b)` (a minute or wider): one row from the tasks' integrals, which
+    /// start again.
     pub(super) fn close_minute(&mut self, a: SimTime, b: SimTime) {
         let (base, per_request) = (self.cfg.memory_base_mb as f64, self.cfg.memory_per_request_mb);
         let (mut cpu, mut cpu_cap, mut mem, mut mem_cap) = (0.0, 0.0, 0.0, 0.0);

@@ -99,7 +99,8 @@ pub struct ServiceStats {
     pub drained_cut: u64,
     /// What the tasks cost over the window (their prices can change with a resize).
     pub task_usd: f64,
-    /// One row per simulated minute (CloudWatch's view of the service).
+    /// One row per row of the run's time series (a minute unless `timeseries_step` is coarser):
+    /// CloudWatch's view of the service.
     pub minutes: Vec<metrics::ServiceMinute>,
     /// Requests waiting at the tasks (queued, not yet in service) at the end of each minute,
     /// one per row of `minutes` (for the warnings: a queue still growing at the end).
@@ -392,8 +393,10 @@ pub struct ServiceModel {
     /// Answers to callers waiting for requests that ended or were cut, taken by
     /// [`answers`](Self::answers).
     answers: Vec<Answered>,
-    /// The start of the open minute of the per-service time series.
+    /// The start of the open row of the per-service time series, and where its rows end (the
+    /// rows of the run's series).
     minute_start: SimTime,
+    rows: crate::metrics::RowGrid,
 }
 
 /// The account's Fargate task-launch rate: 20 a second sustained, bursts of 100
@@ -495,7 +498,13 @@ impl ServiceModel {
             spot_launches: LaunchBucket::new(),
             answers: Vec::new(),
             minute_start: SimTime::ZERO,
+            rows: crate::metrics::RowGrid::new(None, warmup, end),
         }
+    }
+
+    /// Closes the per-service rows where the run's time series closes its own.
+    pub fn set_rows(&mut self, rows: crate::metrics::RowGrid) {
+        self.rows = rows;
     }
 
     /// Answers to waiting callers produced by the last [`handle`](Self::handle).
@@ -503,10 +512,10 @@ impl ServiceModel {
         self.answers.drain(..)
     }
 
-    /// Closes every minute of the per-service series that ended at or before `now`.
+    /// Closes every row of the per-service series that ended at or before `now`.
     fn roll(&mut self, now: SimTime) {
         while self.minute_start < self.end {
-            let b = (self.minute_start + crate::metrics::MINUTE).min(self.end);
+            let b = self.rows.row_end(self.minute_start);
             if now < b {
                 break;
             }

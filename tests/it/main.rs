@@ -23,6 +23,7 @@ mod import_roundtrip;
 mod keep_alive;
 mod lifecycle;
 mod logs;
+mod long_horizon;
 mod pricing;
 mod provisioned;
 mod queueing;

@@ -172,6 +172,22 @@ pub fn validate(
             format!("\"{warmup}\" must be shorter than simulation.duration (\"{duration}\")"),
         );
     }
+    let timeseries_step = match sim.timeseries_step {
+        None | Some(RawTimeseriesStep::Auto) => None,
+        Some(RawTimeseriesStep::Every(step)) => {
+            let minute = crate::metrics::MINUTE;
+            if step < minute || step.0 % minute.0 != 0 || step > duration.max(minute) {
+                c.bad(
+                    "simulation.timeseries_step",
+                    format!(
+                        "\"{step}\" is not allowed; use \"auto\" or whole minutes from \"1m\" \
+                         up to simulation.duration (\"{duration}\"), e.g. \"5m\" or \"1h\""
+                    ),
+                );
+            }
+            Some(step)
+        }
+    };
     let replications =
         c.int("simulation.replications", sim.replications.map(i64::from), 1, 1, 10_000, "");
 
@@ -259,6 +275,7 @@ pub fn validate(
         name: sim.name.clone(),
         duration,
         warmup,
+        timeseries_step,
         seed: sim.seed.unwrap_or(1),
         replications,
         free_tier: raw.pricing.free_tier.unwrap_or(false),
