@@ -270,6 +270,7 @@ fn services(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warni
             &format!("{c}'s queue"),
             "requests waiting at its tasks",
             &measured,
+            row_minutes(&run.minutes),
         ));
     }
     out
@@ -278,19 +279,31 @@ fn services(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warni
 /// A backlog still growing at the end of `measured` (one value per measured minute): its last
 /// value at least [`BACKLOG_FLOOR`] and more than [`BACKLOG_GROWTH`] times its value a quarter
 /// of the period earlier. `unit` names what it counts.
-fn growing(component: &str, what: &str, unit: &str, measured: &[f64]) -> Option<Warning> {
+fn growing(
+    component: &str,
+    what: &str,
+    unit: &str,
+    measured: &[f64],
+    row_minutes: f64,
+) -> Option<Warning> {
     let n = measured.len();
     if n < 2 {
         return None;
     }
     let back = (n / 4).max(1);
     let (end, before) = (measured[n - 1], measured[n - 1 - back]);
+    let last = if row_minutes > 1.0 {
+        format!("the last row ({row_minutes:.0} min)")
+    } else {
+        "the last minute".to_string()
+    };
+    let earlier = back as f64 * row_minutes.max(1.0);
     (end >= BACKLOG_FLOOR && end > BACKLOG_GROWTH * before).then(|| Warning {
         component: component.into(),
         kind: Kind::BacklogGrowing,
         message: format!(
-            "{what} is still growing at the end: {end:.0} {unit} in the last minute, \
-             {before:.0} {back} min earlier (the run is too short or the system overloaded)"
+            "{what} is still growing at the end: {end:.0} {unit} in {last}, \
+             {before:.0} {earlier:.0} min earlier (the run is too short or the system overloaded)"
         ),
         value: end,
         limit: BACKLOG_GROWTH * before,
@@ -303,22 +316,34 @@ fn backlogs(minutes: &[MinuteRow]) -> Vec<Warning> {
     let measured: Vec<&MinuteRow> = minutes.iter().filter(|m| m.warmup == 0).collect();
     let queue: Vec<f64> = measured.iter().map(|m| m.queue_backlog_max as f64).collect();
     let events: Vec<f64> = measured.iter().map(|m| f64::from(m.async_queue_depth_max)).collect();
+    let w = row_minutes(minutes);
     let mut out = Vec::new();
-    out.extend(growing("queues", "the queue backlog", "records held", &queue));
-    out.extend(growing("async", "the asynchronous event backlog", "events waiting", &events));
+    out.extend(growing("queues", "the queue backlog", "records held", &queue, w));
+    out.extend(growing("async", "the asynchronous event backlog", "events waiting", &events, w));
     out
 }
 
-/// Lambda concurrency at the account limit for more than a minute.
+/// The length of the time series' measured rows in minutes: 1, or more when the series is
+/// coarsened (`simulation.timeseries_step`).
+fn row_minutes(minutes: &[MinuteRow]) -> f64 {
+    minutes.iter().filter(|m| m.warmup == 0).map(MinuteRow::minutes).fold(1.0, f64::max)
+}
+
+/// Lambda concurrency at the account limit for more than a minute (in two rows or more of
+/// the time series: minutes, or the wider rows of a coarsened series).
 fn account_limit(scenario: &Scenario, minutes: &[MinuteRow]) -> Option<Warning> {
     let limit = scenario.lambda.concurrency_limit;
     let at = minutes.iter().filter(|m| m.warmup == 0 && m.concurrency_max >= limit).count() as f64;
+    let w = row_minutes(minutes);
+    let rows = if w > 1.0 {
+        format!("{at:.0} measured rows of {w:.0} min (at some time in each)")
+    } else {
+        format!("{at:.0} measured minutes")
+    };
     (limit > 0 && at >= LIMIT_MINUTES).then(|| Warning {
         component: "lambda".into(),
         kind: Kind::AtConcurrencyLimit,
-        message: format!(
-            "Lambda concurrency reached the account limit of {limit} in {at:.0} measured minutes"
-        ),
+        message: format!("Lambda concurrency reached the account limit of {limit} in {rows}"),
         value: at,
         limit: LIMIT_MINUTES,
     })
@@ -366,12 +391,19 @@ mod tests {
     fn growing_compares_the_last_minute_with_a_quarter_earlier() {
         // 8 minutes: a quarter is 2 back
         let up: Vec<f64> = (1..=8).map(|m| 100.0 * f64::from(m)).collect();
-        let w = growing("service:s", "service:s's queue", "requests waiting", &up).unwrap();
+        let w = growing("service:s", "service:s's queue", "requests waiting", &up, 1.0).unwrap();
         assert_eq!((w.value, w.limit), (800.0, 1.1 * 600.0));
         assert!(w.message.contains("800 requests waiting in the last minute, 600 2 min earlier"));
+        // hourly rows: the same series reads in hours
+        let w = growing("service:s", "q", "requests waiting", &up, 60.0).unwrap();
+        assert!(
+            w.message.contains("in the last row (60 min), 600 120 min earlier"),
+            "{}",
+            w.message
+        );
         // flat at a full queue, or growing below the floor: silent
-        assert!(growing("s", "q", "r", &[500.0; 8]).is_none());
-        assert!(growing("s", "q", "r", &[10.0, 20.0, 40.0, 80.0, 99.0]).is_none());
+        assert!(growing("s", "q", "r", &[500.0; 8], 1.0).is_none());
+        assert!(growing("s", "q", "r", &[10.0, 20.0, 40.0, 80.0, 99.0], 1.0).is_none());
     }
 
     #[test]

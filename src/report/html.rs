@@ -79,15 +79,16 @@ pub fn chart_stems(files: &[PathBuf]) -> Vec<String> {
 fn caption(stem: &str) -> String {
     let known = match stem {
         "requests" => {
-            "Requests per minute (each workload once), what reached each kind of component, and \
-             throttles, cold starts, errors and rejections"
+            "Requests per row of the time series (a minute, or `timeseries_step`; each \
+             workload once), what reached each kind of component, and throttles, cold starts, \
+             errors and rejections"
         }
         "concurrency" => "Concurrency and execution environments over time",
         "latency_cdf" => "Latency distribution (CDF) per function, API and service",
-        "services" => "Service tasks (running, desired, pending) and CPU utilisation per minute",
+        "services" => "Service tasks (running, desired, pending) and CPU utilisation over time",
         "cost" => "Cost by component and what is charged",
         "queues" => "Queue backlog and age of the oldest record",
-        "api" => "API Gateway requests, throttles and timeouts per minute",
+        "api" => "API Gateway requests, throttles and timeouts over time",
         "compare" => "Cost and p99 latency by platform",
         "fleet" => {
             "The fleet's functions: the share of functions by invocations per day, cold-start \
