@@ -254,11 +254,15 @@ pub fn draw_atomic(
     Ok(path.to_path_buf())
 }
 
+/// A component's bar of the cost chart: its name and its parts (label, USD).
+pub type CostBar = (String, Vec<(String, f64)>);
+
 /// The cost of every function, API and service, split by what it is charged for (the keys of
 /// its `cost_usd` block but `total` and `monthly`): one bar per component for the cost chart;
 /// past [`table::LISTED`] components, the costliest and one bar for the rest.
-pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<(String, Vec<(String, f64)>)> {
-    let mut out: Vec<(String, Vec<(String, f64)>)> = Vec::new();
+
+pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<CostBar> {
+    let mut out: Vec<CostBar> = Vec::new();
     for (block, kind) in [("functions", "Lambda"), ("apis", "API Gateway"), ("services", "service")]
     {
         for (name, item) in summary.entries(block) {
@@ -282,8 +286,7 @@ pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<(String, Vec<(String
         let rest = out.len() - table::LISTED;
         let mut others: Vec<(String, f64)> = Vec::new();
         let mut listed = Vec::with_capacity(table::LISTED + 1);
-        let mut all: Vec<Option<(String, Vec<(String, f64)>)>> =
-            out.into_iter().map(Some).collect();
+        let mut all: Vec<Option<CostBar>> = out.into_iter().map(Some).collect();
         for &i in order.iter().take(table::LISTED) {
             if let Some(item) = all[i].take() {
                 listed.push(item);

@@ -410,6 +410,18 @@ pub fn render(summary: &Summary) -> String {
     out
 }
 
+/// A rate in requests per second with three significant digits (0.000123, 4.56, 7,890).
+fn rate(r: f64) -> String {
+    if r >= 1000.0 {
+        count(r)
+    } else if r > 0.0 {
+        let digits = (2 - r.log10().floor() as i32).max(0) as usize;
+        format!("{r:.digits$}")
+    } else {
+        "0".into()
+    }
+}
+
 /// A fleet's groups paired across platforms (`traces.NAME.fleet`), in one line: totals per
 /// platform and where each group is cheaper, by request rate.
 pub fn fleet_line(name: &str, f: &Value) -> String {
@@ -435,9 +447,22 @@ pub fn fleet_line(name: &str, f: &Value) -> String {
             )
         })
         .collect();
+    let be = &f["break_even"];
+    let break_even = if num(be, &["groups"]) > 0.0 {
+        format!(
+            "; break-even rate (where a group's functions would cost what its service does, for \
+             the {} groups whose service kept its task count): median {}/s, 10-90 % {}-{}/s",
+            count(num(be, &["groups"])),
+            rate(num(be, &["requests_per_s_p50"])),
+            rate(num(be, &["requests_per_s_p10"])),
+            rate(num(be, &["requests_per_s_p90"])),
+        )
+    } else {
+        String::new()
+    };
     format!(
         "fleet {name}: {} groups, {}, {}; cheaper on lambda in {}, on services in {}, neither \
-         carries its load in {} ({})\n",
+         carries its load in {} ({}){break_even}\n",
         count(num(f, &["groups"])),
         side("lambda"),
         side("services"),

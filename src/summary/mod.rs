@@ -605,6 +605,7 @@ fn fleet_json(
     let (mut on_lambda, mut on_service, mut neither) = (0u64, 0u64, 0u64);
     // decade of requests per second -> (groups, cheaper on lambda, cheaper on services)
     let mut by_rate: std::collections::BTreeMap<i32, (u64, u64, u64)> = Default::default();
+    let mut break_even: Vec<f64> = Vec::new();
     for (&g, group) in &mut groups {
         let Some(sc) = scenario.services.get(g) else { continue };
         let num = |path: &[&str]| figure(services, &sc.name, path);
@@ -632,7 +633,35 @@ fn fleet_json(
         let decade = if rate > 0.0 { rate.log10().floor() as i32 } else { i32::MIN };
         let bin = by_rate.entry(decade).or_default();
         *bin = (bin.0 + 1, bin.1 + u64::from(l), bin.2 + u64::from(s));
+        // the rate at which the group's functions would cost what its service costs: valid
+        // while the service's cost does not move with the rate (it never left its task count)
+        // and neither side fails; Lambda's cost per request taken as measured
+        let flat = (num(&["tasks", "max"]) - num(&["tasks", "mean"])).abs() < 1e-9;
+        if flat
+            && !l_fails
+            && !s_fails
+            && group.requests > 0.0
+            && group.lambda_usd > 0.0
+            && measured > 0.0
+        {
+            let per_request = group.lambda_usd / group.requests;
+            break_even.push(s_usd / measured / per_request);
+        }
     }
+    break_even.sort_by(f64::total_cmp);
+    let pct = |q: f64| -> f64 {
+        if break_even.is_empty() {
+            return 0.0;
+        }
+        let i = ((break_even.len() - 1) as f64 * q).round() as usize;
+        break_even[i]
+    };
+    let break_even = json!({
+        "groups": break_even.len(),
+        "requests_per_s_p10": pct(0.1),
+        "requests_per_s_p50": pct(0.5),
+        "requests_per_s_p90": pct(0.9),
+    });
     let by_rate: Vec<Value> = by_rate
         .into_iter()
         .map(|(d, (n, l, s))| {
@@ -650,6 +679,7 @@ fn fleet_json(
         "cheaper_on_services": on_service,
         "neither": neither,
         "by_rate": by_rate,
+        "break_even": break_even,
     })
 }
 

@@ -51,7 +51,7 @@ fn num(row: &std::collections::HashMap<String, String>, col: &str) -> f64 {
 
 fn run_into(text: &str, dir: &Path, charts: bool) -> serde_json::Value {
     let opts = RunOptions { out_dir: Some(dir.to_path_buf()), charts, ..RunOptions::default() };
-    run_scenario(&scenario(text), &opts).expect("runs").summary
+    run_scenario(&scenario(text), &opts).expect("runs").summary.to_value()
 }
 
 #[test]

@@ -466,6 +466,26 @@ fn a_fleet_pairs_each_groups_functions_with_its_service() {
         })
         .collect();
     assert_eq!(ranges, [(0.01, 0.1, 1.0), (0.1, 1.0, 1.0)]);
+    // break-even by hand: a group's service cost per second over its functions' cost per
+    // request (both services keep their one task, neither side fails)
+    let measured = f64_at(&summary, "measured_seconds");
+    let group = |fs: &[&str], app: &str| {
+        let f = |k: &str| -> f64 {
+            fs.iter().map(|f| f64_at(&summary, &format!("functions.{f}.{k}"))).sum()
+        };
+        let requests = f64_at(&summary, &format!("services.{app}.requests"));
+        let usd = f64_at(&summary, &format!("services.{app}.cost_usd.total"));
+        usd / measured / (f("cost_usd.total") / requests)
+    };
+    let mut want = [group(&["f1", "f2"], "app1"), group(&["f3"], "app2")];
+    want.sort_by(f64::total_cmp);
+    let be = &fleet["break_even"];
+    assert_eq!(f64_at(be, "groups"), 2.0, "{be}");
+    // nearest rank over 2 groups: p10 the lower, p50 and p90 the higher
+    assert!((f64_at(be, "requests_per_s_p10") - want[0]).abs() < 1e-9 * want[0], "{be} {want:?}");
+    assert!((f64_at(be, "requests_per_s_p50") - want[1]).abs() < 1e-9 * want[1], "{be} {want:?}");
+    // Lambda is cheaper in both: each group's rate is below its break-even
+    assert!(want[0] > 0.6, "{want:?}");
     // both targets need the services' own template; alone, "service" takes `template`
     let both = "targets = [\"lambda\", \"service\"]\ntemplate = { runtime = \"python3.12\" }";
     let e = grouped(dir.path(), both).unwrap_err();
