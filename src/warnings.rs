@@ -149,6 +149,7 @@ pub fn check(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warn
 /// concurrency, and `memory_size` left at its default.
 fn functions(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warning> {
     let mut out = Vec::new();
+    let mut short = Vec::new();
     for (i, f) in scenario.lambda.functions.iter().enumerate() {
         let num = |path: &[&str]| summary("functions", &f.name, path);
         let c = format!("function:{}", f.name);
@@ -164,7 +165,7 @@ fn functions(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warn
         if let Dist::Constant(k) = f.keep_alive
             && scenario.duration.0 < k.0
         {
-            out.push(Warning {
+            short.push(Warning {
                 component: c.clone(),
                 kind: Kind::RunTooShort,
                 message: format!(
@@ -194,9 +195,35 @@ fn functions(scenario: &Scenario, summary: Figures, run: &RunOutput) -> Vec<Warn
             });
         }
     }
+    // a fleet's functions all too short-lived for their keep-alive: one warning, not thousands
+    if short.len() > SAME_WARNING_LISTED {
+        let names: Vec<&str> =
+            short.iter().take(SAME_WARNING_LISTED).map(|w| w.component.as_str()).collect();
+        let longest = short.iter().map(|w| w.limit).fold(0.0, f64::max);
+        out.push(Warning {
+            component: "lambda".into(),
+            kind: Kind::RunTooShort,
+            message: format!(
+                "the run ({:.0} s) is shorter than the keep-alive of {} functions ({}, ...; up to \
+                 {longest:.0} s): no idle environment of theirs is ever reclaimed, so cold \
+                 starts are undercounted",
+                scenario.duration.as_secs_f64(),
+                short.len(),
+                names.join(", "),
+            ),
+            value: scenario.duration.as_secs_f64(),
+            limit: longest,
+        });
+    } else {
+        out.extend(short);
+    }
     out.extend(memory_defaults(scenario, summary));
     out
 }
+
+/// Past this many functions with the same scenario-wide warning (a run shorter than their
+/// keep-alive), one warning names the first few and counts them.
+const SAME_WARNING_LISTED: usize = 3;
 
 /// `memory_size` not given on a function that was invoked: the 128 MB default then decides
 /// its CPU share, its speed and its price. One warning per declared function (not per copy

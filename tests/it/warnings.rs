@@ -193,6 +193,23 @@ fn a_run_shorter_than_its_keep_alive_or_mostly_warm_up_warns() {
     let s = lambda("", "", &workload(10.0, "100ms"), "20m", "12m");
     let w = warning(&s, "simulation", "run_too_short");
     assert_eq!((f64_at(w, "value"), f64_at(w, "limit")), (720.0, 600.0));
+    // a fleet of such functions: one warning counting them (3 or fewer: one each)
+    let keys = "keep_alive = \"15m\"\ncopies = 5";
+    let s = lambda("", keys, &workload(1.0, "100ms"), "10m", "0s");
+    let w = warning(&s, "lambda", "run_too_short");
+    let message = w["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "keep-alive of 5 functions (function:f-0, function:f-1, function:f-2, ...; up to 900 s)"
+        ),
+        "{message}"
+    );
+    assert!(!kinds(&s).iter().any(|k| k.0 == "function:f-0" && k.1 == "run_too_short"));
+    let keys = "keep_alive = \"15m\"\ncopies = 3";
+    let s = lambda("", keys, &workload(1.0, "100ms"), "10m", "0s");
+    for k in 0..3 {
+        warning(&s, &format!("function:f-{k}"), "run_too_short");
+    }
 }
 
 #[test]
