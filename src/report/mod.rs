@@ -260,7 +260,6 @@ pub type CostBar = (String, Vec<(String, f64)>);
 /// The cost of every function, API and service, split by what it is charged for (the keys of
 /// its `cost_usd` block but `total` and `monthly`): one bar per component for the cost chart;
 /// past [`table::LISTED`] components, the costliest and one bar for the rest.
-
 pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<CostBar> {
     let mut out: Vec<CostBar> = Vec::new();
     for (block, kind) in [("functions", "Lambda"), ("apis", "API Gateway"), ("services", "service")]
