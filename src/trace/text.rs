@@ -47,12 +47,12 @@ impl<R: Read> TextReader<R> {
 
     /// Checks `bytes`, the next bytes of the file, updating the line count.
     fn check(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if self.seen == 0 {
-            if let Some(kind) = signature(bytes) {
-                return Err(self.refuse(format!(
-                    "the file is {kind}, not text; a trace is a CSV text file (unpack it first)"
-                )));
-            }
+        if self.seen == 0
+            && let Some(kind) = signature(bytes)
+        {
+            return Err(self.refuse(format!(
+                "the file is {kind}, not text; a trace is a CSV text file (unpack it first)"
+            )));
         }
         self.seen += bytes.len() as u64;
         let start = self.finish_pending(bytes)?;
