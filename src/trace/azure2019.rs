@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use rand::RngExt;
 use rand_pcg::Pcg64Mcg;
 
+use super::text::TextReader;
 use super::{Prep, Source, Spread, TraceFunction, lambda_memory, lambda_name, row_error};
 use crate::engine::SimDuration;
 
@@ -52,12 +53,13 @@ impl Quantiles {
     }
 }
 
-fn reader(path: &Path) -> Result<csv::Reader<File>, String> {
-    let f = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(csv::ReaderBuilder::new().flexible(true).from_reader(f))
+type Reader = csv::Reader<TextReader<File>>;
+
+fn reader(path: &Path) -> Result<Reader, String> {
+    super::text::open_csv(path)
 }
 
-fn headers(path: &Path, r: &mut csv::Reader<File>) -> Result<Vec<String>, String> {
+fn headers(path: &Path, r: &mut Reader) -> Result<Vec<String>, String> {
     let h = r.headers().map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(h.iter().map(str::to_string).collect())
 }
@@ -264,13 +266,91 @@ struct Gen {
     at: f64,
 }
 
+/// Read-ahead shared by all functions of a stream: each function buffers
+/// `READ_AHEAD_BYTES / functions` bytes of its row (within [`MIN_BLOCK`, `MAX_BLOCK`]), so a
+/// read serves about a hundred minutes of a row in a fleet of 50,000 functions and a whole day
+/// of a small trace, in bounded memory.
+const READ_AHEAD_BYTES: usize = 16 << 20;
+const MIN_BLOCK: usize = 64;
+const MAX_BLOCK: usize = 16 << 10;
+
+/// Each function's unread part of its row: a block of the file read ahead.
+///
+/// The rows are read column by column (a minute at a time), so each function keeps its own
+/// block; cells are parsed byte by byte, so a cell may straddle two reads.
+struct Rows {
+    file: File,
+    /// Block size per function.
+    block: usize,
+    /// `functions x block` bytes.
+    buf: Vec<u8>,
+    /// File offset just after each function's block.
+    next: Vec<u64>,
+    /// Unread bytes of each function's block: `pos..len`.
+    pos: Vec<u32>,
+    len: Vec<u32>,
+}
+
+impl Rows {
+    fn new(file: File, rows: &[u64]) -> Rows {
+        let block = (READ_AHEAD_BYTES / rows.len().max(1)).clamp(MIN_BLOCK, MAX_BLOCK);
+        Rows::with_block(file, rows, block)
+    }
+
+    fn with_block(file: File, rows: &[u64], block: usize) -> Rows {
+        let block = block.max(1);
+        Rows {
+            file,
+            block,
+            buf: vec![0; block * rows.len()],
+            next: rows.to_vec(),
+            pos: vec![0; rows.len()],
+            len: vec![0; rows.len()],
+        }
+    }
+
+    /// Reads function `f`'s next cell as a count: 0 when it is empty or not a count (rows were
+    /// checked in validation; a file changed since reads as 0).
+    fn cell(&mut self, f: usize) -> std::io::Result<u64> {
+        let base = f * self.block;
+        let (mut value, mut digits, mut valid) = (0u64, 0u32, true);
+        loop {
+            let (p, l) = (self.pos[f] as usize, self.len[f] as usize);
+            for (i, &c) in self.buf[base + p..base + l].iter().enumerate() {
+                match c {
+                    b',' | b'\n' | b'\r' => {
+                        self.pos[f] = (p + i + 1) as u32;
+                        return Ok(if valid && digits > 0 { value } else { 0 });
+                    }
+                    b'0'..=b'9' => {
+                        digits += 1;
+                        match value.checked_mul(10).and_then(|v| v.checked_add((c - b'0') as u64)) {
+                            Some(v) => value = v,
+                            None => valid = false,
+                        }
+                    }
+                    b'+' if digits == 0 => {}
+                    _ => valid = false,
+                }
+            }
+            self.file.seek(SeekFrom::Start(self.next[f]))?;
+            let n = self.file.read(&mut self.buf[base..base + self.block])?;
+            self.next[f] += n as u64;
+            self.pos[f] = 0;
+            self.len[f] = n as u32;
+            if n == 0 {
+                // the end of the file ends the cell
+                return Ok(if valid && digits > 0 { value } else { 0 });
+            }
+        }
+    }
+}
+
 /// The arrivals of an azure2019 trace in time order.
 pub struct Stream {
     path: PathBuf,
-    file: File,
+    rows: Rows,
     spread: Spread,
-    /// Byte offset of each function's next minute cell.
-    offsets: Vec<u64>,
     gens: Vec<Gen>,
     durations: Vec<Quantiles>,
     minutes: u32,
@@ -296,9 +376,8 @@ impl Stream {
         let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut s = Stream {
             path: path.to_path_buf(),
-            file,
+            rows: Rows::new(file, rows),
             spread,
-            offsets: rows.to_vec(),
             gens: vec![Gen::default(); rows.len()],
             durations: durations.to_vec(),
             minutes,
@@ -308,14 +387,14 @@ impl Stream {
             stop_ns,
         };
         // skip the four leading columns of each row
-        for f in 0..s.offsets.len() {
+        for f in 0..rows.len() {
             for _ in 0..4 {
                 s.cell(f)?;
             }
         }
         // minutes wholly before the window are skipped without drawing
         while s.minute < s.minutes && (s.minute as u64 + 1) * MINUTE_NS <= start_ns {
-            for f in 0..s.offsets.len() {
+            for f in 0..rows.len() {
                 s.cell(f)?;
             }
             s.minute += 1;
@@ -323,27 +402,9 @@ impl Stream {
         Ok(s)
     }
 
-    /// Reads function `f`'s next cell.
-    fn cell(&mut self, f: usize) -> Result<String, String> {
-        let err = |e: std::io::Error| format!("cannot read {}: {e}", self.path.display());
-        self.file.seek(SeekFrom::Start(self.offsets[f])).map_err(err)?;
-        let mut out = Vec::new();
-        let mut buf = [0u8; 64];
-        loop {
-            let n = self.file.read(&mut buf).map_err(err)?;
-            if n == 0 {
-                break;
-            }
-            if let Some(end) = buf[..n].iter().position(|&b| b == b',' || b == b'\n' || b == b'\r')
-            {
-                out.extend_from_slice(&buf[..end]);
-                self.offsets[f] += out.len() as u64 + 1;
-                return Ok(String::from_utf8_lossy(&out).into_owned());
-            }
-            out.extend_from_slice(&buf[..n]);
-        }
-        self.offsets[f] += out.len() as u64;
-        Ok(String::from_utf8_lossy(&out).into_owned())
+    /// Reads function `f`'s next cell as a count.
+    fn cell(&mut self, f: usize) -> Result<u64, String> {
+        self.rows.cell(f).map_err(|e| format!("cannot read {}: {e}", self.path.display()))
     }
 
     /// The next arrival time of function `f` in minute `m`, if any is left.
@@ -373,10 +434,8 @@ impl Stream {
                 return Ok(false);
             }
             let m = self.minute as u64;
-            for f in 0..self.offsets.len() {
-                let cell = self.cell(f)?;
-                // rows were checked in validation; a cell changed since reads as 0
-                let count = cell.trim().parse::<u64>().unwrap_or(0);
+            for f in 0..self.gens.len() {
+                let count = self.cell(f)?;
                 self.gens[f] = Gen { count, k: 0, at: 0.0 };
                 if let Some(t) = self.draw(f, m) {
                     self.heap.push(Reverse((t, f as u32)));
@@ -412,5 +471,29 @@ mod tests {
         assert_eq!(q.sample(0.375), SimDuration::from_millis(25));
         assert_eq!(q.sample(1.0), SimDuration::from_millis(200));
         assert_eq!(Quantiles([0.0; 7]).sample(0.3), SimDuration::from_millis(1));
+    }
+
+    #[test]
+    fn rows_read_column_by_column_across_block_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv.csv");
+        let text =
+            "h\nowner,app,fn,http,12,0,+7,x,18446744073709551616,345\no,a,g,timer,1,2,3,4,5,6";
+        std::fs::write(&path, text).unwrap();
+        let rows = [2, text.find("o,a,g").unwrap() as u64];
+        for block in [1, 3, 7, 4096] {
+            let mut r = Rows::with_block(File::open(&path).unwrap(), &rows, block);
+            let mut read = |f| r.cell(f).unwrap();
+            for _ in 0..4 {
+                assert_eq!((read(0), read(1)), (0, 0), "leading columns read as 0");
+            }
+            let got: Vec<(u64, u64)> = (0..7).map(|_| (read(0), read(1))).collect();
+            // not a count, or beyond u64, reads 0; the end of the file ends the last cell
+            assert_eq!(
+                got,
+                [(12, 1), (0, 2), (7, 3), (0, 4), (0, 5), (345, 6), (0, 0)],
+                "block {block}"
+            );
+        }
     }
 }

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::fs::File;
 use std::path::Path;
 
 use super::{Format, records};
@@ -106,8 +105,7 @@ fn busiest(out: &mut String, per_fn: &HashMap<String, u64>) {
 
 /// A description of one trace file.
 pub fn inspect(path: &Path) -> Result<String, String> {
-    let f = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(f);
+    let mut r = super::text::open_csv(path)?;
     let h = r.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
     let kind = detect(&h).ok_or_else(|| {
         format!(

@@ -22,6 +22,7 @@
 pub mod azure2019;
 pub mod inspect;
 pub mod records;
+pub mod text;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

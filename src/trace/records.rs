@@ -104,9 +104,8 @@ fn parse_row(
     Ok(((start * 1e9).round() as u64, id, work))
 }
 
-fn open(path: &Path) -> Result<csv::Reader<File>, String> {
-    let f = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(csv::ReaderBuilder::new().flexible(true).from_reader(f))
+fn open(path: &Path) -> Result<csv::Reader<super::text::TextReader<File>>, String> {
+    super::text::open_csv(path)
 }
 
 /// The stable short name of a trace id.

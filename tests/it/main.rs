@@ -37,6 +37,7 @@ mod scenarios;
 mod service_scaling;
 mod services;
 mod sweeps;
+mod trace_input;
 mod trace_targets;
 mod traces;
 mod versions;
