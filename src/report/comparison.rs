@@ -256,10 +256,12 @@ pub fn verdict(options: &[Compared]) -> String {
             ),
             None => "none carries its load".into(),
         };
-        return format!(
-            "{} options, {failing} failing; {best} (every option in the side-by-side table)",
-            options.len()
-        );
+        let where_ = if options.len() > super::table::LISTED {
+            "each option's figures are in summary.json"
+        } else {
+            "every option in the side-by-side table"
+        };
+        return format!("{} options, {failing} failing; {best} ({where_})", options.len());
     }
     let next = options
         .iter()

@@ -93,6 +93,9 @@ pub struct Listed<'a> {
     /// cold starts), when some are left out: what a reader of a fleet looks for next.
     pub busiest: Vec<(String, f64)>,
     pub coldest: Vec<(String, f64)>,
+    /// The last one listed costs the same as the first one left out: which of the equals are
+    /// listed is the summary's order, not their cost.
+    pub tie_at_cut: bool,
 }
 
 impl Listed<'_> {
@@ -108,8 +111,13 @@ impl Listed<'_> {
         let top = |list: &[(String, f64)]| -> String {
             list.iter().map(|(n, x)| format!("{n} ({})", count(*x))).collect::<Vec<_>>().join(", ")
         };
+        let ties = if self.tie_at_cut {
+            " (some cost the same as the last listed: those listed come first in summary.json)"
+        } else {
+            ""
+        };
         let mut out = format!(
-            "listing the {} costliest of {} {block}; the other {} cost ${:.2} for {} {unit} \
+            "listing the {} costliest of {} {block}{ties}; the other {} cost ${:.2} for {} {unit} \
              (every one is in {files})",
             self.rows.len(),
             count((self.rows.len() + self.rest) as f64),
@@ -150,6 +158,7 @@ pub fn listed<'a>(summary: &'a Summary, block: &str, requests_key: &[&str]) -> L
             rest_requests: 0.0,
             busiest: Vec::new(),
             coldest: Vec::new(),
+            tie_at_cut: false,
         };
     }
     let top_by = |path: &[&str], n: usize| -> Vec<usize> {
@@ -158,9 +167,14 @@ pub fn listed<'a>(summary: &'a Summary, block: &str, requests_key: &[&str]) -> L
         order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         order.into_iter().take(n).map(|(i, _)| i).collect()
     };
-    let costliest = top_by(&["cost_usd", "total"], LISTED);
+    let costliest = top_by(&["cost_usd", "total"], LISTED + 1);
+    let tie_at_cut = costliest.len() > LISTED && {
+        let cost = |i: usize| figure(names[i], &["cost_usd", "total"]);
+        cost(costliest[LISTED - 1]) == cost(costliest[LISTED])
+    };
+    let costliest = &costliest[..LISTED.min(costliest.len())];
     let mut listed = vec![false; names.len()];
-    for &i in &costliest {
+    for &i in costliest {
         listed[i] = true;
     }
     let (mut rest_usd, mut rest_requests) = (0.0, 0.0);
@@ -188,6 +202,7 @@ pub fn listed<'a>(summary: &'a Summary, block: &str, requests_key: &[&str]) -> L
         rest_requests,
         busiest: named(requests_key),
         coldest: if block == "functions" { named(&["cold_starts"]) } else { Vec::new() },
+        tie_at_cut,
     }
 }
 

@@ -5,6 +5,10 @@
 //! in step and replaces every number by its mean, collecting the half-widths in a mirror tree
 //! under `ci95`. Because this works on the tree, every figure added later (APIs, services,
 //! queues) gets its mean and confidence interval without code here.
+//!
+//! The blocks that grow with a fleet (`functions`, `services`) are held as [`Table`]s, rows of
+//! scalars under shared key paths, and combined leaf by leaf by the same rule; a [`Summary`]
+//! is the tree with those tables in their places, written to `summary.json` as it is printed.
 
 use std::borrow::Cow;
 use std::io::{self, Write};

@@ -208,3 +208,30 @@ fn slo_figures_read_from_the_tables_are_the_sweep_tables_figures() {
     );
     assert_eq!(summary.dotted_figure("functions.nope.latency_ms.p99"), None);
 }
+
+#[test]
+fn equal_costs_at_the_cut_are_said_to_be_listed_in_summary_order() {
+    let f = |usd: f64| serde_json::json!({ "invocations": 1, "cold_starts": 0, "cost_usd": { "total": usd } });
+    let listing = |costs: &[f64]| {
+        let functions: serde_json::Map<String, Value> =
+            costs.iter().enumerate().map(|(i, c)| (format!("f{i:02}"), f(*c))).collect();
+        let s = Summary::from_value(
+            serde_json::json!({ "functions": functions, "cost_usd": { "total": 1.0 } }),
+        );
+        let text = slsim::report::table::render(&s);
+        text.lines().find(|l| l.starts_with("listing")).unwrap_or_default().to_string()
+    };
+    // 25 functions at the same cost: the 20 listed are the first 20 of the summary, and it says so
+    let same = listing(&[1.0; 25]);
+    assert!(
+        same.starts_with("listing the 20 costliest of 25 functions (some cost the same"),
+        "{same}"
+    );
+    // distinct costs: no such words
+    let distinct: Vec<f64> = (0..25).map(f64::from).collect();
+    let line = listing(&distinct);
+    assert!(
+        line.starts_with("listing the 20 costliest of 25 functions; the other 5 cost $10.00"),
+        "{line}"
+    );
+}
