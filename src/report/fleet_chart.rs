@@ -118,51 +118,51 @@ fn fleet_on<DB: DrawingBackend>(
         let lo = d.points.first().map_or(0.0, |p| p.0);
         let hi = d.points.last().map_or(1.0, |p| p.0);
         // a staircase through the exact points: the distribution never drawn above itself
-        let line = LineSeries::new(
-            super::chart::cdf_steps(&d.points).into_iter().skip(1),
-            colour.stroke_width(2),
-        );
+        let steps = super::chart::cdf_steps(&d.points);
+        let line = LineSeries::new(steps.into_iter().skip(1), colour.stroke_width(2));
         if d.log {
             let lo = if lo > 0.0 { lo } else { 1e-3 };
             let hi = if hi > lo { hi } else { lo * 10.0 };
-            let mut chart = ChartBuilder::on(&area)
-                .margin(12)
-                .x_label_area_size(45)
-                .y_label_area_size(50)
-                .build_cartesian_2d((lo * 0.9..hi * 1.1).log_scale(), 0.0..1.02)
-                .map_err(&err)?;
-            chart
-                .configure_mesh()
-                .x_desc(desc)
-                .y_desc("share of functions")
-                .x_labels(5)
-                .x_label_formatter(&|v| format_number(*v))
-                .label_style((FAMILY, 13))
-                .axis_desc_style((FAMILY, 13))
-                .light_line_style(BLACK.mix(0.04))
-                .draw()
-                .map_err(&err)?;
-            chart.draw_series(line).map_err(&err)?;
+            panel(&area, path, (lo * 0.9..hi * 1.1).log_scale(), &desc, line)?;
         } else {
-            let mut chart = ChartBuilder::on(&area)
-                .margin(12)
-                .x_label_area_size(45)
-                .y_label_area_size(50)
-                .build_cartesian_2d(0.0..1.0, 0.0..1.02)
-                .map_err(&err)?;
-            chart
-                .configure_mesh()
-                .x_desc(desc)
-                .y_desc("share of functions")
-                .x_labels(5)
-                .label_style((FAMILY, 13))
-                .axis_desc_style((FAMILY, 13))
-                .light_line_style(BLACK.mix(0.04))
-                .draw()
-                .map_err(&err)?;
-            chart.draw_series(line).map_err(&err)?;
+            panel(&area, path, 0.0..1.0, &desc, line)?;
         }
     }
+    Ok(())
+}
+
+/// One panel: share of functions (0 to 1) against the figure on `x`.
+fn panel<DB, XR>(
+    area: &Area<DB>,
+    path: &Path,
+    x: XR,
+    desc: &str,
+    line: LineSeries<DB, (f64, f64)>,
+) -> Result<(), ChartError>
+where
+    DB: DrawingBackend,
+    XR: plotters::coord::ranged1d::AsRangedCoord<Value = f64>,
+    XR::CoordDescType: plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    let err = fail(path);
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x, 0.0..1.02)
+        .map_err(&err)?;
+    chart
+        .configure_mesh()
+        .x_desc(desc)
+        .y_desc("share of functions")
+        .x_labels(5)
+        .x_label_formatter(&|v| format_number(*v))
+        .label_style((FAMILY, 13))
+        .axis_desc_style((FAMILY, 13))
+        .light_line_style(BLACK.mix(0.04))
+        .draw()
+        .map_err(&err)?;
+    chart.draw_series(line).map_err(&err)?;
     Ok(())
 }
 
