@@ -625,7 +625,9 @@ fn cost_breakdown_on<DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| category(*x, |i| bars.get(i).map(|b| b.0.clone())))
+        .x_label_formatter(&|x| {
+            category(*x, |i| bars.get(i).map(|b| fit_label(&b.0, BAR_AREA_PX / n as f64)))
+        })
         .y_desc("cost (USD, simulated period)")
         .y_label_formatter(&|v| format_number(*v))
         .label_style((FAMILY, 14))
@@ -1003,6 +1005,21 @@ pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> Range<f64> {
 
 /// The label of the bar or category at whole position `x` (`name(i)`); empty between them, so
 /// an axis of categories shows each name once, under its bar or point.
+/// The width of the cost chart's plot area in pixels (the image less its margins and y labels).
+const BAR_AREA_PX: f64 = SIZE.0 as f64 - 2.0 * 20.0 - 80.0;
+
+/// `name` cut to what `px` pixels of 14-pixel text hold (about 8 pixels a character, a space
+/// kept between labels), ending in `…` when cut: many bars' names side by side never overlap.
+pub(crate) fn fit_label(name: &str, px: f64) -> String {
+    let room = ((px / 8.0).floor() as usize).saturating_sub(1).max(2);
+    if name.chars().count() <= room {
+        return name.to_string();
+    }
+    let mut out: String = name.chars().take(room - 1).collect();
+    out.push('…');
+    out
+}
+
 pub(crate) fn category(x: f64, name: impl Fn(usize) -> Option<String>) -> String {
     let i = x.round();
     if (x - i).abs() < 1e-6 && i >= 0.0 {
@@ -1030,6 +1047,18 @@ pub(crate) fn format_number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_cut_to_their_bar() {
+        // 880 px for 1 bar: whole; 11 bars (80 px) hold 9 characters; 21 (41.9 px) 4, the
+        // last an ellipsis
+        assert_eq!(fit_label("CreateThumbnail", BAR_AREA_PX), "CreateThumbnail");
+        assert_eq!(fit_label("f00029491", BAR_AREA_PX / 11.0), "f00029491");
+        assert_eq!(fit_label("1fa065352036", BAR_AREA_PX / 11.0), "1fa06535…");
+        assert_eq!(fit_label("f00029491", BAR_AREA_PX / 21.0), "f00…");
+        assert_eq!(fit_label("ab", 1.0), "ab");
+        assert_eq!(fit_label("abc", 1.0), "a…");
+    }
 
     fn rows(n: u64) -> Vec<MinuteRow> {
         (0..n)

@@ -254,12 +254,16 @@ pub fn draw_atomic(
     Ok(path.to_path_buf())
 }
 
+/// Past this many components the cost chart draws the costliest and one bar for the rest:
+/// each bar keeps room for a readable name.
+pub const COST_BARS: usize = 10;
+
 /// A component's bar of the cost chart: its name and its parts (label, USD).
 pub type CostBar = (String, Vec<(String, f64)>);
 
 /// The cost of every function, API and service, split by what it is charged for (the keys of
 /// its `cost_usd` block but `total` and `monthly`): one bar per component for the cost chart;
-/// past [`table::LISTED`] components, the costliest and one bar for the rest.
+/// past [`COST_BARS`] components, the costliest and one bar for the rest.
 pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<CostBar> {
     let mut out: Vec<CostBar> = Vec::new();
     for (block, kind) in [("functions", "Lambda"), ("apis", "API Gateway"), ("services", "service")]
@@ -277,16 +281,16 @@ pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<CostBar> {
             out.push((name.to_string(), parts));
         }
     }
-    // past LISTED components: the costliest, then one bar for the rest (parts summed)
-    if out.len() > table::LISTED {
+    // past COST_BARS components: the costliest, then one bar for the rest (parts summed)
+    if out.len() > COST_BARS {
         let total = |parts: &[(String, f64)]| parts.iter().map(|p| p.1).sum::<f64>();
         let mut order: Vec<usize> = (0..out.len()).collect();
         order.sort_by(|&a, &b| total(&out[b].1).total_cmp(&total(&out[a].1)).then(a.cmp(&b)));
-        let rest = out.len() - table::LISTED;
+        let rest = out.len() - COST_BARS;
         let mut others: Vec<(String, f64)> = Vec::new();
-        let mut listed = Vec::with_capacity(table::LISTED + 1);
+        let mut listed = Vec::with_capacity(COST_BARS + 1);
         let mut all: Vec<Option<CostBar>> = out.into_iter().map(Some).collect();
-        for &i in order.iter().take(table::LISTED) {
+        for &i in order.iter().take(COST_BARS) {
             if let Some(item) = all[i].take() {
                 listed.push(item);
             }
@@ -299,7 +303,7 @@ pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<CostBar> {
                 }
             }
         }
-        listed.push((format!("{} others", table::count(rest as f64)), others));
+        listed.push((format!("{} more", table::count(rest as f64)), others));
         return listed;
     }
     out
@@ -335,15 +339,15 @@ mod tests {
             serde_json::json!({ "functions": functions, "apis": {}, "services": {} }),
         );
         let parts = cost_parts(&summary);
-        // the 20 costliest (f24 = $25 first), then the 5 others: 1 + 2 + 3 + 4 + 5 = $15
-        assert_eq!(parts.len(), 21);
+        // the 10 costliest (f24 = $25 first), then the 15 others: 1 + 2 + ... + 15 = $120
+        assert_eq!(parts.len(), 11);
         assert_eq!(parts[0].0, "f24");
-        assert_eq!(parts[19].0, "f5");
-        assert_eq!(parts[20].0, "5 others");
+        assert_eq!(parts[9].0, "f15");
+        assert_eq!(parts[10].0, "15 more");
         let sum = |p: &[(String, f64)]| p.iter().map(|x| x.1).sum::<f64>();
-        assert_eq!(sum(&parts[20].1), 15.0);
+        assert_eq!(sum(&parts[10].1), 120.0);
         assert_eq!(sum(&parts[0].1), 25.0, "no monthly part: {:?}", parts[0].1);
-        let labels: Vec<&str> = parts[20].1.iter().map(|x| x.0.as_str()).collect();
+        let labels: Vec<&str> = parts[10].1.iter().map(|x| x.0.as_str()).collect();
         assert_eq!(labels, ["Lambda requests", "Lambda duration"]);
     }
 }
