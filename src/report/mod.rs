@@ -281,30 +281,20 @@ pub fn cost_parts(summary: &crate::summary::Summary) -> Vec<CostBar> {
             out.push((name.to_string(), parts));
         }
     }
-    // past COST_BARS components: the costliest, then one bar for the rest (parts summed)
+    // past COST_BARS components: the costliest (a stable sort: ties keep the summary's
+    // order), then one bar for the rest, its parts summed
     if out.len() > COST_BARS {
         let total = |parts: &[(String, f64)]| parts.iter().map(|p| p.1).sum::<f64>();
-        let mut order: Vec<usize> = (0..out.len()).collect();
-        order.sort_by(|&a, &b| total(&out[b].1).total_cmp(&total(&out[a].1)).then(a.cmp(&b)));
-        let rest = out.len() - COST_BARS;
+        out.sort_by(|a, b| total(&b.1).total_cmp(&total(&a.1)));
+        let rest = out.split_off(COST_BARS);
         let mut others: Vec<(String, f64)> = Vec::new();
-        let mut listed = Vec::with_capacity(COST_BARS + 1);
-        let mut all: Vec<Option<CostBar>> = out.into_iter().map(Some).collect();
-        for &i in order.iter().take(COST_BARS) {
-            if let Some(item) = all[i].take() {
-                listed.push(item);
+        for (label, usd) in rest.iter().flat_map(|(_, parts)| parts) {
+            match others.iter_mut().find(|o| o.0 == *label) {
+                Some(o) => o.1 += usd,
+                None => others.push((label.clone(), *usd)),
             }
         }
-        for item in all.into_iter().flatten() {
-            for (label, usd) in item.1 {
-                match others.iter_mut().find(|o| o.0 == label) {
-                    Some(o) => o.1 += usd,
-                    None => others.push((label, usd)),
-                }
-            }
-        }
-        listed.push((format!("{} more", table::count(rest as f64)), others));
-        return listed;
+        out.push((format!("{} more", table::count(rest.len() as f64)), others));
     }
     out
 }

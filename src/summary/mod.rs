@@ -88,12 +88,6 @@ impl Summary {
         &self.blocks[1]
     }
 
-    /// The `ci95` mirror of a table block (with replications).
-    pub fn ci_table(&self, block: &str) -> Option<&Table> {
-        let i = TABLE_BLOCKS.iter().position(|b| *b == block)?;
-        self.ci.as_ref().map(|c| &c[i])
-    }
-
     /// A table block by its key (`functions`, `services`).
     pub fn table(&self, block: &str) -> Option<&Table> {
         TABLE_BLOCKS.iter().position(|b| *b == block).map(|i| &self.blocks[i])
@@ -870,8 +864,7 @@ pub fn summarize(scenario: &Scenario, runs: Vec<Summary>) -> Summary {
     let n = runs.len();
     let (blocks, ci_blocks) = if n > 1 {
         let [f, s] = TABLE_BLOCKS.map(|k| {
-            let tables: Vec<Table> =
-                runs.iter().map(|r| r.table(k).cloned().unwrap_or_default()).collect();
+            let tables: Vec<&Table> = runs.iter().filter_map(|r| r.table(k)).collect();
             Table::combine(&tables)
         });
         ([f.0, s.0], Some([f.1, s.1]))

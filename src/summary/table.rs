@@ -182,7 +182,7 @@ impl Table {
     /// half-widths, by the rules of [`super::combine`]: a figure equal in every replication
     /// keeps its exact form (half-width 0), other numbers become means, text has no
     /// half-width.
-    pub fn combine(tables: &[Table]) -> (Table, Table) {
+    pub fn combine(tables: &[&Table]) -> (Table, Table) {
         let Some(first) = tables.first() else {
             return (Table::new(), Table::new());
         };
@@ -510,7 +510,7 @@ mod tests {
         t2.insert("b".into(), json!({ "n": 4, "lat": { "p50": 3.0, "max": 9 }, "label": "y" }));
         t2.insert("c".into(), json!({ "n": 4, "list": [1, 2] }));
         let t1 = sample();
-        let (m, c) = Table::combine(&[t1.clone(), t2.clone()]);
+        let (m, c) = Table::combine(&[&t1, &t2]);
         for name in ["a", "b", "c"] {
             let trees = [t1.get(name).unwrap(), t2.get(name).unwrap()];
             let (tm, tc) = super::super::combine(&trees);
